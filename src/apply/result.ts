@@ -1,0 +1,80 @@
+// The outcome of one apply as plain, versioned data (schemas/apply-result.schema.json).
+import { ExitCode } from '../errors.js';
+import type { SegmentResult } from '../model.js';
+import type { ApplyReport, ApplyStop } from './run.js';
+
+export const APPLY_RESULT_FORMAT_VERSION = 1;
+
+export interface ApplySummary {
+  planned: number;
+  created: number;
+  failed: number;
+  unknown: number;
+  notAttempted: number;
+}
+
+export interface ApplyResult {
+  formatVersion: typeof APPLY_RESULT_FORMAT_VERSION;
+  environment?: string;
+  /** Normalised endpoint; never the token. */
+  endpoint: string;
+  planChecksum: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  summary: ApplySummary;
+  stop?: ApplyStop;
+  results: SegmentResult[];
+  exitCode: number;
+}
+
+export function summarizeResults(results: readonly SegmentResult[]): ApplySummary {
+  const summary: ApplySummary = {
+    planned: results.length,
+    created: 0,
+    failed: 0,
+    unknown: 0,
+    notAttempted: 0,
+  };
+  for (const { result } of results) {
+    if (result === 'created') summary.created++;
+    else if (result === 'failed') summary.failed++;
+    else if (result === 'unknown') summary.unknown++;
+    else summary.notAttempted++;
+  }
+  return summary;
+}
+
+/**
+ * 0: everything planned was created. 1: Wati's account is unchanged (nothing created, nothing
+ * unknown) although something was planned. 3: partial — some created or unknown, not all done.
+ */
+export function applyExitCode(summary: ApplySummary): number {
+  if (summary.created === summary.planned) return ExitCode.ok;
+  if (summary.created === 0 && summary.unknown === 0) return ExitCode.failure;
+  return ExitCode.partial;
+}
+
+export function buildApplyResult(input: {
+  report: ApplyReport;
+  endpoint: string;
+  environment?: string;
+  planChecksum: string;
+  startedAt: Date;
+  finishedAt: Date;
+}): ApplyResult {
+  const summary = summarizeResults(input.report.results);
+  return {
+    formatVersion: APPLY_RESULT_FORMAT_VERSION,
+    ...(input.environment !== undefined ? { environment: input.environment } : {}),
+    endpoint: input.endpoint,
+    planChecksum: input.planChecksum,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    summary,
+    ...(input.report.stop ? { stop: input.report.stop } : {}),
+    results: input.report.results,
+    exitCode: applyExitCode(summary),
+  };
+}

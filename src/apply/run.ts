@@ -1,0 +1,261 @@
+// Turns the plan's creates into Wati segments: the only place with concurrency.
+//
+// Per segment, the journal is the write-ahead log: the entry is durably recorded as pending BEFORE
+// the request is sent, and becomes created (with Wati's id) or is cleared (definite failure) when
+// the answer arrives. A crash at any moment therefore leaves either no trace of a create that was
+// never sent, or a pending entry that plan and apply treat as an unknown outcome — never a segment
+// created in Wati that the state does not know about.
+import pLimit from 'p-limit';
+import type {
+  CreateOutcome,
+  CreatedEntry,
+  PendingEntry,
+  PlanAction,
+  SegmentResult,
+  WatiPayload,
+} from '../model.js';
+
+export type StopReason =
+  | 'limit-reached'
+  | 'feature-unavailable'
+  | 'unauthorized'
+  | 'misconfigured'
+  | 'interrupted'
+  | 'too-many-unknown'
+  | 'state-write-failed';
+
+export interface ApplyStop {
+  reason: StopReason;
+  message: string;
+}
+
+/** What the runner needs from the Wati client (src/wati/client.ts). */
+export interface SegmentCreator {
+  createSegment(
+    payload: WatiPayload,
+    options?: { signal?: AbortSignal; onSent?: () => void },
+  ): Promise<{ outcome: CreateOutcome; attempts: number }>;
+}
+
+/** What the runner needs from the state journal (src/state/journal.ts). */
+export interface CreateJournal {
+  recordPending(name: string, entry: Omit<PendingEntry, 'status'>): Promise<void>;
+  recordCreated(name: string, entry: Omit<CreatedEntry, 'status'>): Promise<void>;
+  markUnknown(name: string, reason: string): Promise<void>;
+  clear(name: string): Promise<void>;
+}
+
+export type ApplyEvent =
+  | { type: 'sending'; name: string; attempt: number }
+  | { type: 'finished'; result: SegmentResult }
+  | { type: 'stopping'; stop: ApplyStop };
+
+export interface ApplyOptions {
+  concurrency: number;
+  /** Aborted on Ctrl-C / SIGTERM: start nothing new, let requests in flight finish. */
+  signal?: AbortSignal;
+  /** After an interrupt, how long to wait for requests in flight before giving up on them. */
+  inFlightGraceMs?: number;
+  /** This many unknown outcomes in a row mean Wati is not answering reliably: stop. */
+  maxConsecutiveUnknown?: number;
+  now?: () => Date;
+  onEvent?: (event: ApplyEvent) => void;
+}
+
+export interface ApplyReport {
+  /** In the order of the plan's creates. */
+  results: SegmentResult[];
+  stop?: ApplyStop;
+}
+
+const DEFAULT_GRACE_MS = 30_000;
+const DEFAULT_MAX_CONSECUTIVE_UNKNOWN = 3;
+
+export async function applyCreates(
+  creates: readonly PlanAction[],
+  client: SegmentCreator,
+  journal: CreateJournal,
+  options: ApplyOptions,
+): Promise<ApplyReport> {
+  const now = options.now ?? (() => new Date());
+  const emit = options.onEvent ?? (() => undefined);
+  const maxUnknown = options.maxConsecutiveUnknown ?? DEFAULT_MAX_CONSECUTIVE_UNKNOWN;
+  const results = new Map<string, SegmentResult>();
+  const inFlight = new Set<string>();
+  // Aborted on the first account-wide stop or on interrupt: cancels retry waits, never a request.
+  const halt = new AbortController();
+  let stop: ApplyStop | undefined;
+  let consecutiveUnknown = 0;
+
+  const stopAll = (next: ApplyStop) => {
+    if (stop) return;
+    stop = next;
+    halt.abort();
+    emit({ type: 'stopping', stop: next });
+  };
+  const onInterrupt = () =>
+    stopAll({ reason: 'interrupted', message: 'Interrupted: no new creates were started.' });
+  if (options.signal?.aborted) onInterrupt();
+  options.signal?.addEventListener('abort', onInterrupt, { once: true });
+
+  const finish = (result: SegmentResult) => {
+    results.set(result.name, result);
+    emit({ type: 'finished', result });
+  };
+  const notAttempted = (name: string) =>
+    finish({ name, result: 'not-attempted', message: notAttemptedReason(stop) });
+
+  const createOne = async (action: PlanAction): Promise<void> => {
+    const { name } = action;
+    const payload = action.payload!;
+    const record = { payload, digest: action.digest!, source: action.source?.file ?? '' };
+    if (stop) return notAttempted(name);
+    try {
+      await journal.recordPending(name, { ...record, startedAt: now().toISOString() });
+    } catch (error) {
+      stopAll({ reason: 'state-write-failed', message: describe(error) });
+      return notAttempted(name);
+    }
+    if (stop) {
+      // Stopped while the pending record was being written: nothing was sent, so undo it.
+      await journal.clear(name).catch(() => undefined);
+      return notAttempted(name);
+    }
+    inFlight.add(name);
+    let attempt = 0;
+    const { outcome, attempts } = await client.createSegment(payload, {
+      signal: halt.signal,
+      onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
+    });
+    inFlight.delete(name);
+    try {
+      await recordOutcome(action, outcome, attempts);
+    } catch (error) {
+      // The answer is known but could not be written: the pending entry stays, so the next run
+      // shows an unknown outcome instead of creating the segment again.
+      stopAll({ reason: 'state-write-failed', message: describe(error) });
+      finish({
+        name,
+        result: 'unknown',
+        attempts,
+        ...(outcome.kind === 'created' ? { id: outcome.id } : {}),
+        message: `Wati answered, but the state file could not be updated: ${describe(error)}`,
+      });
+    }
+  };
+
+  const recordOutcome = async (action: PlanAction, outcome: CreateOutcome, attempts: number) => {
+    const { name } = action;
+    switch (outcome.kind) {
+      case 'created': {
+        consecutiveUnknown = 0;
+        await journal.recordCreated(name, {
+          id: outcome.id,
+          payload: action.payload!,
+          digest: action.digest!,
+          createdAt: now().toISOString(),
+          source: action.source?.file ?? '',
+          recordedBy: 'apply',
+        });
+        return finish({ name, result: 'created', id: outcome.id, attempts });
+      }
+      case 'failed':
+        consecutiveUnknown = 0;
+        await journal.clear(name);
+        return finish({ name, result: 'failed', message: outcome.message, attempts });
+      case 'stop':
+        await journal.clear(name);
+        stopAll({ reason: outcome.reason, message: outcome.message });
+        return finish({ name, result: 'failed', message: outcome.message, attempts });
+      case 'not-sent':
+        await journal.clear(name);
+        return finish({ name, result: 'not-attempted', message: outcome.message, attempts });
+      case 'unknown':
+        await journal.markUnknown(name, outcome.message);
+        if (++consecutiveUnknown >= maxUnknown) {
+          stopAll({
+            reason: 'too-many-unknown',
+            message: `${consecutiveUnknown} creates in a row got no answer; Wati may be unreachable or overloaded.`,
+          });
+        }
+        return finish({ name, result: 'unknown', message: outcome.message, attempts });
+    }
+  };
+
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const all = Promise.all(creates.map((action) => limit(() => createOne(action))));
+  await waitWithGrace(all, options.signal, options.inFlightGraceMs ?? DEFAULT_GRACE_MS);
+  options.signal?.removeEventListener('abort', onInterrupt);
+
+  // Requests still in flight after the grace period: their pending entries stay (unknown).
+  for (const name of inFlight) {
+    if (!results.has(name)) {
+      finish({
+        name,
+        result: 'unknown',
+        message: 'Interrupted while the request was in flight; its outcome was not recorded.',
+      });
+    }
+  }
+  return {
+    results: creates.map(
+      (a) =>
+        results.get(a.name) ?? {
+          name: a.name,
+          result: 'not-attempted',
+          message: notAttemptedReason(stop),
+        },
+    ),
+    ...(stop ? { stop } : {}),
+  };
+}
+
+/** Waits for all work; after an interrupt, waits at most `graceMs` more. */
+async function waitWithGrace(
+  work: Promise<unknown>,
+  signal: AbortSignal | undefined,
+  graceMs: number,
+): Promise<void> {
+  if (!signal) {
+    await work;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const graceExpired = new Promise<void>((resolve) => {
+    const startGrace = () => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    };
+    if (signal.aborted) startGrace();
+    else signal.addEventListener('abort', startGrace, { once: true });
+  });
+  try {
+    await Promise.race([work, graceExpired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function notAttemptedReason(stop: ApplyStop | undefined): string {
+  if (!stop) return 'Not attempted.';
+  switch (stop.reason) {
+    case 'limit-reached':
+      return "Not attempted: the account's active-segment limit was reached.";
+    case 'feature-unavailable':
+      return 'Not attempted: custom segments are not available for this account.';
+    case 'unauthorized':
+      return 'Not attempted: Wati rejected the token.';
+    case 'misconfigured':
+      return 'Not attempted: the endpoint does not answer like the Wati API.';
+    case 'interrupted':
+      return 'Not attempted: interrupted.';
+    case 'too-many-unknown':
+      return 'Not attempted: stopped after repeated unknown outcomes.';
+    case 'state-write-failed':
+      return 'Not attempted: the state file could not be written.';
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

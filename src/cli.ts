@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The entry point: parses flags, picks a command, and is the only place that reads process.env or
+// calls process.exit. Command modules are imported lazily so each command loads only what it uses.
+import { readFileSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
+
+function readVersion(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+// Fast path: `--version` is what scripts call most; it needs no CLI library at all.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${readVersion()}\n`);
+} else {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      void reportFatal(error).then((code) => {
+        process.exitCode = code;
+      });
+    },
+  );
+}
+
+async function main(): Promise<number> {
+  const { buildProgram } = await import('./program.js');
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      // A second Ctrl-C: the user insists. State writes already done are durable.
+      process.stderr.write(`\nsegsync: ${signal} again, exiting now.\n`);
+      process.exit(130);
+    }
+    process.stderr.write(
+      `\nsegsync: ${signal} received — starting nothing new, waiting for requests in flight…\n`,
+    );
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stdoutIsTTY = Boolean(process.stdout.isTTY);
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  return buildProgram({
+    version: readVersion(),
+    argv,
+    io: {
+      cwd: process.cwd(),
+      env: process.env,
+      stdout: (text) => writeLine(process.stdout, text),
+      stderr: (text) => writeLine(process.stderr, text),
+      isTTY: stdoutIsTTY && Boolean(process.stdin.isTTY),
+      color: argv.includes('--color') || (stdoutIsTTY && !noColor && !argv.includes('--no-color')),
+      signal: abort.signal,
+      confirm: async (question) => {
+        const { askYesNo } = await import('./commands/confirm.js');
+        return askYesNo(question);
+      },
+    },
+  });
+}
+
+function writeLine(stream: NodeJS.WriteStream, text: string): void {
+  if (text === '') return;
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+async function reportFatal(error: unknown): Promise<number> {
+  const { formatFatal } = await import('./report-error.js');
+  const { message, exitCode } = formatFatal(error, verbose);
+  process.stderr.write(message);
+  return exitCode;
+}

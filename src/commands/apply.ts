@@ -1,0 +1,105 @@
+// segsync apply: plan exactly as `plan` does (from the state read under the lock), refuse when
+// blocked, confirm, create with bounded concurrency, record every answer, report.
+import { ExitCode, UserError } from '../errors.js';
+import type { Plan } from '../model.js';
+import { renderPlanText } from '../render/text.js';
+import { StateJournal } from '../state/journal.js';
+import { readCredentials } from './credentials.js';
+import type { CommandIO } from './io.js';
+import { loadAndValidate, planFrom } from './pipeline.js';
+import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
+import type { CommonOptions } from './settings.js';
+import { resolveSettings } from './settings.js';
+
+export interface ApplyCommandOptions extends CommonOptions {
+  yes?: boolean;
+  concurrency?: number;
+  format: 'text' | 'json';
+  tokenFile?: string;
+  allowChanged?: boolean;
+  allowEmpty?: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 64;
+
+export async function runApply(
+  target: string | undefined,
+  options: ApplyCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  const saved =
+    target && (await looksLikeSavedPlan(io.cwd, target))
+      ? await loadSavedPlan(io.cwd, target)
+      : undefined;
+  const positional = saved ? (saved.plan.inputs?.definitions ?? []) : target ? [target] : [];
+  const statePath = options.state ?? saved?.plan.inputs?.state;
+  const settings = await resolveSettings(
+    io.cwd,
+    { ...options, ...(statePath !== undefined ? { state: statePath } : {}) },
+    positional,
+  );
+  if (saved && saved.plan.environment !== settings.environment?.name) {
+    throw new UserError(
+      `The saved plan ${target} was made for environment "${saved.plan.environment ?? '(none)'}", not "${settings.environment?.name ?? '(none)'}".`,
+      'Apply it with the same --env it was planned with.',
+    );
+  }
+  const concurrency = resolveConcurrency(options.concurrency ?? settings.config.concurrency);
+  // Fail on missing credentials before anything else happens.
+  const credentials = await readCredentials(settings, io, options);
+  const definitions = await loadAndValidate(settings, io.cwd, options);
+  const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+
+  const journal = await StateJournal.open(settings.statePath, {
+    command: 'apply',
+    endpoint: credentials.endpoint,
+  });
+  try {
+    // Planned from the state read under the lock: no other apply can change it now.
+    const plan = planFrom(settings, io.cwd, definitions, journal.state, options);
+    if (saved) refuseStalePlan(saved, plan);
+    report(renderPlanText(plan, { color: io.color, verdict: false }));
+    if (plan.blocked) return ExitCode.failure;
+    const creates = plan.actions.filter((action) => action.action === 'create');
+    if (creates.length === 0) {
+      report('Nothing to create.');
+      return ExitCode.ok;
+    }
+    await confirmApply(plan, credentials.endpoint, options, io);
+
+    const { executeApply } = await import('./apply-execute.js');
+    return await executeApply({ plan, creates, journal, credentials, concurrency, options, io });
+  } finally {
+    await journal.close();
+  }
+}
+
+function resolveConcurrency(value: number | undefined): number {
+  const concurrency = value ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UserError(
+      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${String(value)}).`,
+    );
+  }
+  return concurrency;
+}
+
+async function confirmApply(
+  plan: Plan,
+  endpoint: string,
+  options: ApplyCommandOptions,
+  io: CommandIO,
+): Promise<void> {
+  if (options.yes) return;
+  const count = plan.summary.create;
+  if (!io.isTTY) {
+    throw new UserError(
+      `Refusing to create ${count} segment(s) without confirmation: this is not a terminal.`,
+      'Review the plan above, then run again with --yes (as CI does on merge).',
+    );
+  }
+  const where = plan.environment ? ` in environment "${plan.environment}"` : '';
+  const confirmed = await io.confirm(`Create ${count} segment(s) at ${endpoint}${where}?`);
+  if (!confirmed) throw new UserError('Apply cancelled; nothing was created.');
+}

@@ -1,0 +1,256 @@
+// segsync init: scaffold a repository for segsync — config, an example definition, editor schema
+// wiring and the two GitHub Actions workflows — from the real files under templates/. An existing
+// file is never replaced (unless --force): init is safe to run again.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import type { EnvironmentScaffold } from './init-environments.js';
+import {
+  customizeApplyWorkflow,
+  customizeConfig,
+  customizePlanWorkflow,
+  describeEnvironments,
+} from './init-environments.js';
+import type { CommandIO } from './io.js';
+
+export interface InitOptions {
+  /** Replace existing files with the templates. */
+  force?: boolean;
+  /** Environment names: scaffold an `environments` config and matrix workflows. */
+  environments?: string[];
+}
+
+/** A file init writes: its place in the user's repository and where its text comes from. */
+interface ScaffoldFile {
+  target: string;
+  /** Relative to templates/. Dot-directories are stored without the dot (npm packs them badly). */
+  template: string;
+  customize?: (template: string, environments: readonly EnvironmentScaffold[]) => string;
+  /** What to do by hand when the user's own file is kept. */
+  whenKept?: string;
+}
+
+/** A scaffold file with its final text. */
+export interface RenderedFile {
+  target: string;
+  content: string;
+  whenKept?: string;
+}
+
+export const SCAFFOLD_FILES: readonly ScaffoldFile[] = [
+  { target: 'segsync.config.yaml', template: 'segsync.config.yaml' },
+  { target: 'segments/example.yaml', template: 'segments/example.yaml' },
+  {
+    target: '.vscode/settings.json',
+    template: 'vscode/settings.json',
+    whenKept:
+      'to get editor checks, add to it: "yaml.schemas": { "./node_modules/segsync/schemas/segment.schema.json": ["segments/**/*.yaml"] }',
+  },
+  { target: '.github/workflows/segsync-plan.yml', template: 'github/segsync-plan.yml' },
+  { target: '.github/workflows/segsync-apply.yml', template: 'github/segsync-apply.yml' },
+];
+
+/** With --environments, these files come from other templates, rewritten for the names given. */
+const ENVIRONMENT_VARIANTS: Readonly<Record<string, Omit<ScaffoldFile, 'target'>>> = {
+  'segsync.config.yaml': {
+    template: 'segsync.config.environments.yaml',
+    customize: customizeConfig,
+  },
+  '.github/workflows/segsync-plan.yml': {
+    template: 'github/environments/segsync-plan.yml',
+    customize: customizePlanWorkflow,
+  },
+  '.github/workflows/segsync-apply.yml': {
+    template: 'github/environments/segsync-apply.yml',
+    customize: customizeApplyWorkflow,
+  },
+};
+
+const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
+
+type Outcome = 'created' | 'replaced' | 'identical' | 'kept';
+
+interface Written {
+  file: RenderedFile;
+  outcome: Outcome;
+}
+
+export async function runInit(
+  dir: string | undefined,
+  options: InitOptions,
+  io: CommandIO,
+): Promise<number> {
+  const environments =
+    options.environments === undefined ? undefined : describeEnvironments(options.environments);
+  const root = path.resolve(io.cwd, dir ?? '.');
+  await ensureDirectory(root, io.cwd);
+
+  const files = await renderScaffold(environments);
+  const outcomes: Written[] = [];
+  for (const file of files) {
+    const outcome = await writeScaffoldFile(root, file, options.force ?? false, io.cwd);
+    outcomes.push({ file, outcome });
+  }
+
+  io.stdout(reportOutcomes(root, outcomes, io.cwd));
+  const gitRoot = findGitRoot(root);
+  if (gitRoot !== undefined && gitRoot !== root) {
+    io.stderr(
+      `Warning: ${displayPath(root, io.cwd)} is not the root of its Git repository (${displayPath(gitRoot, io.cwd)}). ` +
+        'GitHub only runs workflows from .github/workflows at the repository root: move them there and add ' +
+        '`working-directory:` to their steps.',
+    );
+  }
+  if (outcomes.some(({ outcome }) => outcome === 'created' || outcome === 'replaced')) {
+    io.stdout(renderNextSteps(environments));
+  }
+  return ExitCode.ok;
+}
+
+/** The files init would write, with their final text. */
+export async function renderScaffold(
+  environments?: readonly EnvironmentScaffold[],
+): Promise<RenderedFile[]> {
+  return Promise.all(
+    SCAFFOLD_FILES.map(async (file) => {
+      const source = (environments && ENVIRONMENT_VARIANTS[file.target]) || file;
+      const template = await readFile(new URL(source.template, TEMPLATES_DIR), 'utf8');
+      const content =
+        environments && source.customize ? source.customize(template, environments) : template;
+      return {
+        target: file.target,
+        content,
+        ...(file.whenKept ? { whenKept: file.whenKept } : {}),
+      };
+    }),
+  );
+}
+
+async function ensureDirectory(root: string, cwd: string): Promise<void> {
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (error) {
+    throw new UserError(
+      `Cannot create the directory ${displayPath(root, cwd)} (${errorCode(error)}).`,
+      'Check the path given to `segsync init`.',
+    );
+  }
+  if (!(await stat(root)).isDirectory()) {
+    throw new UserError(
+      `${displayPath(root, cwd)} is not a directory.`,
+      'Give `segsync init` a directory.',
+    );
+  }
+}
+
+async function writeScaffoldFile(
+  root: string,
+  { target, content }: RenderedFile,
+  force: boolean,
+  cwd: string,
+): Promise<Outcome> {
+  const file = path.join(root, target);
+  const shown = displayPath(file, cwd);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    // 'wx' creates or fails: no window in which a file appearing meanwhile gets overwritten.
+    await writeFile(file, content, { flag: 'wx' });
+    return 'created';
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw cannotWrite(shown, error);
+  }
+  let existing: string;
+  try {
+    existing = await readFile(file, 'utf8');
+  } catch (error) {
+    throw cannotWrite(shown, error);
+  }
+  if (existing === content) return 'identical';
+  if (!force) return 'kept';
+  try {
+    await writeFile(file, content);
+  } catch (error) {
+    throw cannotWrite(shown, error);
+  }
+  return 'replaced';
+}
+
+function cannotWrite(file: string, error: unknown): UserError {
+  return new UserError(
+    `Cannot write ${file} (${errorCode(error)}).`,
+    'Check that the path is a writable file or can be created, then run `segsync init` again.',
+  );
+}
+
+function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string): string {
+  const labels: Record<Outcome, string> = {
+    created: 'created ',
+    replaced: 'replaced',
+    identical: 'exists  ',
+    kept: 'skipped ',
+  };
+  const notes: Record<Outcome, string> = {
+    created: '',
+    replaced: ' (overwritten by --force)',
+    identical: ' (same as the template)',
+    kept: ' (exists and differs from the template; left unchanged)',
+  };
+  const lines = [`segsync init in ${displayPath(root, cwd)}:`];
+  for (const { file, outcome } of outcomes) {
+    lines.push(`  ${labels[outcome]}  ${file.target}${notes[outcome]}`);
+    if (outcome === 'kept' && file.whenKept) lines.push(`            ${file.whenKept}`);
+  }
+  const changed = outcomes.filter(({ outcome }) => outcome === 'created' || outcome === 'replaced');
+  if (changed.length === 0) {
+    const kept = outcomes.some(({ outcome }) => outcome === 'kept');
+    lines.push(
+      '',
+      `Nothing to do: all ${outcomes.length} files already exist and were left unchanged.` +
+        (kept ? ' Run with --force to replace the ones that differ with the templates.' : ''),
+    );
+  }
+  return lines.join('\n');
+}
+
+function renderNextSteps(environments: readonly EnvironmentScaffold[] | undefined): string {
+  const first = environments?.[0];
+  const env = first ? ` --env ${first.name}` : '';
+  const secrets = environments
+    ? environments.map((e) => `       ${e.endpointVariable}, ${e.tokenVariable}`)
+    : ['       WATI_API_ENDPOINT, WATI_API_TOKEN'];
+  return [
+    '',
+    'Next steps:',
+    '  1. npm install --save-dev segsync',
+    '     Pins the version CI runs, and gives your editor the schema segments/example.yaml uses.',
+    '  2. Describe your segments in segments/, then check them:',
+    `     npx segsync validate${env} && npx segsync plan${env}`,
+    '  3. Try apply without a Wati account: start `npx segsync emulator` and run apply with the',
+    first
+      ? `     endpoint and token it prints (as ${first.endpointVariable} and ${first.tokenVariable})`
+      : '     endpoint and token it prints',
+    '     plus --state /tmp/segsync-try.json, so your real state file never records the emulator.',
+    '  4. Add the repository secrets (Settings → Secrets and variables → Actions):',
+    ...secrets,
+    '     If main is protected, let GitHub Actions push to it: CI commits the state after each apply.',
+    '  5. Commit and open a pull request: the plan appears as a comment; merging applies it.',
+  ].join('\n');
+}
+
+function findGitRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  if (relative === '') return '.';
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'unknown error';
+}

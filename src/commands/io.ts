@@ -1,0 +1,17 @@
+// What a command may touch of the outside world, handed in by the CLI (the only module that
+// reads process.env or calls process.exit).
+
+export interface CommandIO {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** stdout is a terminal: live progress and prompts make sense. */
+  isTTY: boolean;
+  /** Colour on: a TTY and NO_COLOR unset (or --color). */
+  color: boolean;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  /** Asks a yes/no question on the terminal; only called when isTTY. */
+  confirm(question: string): Promise<boolean>;
+}

@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode } from '../errors.js';
+import type { Plan } from '../model.js';
+import type { CommandIO } from './io.js';
+import { planProject } from './pipeline.js';
+import type { CommonOptions } from './settings.js';
+import { resolveSettings } from './settings.js';
+
+export type PlanFormat = 'text' | 'markdown' | 'json' | 'github';
+
+export interface PlanCommandOptions extends CommonOptions {
+  format: PlanFormat;
+  allowEmpty?: boolean;
+  allowChanged?: boolean;
+  detailedExitcode?: boolean;
+  showContactIds?: boolean;
+  showUnchanged?: boolean;
+  /** Save the plan (JSON) for `segsync apply FILE`. */
+  out?: string;
+}
+
+export async function runPlan(
+  paths: string[],
+  options: PlanCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  const settings = await resolveSettings(io.cwd, options, paths);
+  const { plan } = await planProject(settings, io.cwd, options);
+  io.stdout(await renderPlan(plan, options, io.color));
+  if (options.out) {
+    const { renderPlanJson } = await import('../render/json.js');
+    await writeFile(path.resolve(io.cwd, options.out), `${renderPlanJson(plan)}\n`);
+  }
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    const { appendStepSummary } = await import('./step-summary.js');
+    const { renderPlanMarkdown } = await import('../render/markdown.js');
+    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }));
+  }
+  return planExitCode(plan, options.detailedExitcode ?? false);
+}
+
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (plan.blocked) return ExitCode.failure;
+  if (detailed && plan.summary.create > 0) return ExitCode.changes;
+  return ExitCode.ok;
+}
+
+async function renderPlan(
+  plan: Plan,
+  options: PlanCommandOptions,
+  color: boolean,
+): Promise<string> {
+  switch (options.format) {
+    case 'markdown': {
+      const { renderPlanMarkdown } = await import('../render/markdown.js');
+      return renderPlanMarkdown(plan, { showContactIds: options.showContactIds ?? false });
+    }
+    case 'json': {
+      const { renderPlanJson } = await import('../render/json.js');
+      return renderPlanJson(plan);
+    }
+    case 'github': {
+      const { renderAnnotations } = await import('../render/github.js');
+      const { summarizePlan } = await import('../render/text.js');
+      return renderAnnotations(plan.diagnostics, summarizePlan(plan));
+    }
+    case 'text': {
+      const { renderPlanText } = await import('../render/text.js');
+      return renderPlanText(plan, { color, showUnchanged: options.showUnchanged ?? false });
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
+// list segments. Edits hold the state lock, like apply.
+import { ExitCode, UserError } from '../errors.js';
+import type { State } from '../model.js';
+import { acquireStateLock, forceUnlock } from '../state/lock.js';
+import {
+  forgetSegment,
+  listEntries,
+  resolveAsAbsent,
+  resolveAsCreated,
+} from '../state/reconcile.js';
+import { readState, segmentEntry, writeStateAtomic } from '../state/store.js';
+import type { CommandIO } from './io.js';
+import type { CommonOptions } from './settings.js';
+import { resolveSettings } from './settings.js';
+
+export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
+
+async function statePathFor(options: StateCommandOptions, io: CommandIO): Promise<string> {
+  return (await resolveSettings(io.cwd, options)).statePath;
+}
+
+export async function runStateList(options: StateCommandOptions, io: CommandIO): Promise<number> {
+  const state = await readState(await statePathFor(options, io));
+  const rows = listEntries(state);
+  if (options.format === 'json') {
+    io.stdout(JSON.stringify(rows, null, 2));
+    return ExitCode.ok;
+  }
+  if (rows.length === 0) {
+    io.stdout('The state file records no segments yet.');
+    return ExitCode.ok;
+  }
+  const width = Math.min(48, Math.max(...rows.map((r) => r.name.length)));
+  for (const row of rows) {
+    const status =
+      row.status === 'created'
+        ? `created  id ${row.id ?? '?'}`
+        : 'UNKNOWN  (pending: run `segsync state resolve`)';
+    io.stdout(`${row.name.padEnd(width)}  ${status}  ${row.at}  ${row.source}`);
+  }
+  const pending = rows.filter((r) => r.status === 'pending').length;
+  io.stdout(`\n${rows.length} recorded, ${pending} with an unknown outcome.`);
+  return ExitCode.ok;
+}
+
+export async function runStateShow(
+  name: string,
+  options: StateCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  const state = await readState(await statePathFor(options, io));
+  const entry = segmentEntry(state, name);
+  if (!entry) {
+    // forgetSegment raises the helpful "not recorded" error, with near-miss suggestions.
+    forgetSegment(state, name);
+    throw new UserError(`Segment ${JSON.stringify(name)} is not recorded in the state file.`);
+  }
+  io.stdout(JSON.stringify({ name, ...entry }, null, 2));
+  return ExitCode.ok;
+}
+
+export interface ResolveOptions extends StateCommandOptions {
+  id?: string;
+  absent?: boolean;
+}
+
+export async function runStateResolve(
+  name: string,
+  options: ResolveOptions,
+  io: CommandIO,
+): Promise<number> {
+  if ((options.id === undefined) === !options.absent) {
+    throw new UserError(
+      'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
+    );
+  }
+  const statePath = await statePathFor(options, io);
+  await editState(statePath, 'state resolve', (state) =>
+    options.absent
+      ? resolveAsAbsent(state, name)
+      : resolveAsCreated(state, name, options.id!, new Date().toISOString()),
+  );
+  io.stdout(
+    options.absent
+      ? `Recorded: ${JSON.stringify(name)} does not exist in Wati. The next apply will create it.`
+      : `Recorded: ${JSON.stringify(name)} exists in Wati with id ${options.id!.trim()}.`,
+  );
+  return ExitCode.ok;
+}
+
+export async function runStateForget(
+  name: string,
+  options: StateCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  const statePath = await statePathFor(options, io);
+  await editState(statePath, 'state forget', (state) => forgetSegment(state, name));
+  io.stdout(
+    `Forgot ${JSON.stringify(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+  );
+  return ExitCode.ok;
+}
+
+export async function runStateUnlock(options: StateCommandOptions, io: CommandIO): Promise<number> {
+  const statePath = await statePathFor(options, io);
+  const { removed, holder } = await forceUnlock(statePath);
+  if (!removed) io.stdout('The state file was not locked.');
+  else if (holder)
+    io.stdout(
+      `Removed the lock held by pid ${holder.pid} on ${holder.hostname} (${holder.command}, since ${holder.startedAt}).`,
+    );
+  else io.stdout('Removed the lock.');
+  return ExitCode.ok;
+}
+
+async function editState(
+  statePath: string,
+  command: string,
+  edit: (state: State) => State,
+): Promise<void> {
+  const lock = await acquireStateLock(statePath, { command });
+  try {
+    const next = edit(await readState(statePath));
+    await writeStateAtomic(statePath, next);
+  } finally {
+    await lock.release();
+  }
+}

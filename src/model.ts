@@ -1,0 +1,204 @@
+// The shared vocabulary of segsync: segments, diagnostics, state entries, plans and outcomes.
+// Pure types only, so every module can import it without pulling in any I/O.
+
+export type Severity = 'error' | 'warning';
+
+/** A position in a definition file. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem found in the input, always located when a location is known. */
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable identifier, e.g. `yaml-syntax`, `unknown-key`, `duplicate-name`. */
+  code: string;
+  /** A sentence a non-programmer understands. */
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The segment this problem belongs to, when there is one. */
+  segment?: string;
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+export type ConditionValue = string | number | boolean;
+
+export interface Condition {
+  attribute: string;
+  operator: string;
+  value: ConditionValue;
+}
+
+export interface Group {
+  conditions: Condition[];
+}
+
+/** Wati's refreshType: 1 = static (fixed contacts), 2 = dynamic (re-evaluated from filters). */
+export type RefreshType = 1 | 2;
+
+/** Exactly the body sent to `POST /api/v1/createCustomSegment`. */
+export interface WatiPayload {
+  name: string;
+  refreshType: RefreshType;
+  groups?: Group[];
+  contactIds?: string[];
+  useUploadedContact?: boolean;
+}
+
+/** A valid segment definition, ready to plan. */
+export interface SegmentDefinition {
+  name: string;
+  /** Documentation only; never sent to Wati and never part of the digest. */
+  description?: string;
+  payload: WatiPayload;
+  /** sha256 of the canonical JSON of `payload`. */
+  digest: string;
+  /** Where the document starts (its `name` key when present). */
+  source: SourceLocation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State file: segsync's only memory of what it created.
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface CreatedEntry {
+  status: 'created';
+  /** The id Wati returned. */
+  id: string;
+  payload: WatiPayload;
+  digest: string;
+  /** ISO-8601 timestamp of the moment Wati answered. */
+  createdAt: string;
+  /** Definition file (relative path) the segment came from. */
+  source: string;
+  /** How the record was made: by apply, or by hand with `state resolve`. */
+  recordedBy?: 'apply' | 'resolve';
+}
+
+/** A create that was sent (or about to be sent) and whose answer was never recorded. */
+export interface PendingEntry {
+  status: 'pending';
+  payload: WatiPayload;
+  digest: string;
+  /** ISO-8601 timestamp of the moment segsync decided to send the create. */
+  startedAt: string;
+  source: string;
+  /** Why the outcome is unknown, when known (e.g. "connection reset after the request was sent"). */
+  reason?: string;
+}
+
+export type StateEntry = CreatedEntry | PendingEntry;
+
+export interface State {
+  formatVersion: typeof STATE_FORMAT_VERSION;
+  /** The normalised endpoint (scheme, host, tenant path) the state belongs to; never the token. */
+  endpoint?: string;
+  /** Keyed by segment name. */
+  segments: Record<string, StateEntry>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan: plain, versioned data computed purely from (definitions, state, options).
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export type PlanActionKind = 'create' | 'unchanged' | 'changed' | 'removed' | 'unknown';
+
+export interface PlanAction {
+  action: PlanActionKind;
+  name: string;
+  /** Where the definition is (absent for `removed`). */
+  source?: SourceLocation;
+  /** The payload to send (create) or the one now defined (unchanged, changed, unknown). */
+  payload?: WatiPayload;
+  digest?: string;
+  /** What the state file holds for this name (absent for `create`). */
+  recorded?: {
+    status: StateEntry['status'];
+    id?: string;
+    digest: string;
+    at: string;
+    source: string;
+    payload: WatiPayload;
+  };
+  /** Unified diff of recorded payload → defined payload (changed only). */
+  diff?: string;
+  /** True when this action stops the plan from being applied. */
+  blocking: boolean;
+}
+
+export interface PlanSummary {
+  create: number;
+  unchanged: number;
+  changed: number;
+  removed: number;
+  unknown: number;
+}
+
+export interface QuotaCheck {
+  limit: number;
+  /** Segments the state knows to be active in Wati (created, removed-from-definitions included). */
+  active: number;
+  /** Unknown outcomes may or may not occupy a slot; counted separately. */
+  unknown: number;
+  creates: number;
+  exceeded: boolean;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  /** Environment name, when environments are configured. */
+  environment?: string;
+  /** What the plan was computed from (paths relative to the working directory), so a saved plan
+   *  is applied to the same definitions and state file. */
+  inputs?: { definitions: string[]; state: string };
+  summary: PlanSummary;
+  /** Sorted by name. */
+  actions: PlanAction[];
+  /** Validation and plan diagnostics, errors first. */
+  diagnostics: Diagnostic[];
+  quota?: QuotaCheck;
+  /** True when apply must refuse (any error diagnostic). */
+  blocked: boolean;
+  /** sha256 of the definitions' digests, so a saved plan can detect drift. */
+  definitionsChecksum: string;
+  /** sha256 of the canonical state the plan was computed from. */
+  stateChecksum: string;
+  /** sha256 of the canonical plan without this field. */
+  checksum: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apply outcomes.
+
+export type CreateOutcome =
+  | { kind: 'created'; id: string }
+  /** Definitely not created; the segment may be attempted again. */
+  | { kind: 'failed'; message: string; status?: number }
+  /** The account cannot take more creates: limit reached, feature unavailable, bad token. */
+  | {
+      kind: 'stop';
+      reason: 'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
+      message: string;
+      status?: number;
+    }
+  /** The request may have reached Wati; never retry automatically. */
+  | { kind: 'unknown'; message: string }
+  /** Stopped (interrupt or account-wide stop) before any request for it was sent: safe to retry later. */
+  | { kind: 'not-sent'; message: string };
+
+export type SegmentResultKind = 'created' | 'failed' | 'unknown' | 'not-attempted';
+
+export interface SegmentResult {
+  name: string;
+  result: SegmentResultKind;
+  id?: string;
+  message?: string;
+  attempts?: number;
+}

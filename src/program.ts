@@ -1,0 +1,183 @@
+// The commander program: flags and help text. Each action imports its command module on demand.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode } from './errors.js';
+import type { CommandIO } from './commands/io.js';
+
+export interface ProgramContext {
+  version: string;
+  argv: string[];
+  io: CommandIO;
+}
+
+export async function buildProgram(context: ProgramContext): Promise<number> {
+  const { io } = context;
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('segsync')
+    .description(
+      'Wati contact segments as code: validate, plan and apply YAML segment definitions.',
+    )
+    .version(context.version, '-V, --version')
+    .option('--verbose', 'show stack traces for unexpected errors')
+    .option('--no-color', 'never colour the output (NO_COLOR is honoured too)')
+    .option('--color', 'colour the output even when it is not a terminal')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+    });
+
+  const common = (command: Command) =>
+    command
+      .option('-c, --config <file>', 'config file (default: segsync.config.yaml if present)')
+      .option('--env <name>', 'environment from the config (required when environments exist)');
+
+  common(
+    program
+      .command('validate')
+      .description('check definitions against the schema and cross-file rules')
+      .argument(
+        '[paths...]',
+        'definition directories or files (default: from config, or segments/)',
+      )
+      .addOption(formatOption(['text', 'json', 'github']))
+      .option('--allow-empty', 'succeed when there are no definitions'),
+  ).action(async (paths: string[], options: Record<string, unknown>) => {
+    const { runValidate } = await import('./commands/validate.js');
+    exitCode = await runValidate(paths, options as never, io);
+  });
+
+  common(
+    program
+      .command('plan')
+      .description('show what apply would create, compared with the state file')
+      .argument(
+        '[paths...]',
+        'definition directories or files (default: from config, or segments/)',
+      )
+      .addOption(formatOption(['text', 'markdown', 'json', 'github']))
+      .option('--state <file>', 'state file (default: segsync.state.json beside the config)')
+      .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
+      .option('--allow-changed', 'report changed segments as warnings instead of errors')
+      .option('--allow-empty', 'succeed when there are no definitions')
+      .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
+      .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
+      .option('--show-unchanged', 'list unchanged segments one by one in text output'),
+  ).action(async (paths: string[], options: Record<string, unknown>) => {
+    const { runPlan } = await import('./commands/plan.js');
+    exitCode = await runPlan(paths, options as never, io);
+  });
+
+  common(
+    program
+      .command('apply')
+      .description('create the planned segments in Wati (endpoint and token from the environment)')
+      .argument('[target]', 'definitions directory or file, or a plan saved with `plan --out`')
+      .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+      .option('--concurrency <n>', 'creates in flight at once (default 4, max 64)', parseInteger)
+      .option('--state <file>', 'state file (default: segsync.state.json beside the config)')
+      .option('--token-file <file>', 'read the API token from this file instead of WATI_API_TOKEN')
+      .addOption(formatOption(['text', 'json']))
+      .option(
+        '--allow-changed',
+        'apply even though some created segments changed (they stay as they are)',
+      )
+      .option('--allow-empty', 'succeed when there are no definitions'),
+  ).action(async (target: string | undefined, options: Record<string, unknown>) => {
+    const { runApply } = await import('./commands/apply.js');
+    exitCode = await runApply(target, options as never, io);
+  });
+
+  const state = program
+    .command('state')
+    .description('inspect and reconcile the state file (segsync cannot ask Wati what exists)');
+  const stateCommand = (name: string, description: string) =>
+    common(state.command(name).description(description)).option(
+      '--state <file>',
+      'state file (default: segsync.state.json beside the config)',
+    );
+  stateCommand('list', 'list the recorded segments')
+    .addOption(formatOption(['text', 'json']))
+    .action(async (options: Record<string, unknown>) => {
+      const { runStateList } = await import('./commands/state.js');
+      exitCode = await runStateList(options, io);
+    });
+  stateCommand('show', "print one segment's record")
+    .argument('<name>', 'segment name')
+    .action(async (name: string, options: Record<string, unknown>) => {
+      const { runStateShow } = await import('./commands/state.js');
+      exitCode = await runStateShow(name, options, io);
+    });
+  stateCommand('resolve', 'settle an unknown outcome after checking the Wati dashboard')
+    .argument('<name>', 'segment name')
+    .option('--id <id>', 'the segment exists in Wati with this id')
+    .option('--absent', 'the segment does not exist in Wati (the next apply creates it)')
+    .action(async (name: string, options: Record<string, unknown>) => {
+      const { runStateResolve } = await import('./commands/state.js');
+      exitCode = await runStateResolve(name, options, io);
+    });
+  stateCommand('forget', 'stop tracking a segment (e.g. after deleting it in Wati)')
+    .argument('<name>', 'segment name')
+    .action(async (name: string, options: Record<string, unknown>) => {
+      const { runStateForget } = await import('./commands/state.js');
+      exitCode = await runStateForget(name, options, io);
+    });
+  stateCommand('unlock', 'remove a lock left behind by a segsync process that is gone').action(
+    async (options: Record<string, unknown>) => {
+      const { runStateUnlock } = await import('./commands/state.js');
+      exitCode = await runStateUnlock(options, io);
+    },
+  );
+
+  program
+    .command('schema')
+    .description('print a JSON Schema (segment definitions by default)')
+    .argument('[name]', 'segment | config | state | plan', 'segment')
+    .action(async (name: string) => {
+      const { runSchema } = await import('./commands/schema.js');
+      exitCode = await runSchema(name, io);
+    });
+
+  program
+    .command('emulator')
+    .description('run a local Wati-compatible server for trying segsync without an account')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', parseInteger, 8787)
+    .option('--token <token>', "the emulator's own token (not a Wati token)")
+    .option('--segment-limit <n>', 'active-segment limit of the pretend account', parseInteger)
+    .option('--feature-disabled', 'answer every create with "feature not available"')
+    .option('--latency <ms>', 'delay before each answer', parseInteger)
+    .option('--fail-rate <p>', 'fraction of creates answered 500 (0..1)', parseFloat)
+    .option('--rate-limit <rps>', 'requests per second before 429 with Retry-After', parseFloat)
+    .option(
+      '--drop-rate <p>',
+      'fraction of creates committed then dropped unanswered (0..1)',
+      parseFloat,
+    )
+    .option('--seed <n>', 'seed for deterministic fault injection', parseInteger)
+    .option('--data <file>', 'persist segments and counters to this file')
+    .action(async (options: Record<string, unknown>) => {
+      const { runEmulatorCommand } = await import('./commands/emulator.js');
+      exitCode = await runEmulatorCommand(options, io);
+    });
+
+  try {
+    await program.parseAsync(context.argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every parse problem is a usage error (already printed).
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.failure;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function formatOption(choices: string[]): Option {
+  return new Option('-f, --format <format>', 'output format').choices(choices).default('text');
+}
+
+function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number.');
+  return Number.parseInt(value, 10);
+}

@@ -1,0 +1,82 @@
+// Renders an apply's result: the per-segment report for people, and the Markdown step summary.
+import type { ApplyResult } from '../apply/result.js';
+import type { SegmentResult } from '../model.js';
+import { plural } from './diagnostics.js';
+import { styleFor } from './style.js';
+
+export function summarizeApply(result: ApplyResult): string {
+  const s = result.summary;
+  const parts = [
+    `${s.created} created`,
+    `${s.failed} failed`,
+    `${s.unknown} unknown`,
+    `${s.notAttempted} not attempted`,
+  ];
+  const env = result.environment ? ` [${result.environment}]` : '';
+  return `Apply${env}: ${parts.join(', ')} of ${plural(s.planned, 'planned segment')} (${(result.durationMs / 1000).toFixed(1)} s)`;
+}
+
+const order: Record<SegmentResult['result'], number> = {
+  unknown: 0,
+  failed: 1,
+  'not-attempted': 2,
+  created: 3,
+};
+
+export function renderApplyText(result: ApplyResult, options: { color?: boolean } = {}): string {
+  const style = styleFor(options.color ?? false);
+  const lines = ['', style.bold(summarizeApply(result))];
+  if (result.stop) lines.push(style.red(`Stopped: ${result.stop.message}`));
+  const sorted = [...result.results].sort((a, b) => order[a.result] - order[b.result]);
+  for (const item of sorted) {
+    switch (item.result) {
+      case 'created':
+        lines.push(
+          `  ${style.green('✔ created')}        ${item.name} ${style.dim(`(id ${item.id})`)}`,
+        );
+        break;
+      case 'failed':
+        lines.push(`  ${style.red('✖ failed')}         ${item.name}: ${item.message ?? ''}`);
+        break;
+      case 'unknown':
+        lines.push(
+          `  ${style.red('? unknown')}        ${item.name}: ${item.message ?? ''}`,
+          style.dim(
+            `      → check the Wati dashboard, then: segsync state resolve ${JSON.stringify(item.name)} --id <id>  (or --absent)`,
+          ),
+        );
+        break;
+      case 'not-attempted':
+        lines.push(`  ${style.yellow('- not attempted')}  ${item.name}: ${item.message ?? ''}`);
+        break;
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderApplyMarkdown(result: ApplyResult): string {
+  const icon = result.exitCode === 0 ? '✅' : '⚠️';
+  const rows = result.results
+    .filter((r) => r.result !== 'created')
+    .slice(0, 200)
+    .map((r) => `| ${escapeCell(r.name)} | ${r.result} | ${escapeCell(r.message ?? '')} |`);
+  const created = result.results.filter((r) => r.result === 'created').length;
+  return [
+    `### ${icon} segsync apply${result.environment ? ` — \`${result.environment}\`` : ''}`,
+    '',
+    `**${summarizeApply(result)}**`,
+    result.stop ? `\nStopped: ${escapeCell(result.stop.message)}` : '',
+    rows.length > 0 ? `\n| Segment | Result | Why |\n|---|---|---|\n${rows.join('\n')}` : '',
+    created > 0 ? `\n${plural(created, 'segment')} created; ids are in the state file.` : '',
+    `\n<sub>Plan checksum \`${result.planChecksum}\`</sub>`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function escapeCell(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;');
+}

@@ -1,0 +1,204 @@
+// The pull-request comment. PR-facing: contact IDs are masked (counts, not values) unless asked,
+// and the body stays under GitHub's comment limit (65,536) with room to spare.
+import type { Diagnostic, Plan, PlanAction } from '../model.js';
+import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
+import { describePayload } from './describe.js';
+import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import { summarizePlan } from './text.js';
+
+/** Comment actions find the comment to update by this line. */
+export const PLAN_COMMENT_MARKER = '<!-- segsync:plan -->';
+export const DEFAULT_MARKDOWN_LIMIT = 60_000;
+
+export interface MarkdownOptions {
+  showContactIds?: boolean;
+  /** Upper bound on the body length, in characters. */
+  maxLength?: number;
+}
+
+export function planCommentMarker(environment?: string): string {
+  return environment ? `<!-- segsync:plan env=${environment} -->` : PLAN_COMMENT_MARKER;
+}
+
+export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LIMIT;
+  const head = renderHead(plan);
+  const sections = [
+    renderCreateTable(plan),
+    renderProblems(plan.diagnostics),
+    renderChanged(plan, options),
+    renderOthers(plan, 'removed', 'Removed from definitions (still active in Wati)'),
+    renderOthers(plan, 'unchanged', 'Unchanged'),
+  ].filter((section): section is Section => section !== undefined);
+  return assemble(head, sections, maxLength);
+}
+
+/** A part of the comment that can be cut item by item when the comment grows too long. */
+interface Section {
+  open: string;
+  items: string[];
+  close: string;
+  noun: string;
+}
+
+function renderHead(plan: Plan): string {
+  const { errors, warnings } = countBySeverity(plan.diagnostics);
+  const status = plan.blocked
+    ? `⛔ **Blocked**: ${plural(errors, 'error')} must be fixed before anything can be applied.`
+    : plan.summary.create > 0
+      ? `✅ **Ready to apply**: ${plural(plan.summary.create, 'segment')} will be created on merge.`
+      : '✅ **Nothing to create.**';
+  const warningLine = warnings > 0 ? ` ⚠️ ${plural(warnings, 'warning')}.` : '';
+  const env = plan.environment ? ` — environment \`${plan.environment}\`` : '';
+  return [
+    planCommentMarker(plan.environment),
+    `### segsync plan${env}`,
+    '',
+    `**${summarizePlan(plan)}**`,
+    '',
+    `${status}${warningLine}`,
+    '',
+    `<sub>Plan checksum \`${plan.checksum}\`</sub>`,
+  ].join('\n');
+}
+
+function renderCreateTable(plan: Plan): Section | undefined {
+  const creates = plan.actions.filter((a) => a.action === 'create');
+  if (creates.length === 0) return undefined;
+  return {
+    open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
+    items: creates.map(
+      (a) =>
+        `| ${cell(a.name)} | ${cell(describePayload(a.payload!))} | ${cell(a.source ? `${a.source.file}:${a.source.line}` : '')} |`,
+    ),
+    close: '',
+    noun: 'segment',
+  };
+}
+
+function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined {
+  if (diagnostics.length === 0) return undefined;
+  const { errors, warnings } = countBySeverity(diagnostics);
+  const title = [
+    errors > 0 ? plural(errors, 'error') : '',
+    warnings > 0 ? plural(warnings, 'warning') : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return {
+    // Errors are what a reviewer must act on: open by default.
+    open: `\n<details${errors > 0 ? ' open' : ''}><summary>Problems: ${title}</summary>\n`,
+    items: diagnostics.map((d) => {
+      const location = formatLocation(d);
+      const icon = d.severity === 'error' ? '⛔' : '⚠️';
+      const hint = d.hint ? `<br>→ ${inline(d.hint)}` : '';
+      return `- ${icon} ${location ? `\`${location}\` ` : ''}${inline(d.message)}${hint}`;
+    }),
+    close: '\n</details>',
+    noun: 'problem',
+  };
+}
+
+function renderChanged(plan: Plan, options: MarkdownOptions): Section | undefined {
+  const changed = plan.actions.filter((a) => a.action === 'changed');
+  if (changed.length === 0) return undefined;
+  return {
+    open: `\n<details open><summary>Changed, cannot be updated (${changed.length})</summary>\n`,
+    items: changed.map((a) => renderChangedItem(a, options)),
+    close: '\n</details>',
+    noun: 'segment',
+  };
+}
+
+function renderChangedItem(action: PlanAction, options: MarkdownOptions): string {
+  const recorded = action.recorded!.payload;
+  const diff = diffPayloads(recorded, action.payload!, { maskContactIds: !options.showContactIds });
+  const counts = contactIdChanges(recorded, action.payload!);
+  const contactNote =
+    !options.showContactIds && counts.added + counts.removed > 0
+      ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
+      : '';
+  return `\n**${inline(action.name)}** (id \`${action.recorded!.id ?? '?'}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
+}
+
+function renderOthers(
+  plan: Plan,
+  kind: 'removed' | 'unchanged',
+  title: string,
+): Section | undefined {
+  const actions = plan.actions.filter((a) => a.action === kind);
+  if (actions.length === 0) return undefined;
+  return {
+    open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
+    items: actions.map(
+      (a) => `- ${inline(a.name)}${a.recorded?.id ? ` (id \`${a.recorded.id}\`)` : ''}`,
+    ),
+    close: '\n</details>',
+    noun: 'segment',
+  };
+}
+
+/**
+ * Adds sections in priority order; once the budget is spent, the rest of a section's items are
+ * replaced by an explicit note so a truncated comment never looks complete.
+ */
+function assemble(head: string, sections: readonly Section[], maxLength: number): string {
+  const truncationNoteRoom = 400;
+  const budget = maxLength - truncationNoteRoom;
+  let body = head;
+  let omitted = 0;
+  for (const section of sections) {
+    if (body.length + section.open.length + section.close.length + 2 > budget) {
+      omitted += section.items.length;
+      continue;
+    }
+    const kept: string[] = [];
+    let length = body.length + section.open.length + section.close.length + 2;
+    for (const item of section.items) {
+      if (length + item.length + 1 > budget) break;
+      kept.push(item);
+      length += item.length + 1;
+    }
+    const cut = section.items.length - kept.length;
+    omitted += cut;
+    const note = cut > 0 ? [`\n_… ${plural(cut, section.noun)} more not shown._`] : [];
+    body += `\n${[section.open, ...kept, ...note, section.close].join('\n')}`;
+  }
+  if (omitted > 0) {
+    body +=
+      `\n\n> **Truncated**: ${omitted} entries did not fit in this comment. ` +
+      'Run `segsync plan` locally or read the CI log for the full plan.';
+  }
+  return `${body}\n`;
+}
+
+/** Text for a table cell: no pipes or newlines can break the table. */
+function cell(text: string): string {
+  return inline(text).replace(/\|/g, '\\|');
+}
+
+/**
+ * Neutralise Markdown/HTML in text (segment names, server messages) for inline use. Our own
+ * messages put commands in `code spans`; those are kept as code, everything else is escaped.
+ */
+function inline(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .split(/(`[^`]+`)/)
+    .map((part, index) => (index % 2 === 1 ? part : escapeMarkdown(part)))
+    .join('');
+}
+
+function escapeMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]])/g, '\\$1');
+}
+
+function fence(text: string, language: string): string {
+  const longestRun = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = '`'.repeat(longestRun + 1);
+  return `${ticks}${language}\n${text}\n${ticks}`;
+}

@@ -1,0 +1,130 @@
+// Human-readable output for a terminal or a CI log.
+import type { Diagnostic, Plan, PlanAction } from '../model.js';
+import { describePayload } from './describe.js';
+import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import type { Style } from './style.js';
+import { styleFor } from './style.js';
+
+export interface TextOptions {
+  color?: boolean;
+  /** List unchanged segments one by one (by default only their count is shown). */
+  showUnchanged?: boolean;
+  /** End with the verdict line ("Ready: …", "Blocked: …"); apply prints its own. */
+  verdict?: boolean;
+}
+
+export function summarizePlan(plan: Plan): string {
+  const { create, unchanged, changed, removed, unknown } = plan.summary;
+  const parts = [`${create} to create`, `${unchanged} unchanged`, `${changed} changed`];
+  parts.push(`${removed} removed`);
+  if (unknown > 0) parts.push(`${unknown} unknown`);
+  const env = plan.environment ? ` [${plan.environment}]` : '';
+  return `Plan${env}: ${parts.join(', ')}`;
+}
+
+export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
+  const style = styleFor(options.color ?? false);
+  const lines = [style.bold(summarizePlan(plan))];
+  const listed = plan.actions.filter((a) => options.showUnchanged || a.action !== 'unchanged');
+  if (listed.length > 0) lines.push('');
+  for (const action of listed) lines.push(...renderAction(action, style));
+  if (!options.showUnchanged && plan.summary.unchanged > 0) {
+    lines.push(style.dim(`  (${plural(plan.summary.unchanged, 'unchanged segment')} not listed)`));
+  }
+  if (plan.quota) {
+    const q = plan.quota;
+    const unknown = q.unknown > 0 ? ` + ${q.unknown} unknown` : '';
+    lines.push('', `Quota: ${q.active} active${unknown} + ${q.creates} to create of ${q.limit}`);
+  }
+  if (plan.diagnostics.length > 0) lines.push('', renderDiagnosticsText(plan.diagnostics, style));
+  if (options.verdict !== false) lines.push('', verdict(plan, style));
+  else if (plan.blocked)
+    lines.push('', style.red('Blocked: nothing will be created until the errors above are fixed.'));
+  return lines.join('\n');
+}
+
+const markers: Record<PlanAction['action'], (style: Style) => string> = {
+  create: (s) => s.green('+'),
+  unchanged: (s) => s.dim('='),
+  changed: (s) => s.yellow('~'),
+  removed: (s) => s.red('-'),
+  unknown: (s) => s.red('?'),
+};
+
+function renderAction(action: PlanAction, style: Style): string[] {
+  const marker = markers[action.action](style);
+  const where = action.source ? style.dim(`  ${action.source.file}:${action.source.line}`) : '';
+  const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
+  switch (action.action) {
+    case 'create':
+      return [`  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`];
+    case 'unchanged':
+      return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
+    case 'changed':
+      return [
+        `  ${marker} ${action.name}${id}: changed, and Wati cannot update segments${where}`,
+        ...(action.diff ?? '').split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
+      ];
+    case 'removed':
+      return [`  ${marker} ${action.name}${id}: no longer defined, still active in Wati`];
+    case 'unknown':
+      return [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
+  }
+}
+
+function colorDiffLine(line: string, style: Style): string {
+  if (line.startsWith('+') && !line.startsWith('+++')) return style.green(line);
+  if (line.startsWith('-') && !line.startsWith('---')) return style.red(line);
+  return style.dim(line);
+}
+
+export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], style: Style): string {
+  return diagnostics
+    .map((diagnostic) => {
+      const location = formatLocation(diagnostic);
+      const severity =
+        diagnostic.severity === 'error' ? style.red('error') : style.yellow('warning');
+      const head = `${location ? `${location}: ` : ''}${severity}: ${diagnostic.message}`;
+      return diagnostic.hint ? `${head}\n  ${style.dim(`→ ${diagnostic.hint}`)}` : head;
+    })
+    .join('\n');
+}
+
+function verdict(plan: Plan, style: Style): string {
+  const { errors, warnings } = countBySeverity(plan.diagnostics);
+  const warningText = warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '';
+  if (plan.blocked) {
+    return style.red(`Blocked: ${plural(errors, 'error')}${warningText}. Nothing can be applied.`);
+  }
+  if (plan.summary.create === 0)
+    return style.green(
+      `Nothing to create.${warningText ? ` (${plural(warnings, 'warning')})` : ''}`,
+    );
+  return style.green(
+    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
+  );
+}
+
+export interface ValidationReport {
+  segments: number;
+  files: number;
+  diagnostics: Diagnostic[];
+}
+
+export function renderValidationText(report: ValidationReport, options: TextOptions = {}): string {
+  const style = styleFor(options.color ?? false);
+  const { errors, warnings } = countBySeverity(report.diagnostics);
+  const lines: string[] = [];
+  if (report.diagnostics.length > 0)
+    lines.push(renderDiagnosticsText(report.diagnostics, style), '');
+  const counted = `${plural(report.segments, 'segment')} in ${plural(report.files, 'file')}`;
+  const warningText = warnings > 0 ? ` (${plural(warnings, 'warning')})` : '';
+  lines.push(
+    errors > 0
+      ? style.red(
+          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} in ${plural(report.files, 'file')}`,
+        )
+      : style.green(`✔ ${counted}: valid${warningText}`),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,44 @@
+// One readable message per failure; a stack trace only with --verbose / DEBUG.
+import { ExitCode, UserError } from './errors.js';
+
+export function formatFatal(
+  error: unknown,
+  verbose: boolean,
+): { message: string; exitCode: number } {
+  if (error instanceof UserError) {
+    const hint = error.hint ? `\n  → ${error.hint}` : '';
+    const stack = verbose && error.stack ? `\n${error.stack}` : '';
+    return {
+      message: `segsync: error: ${error.message}${hint}${stack}\n`,
+      exitCode: error.exitCode,
+    };
+  }
+  const systemError = describeSystemError(error);
+  if (systemError) {
+    return { message: `segsync: error: ${systemError}\n`, exitCode: ExitCode.failure };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  const details =
+    verbose && error instanceof Error && error.stack
+      ? `\n${error.stack}`
+      : '\n  → This is a bug in segsync. Run again with --verbose for details and report it.';
+  return { message: `segsync: unexpected error: ${text}${details}\n`, exitCode: ExitCode.failure };
+}
+
+const systemCodes: Record<string, string> = {
+  ENOENT: 'does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+};
+
+/** File-system failures (e.g. an unwritable --out path) are the user's to fix, not bugs. */
+function describeSystemError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (!code || !path || !Object.hasOwn(systemCodes, code)) return undefined;
+  return `${path}: ${systemCodes[code]} (${code}).`;
+}

@@ -1,0 +1,209 @@
+// One writer per state file. Two applies running at once against the same state would both
+// believe a segment is missing and create it twice, so apply and `state` edits hold
+// `<state>.lock`, created with O_EXCL. Read-only commands (plan, validate) never take it.
+
+import { readFileSync, unlinkSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { StateLockedError, UserError } from '../errors.js';
+import { describeOsError, errorCode } from './store.js';
+
+/** What the lock file says about the process holding it. */
+export interface LockInfo {
+  pid: number;
+  hostname: string;
+  /** ISO-8601 timestamp of the moment the lock was taken. */
+  startedAt: string;
+  /** The segsync command holding it, e.g. `apply`. */
+  command: string;
+}
+
+export interface StateLock {
+  readonly path: string;
+  readonly info: LockInfo;
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): Promise<void>;
+}
+
+export function lockPathOf(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+export async function acquireStateLock(
+  statePath: string,
+  options: { command: string },
+): Promise<StateLock> {
+  const path = lockPathOf(statePath);
+  const info: LockInfo = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+    command: options.command,
+  };
+  let handle: FileHandle;
+  try {
+    // The first apply in a fresh checkout may point at a directory that does not exist yet.
+    await mkdir(dirname(path), { recursive: true });
+    handle = await open(path, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') throw await lockedError(statePath, path);
+    throw cannotCreateLock(path, error);
+  }
+  try {
+    await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`, 'utf8');
+  } catch (error) {
+    // An empty lock file would block every later run for no reason.
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw cannotCreateLock(path, error);
+  }
+  await handle.close();
+  return new HeldLock(path, info);
+}
+
+function cannotCreateLock(path: string, error: unknown): UserError {
+  return new UserError(
+    `Could not create the state lock ${path} (${describeOsError(error)}).`,
+    'segsync needs to write beside the state file; check the directory exists and is writable.',
+  );
+}
+
+/**
+ * Removes the lock whoever holds it (`segsync state unlock`). The caller is responsible for making
+ * sure the holder is really gone; the returned holder lets it say whose lock was removed.
+ */
+export async function forceUnlock(
+  statePath: string,
+): Promise<{ removed: boolean; holder?: LockInfo }> {
+  const path = lockPathOf(statePath);
+  const holder = await readLockInfo(path);
+  try {
+    await unlink(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { removed: false };
+    throw new UserError(
+      `Could not remove the state lock ${path} (${describeOsError(error)}).`,
+      'Check that the directory is writable, or delete the file by hand.',
+    );
+  }
+  return holder ? { removed: true, holder } : { removed: true };
+}
+
+/** The holder recorded in a lock file; undefined when absent or unreadable. */
+export async function readLockInfo(lockPath: string): Promise<LockInfo | undefined> {
+  try {
+    return parseLockInfo(await readFile(lockPath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+class HeldLock implements StateLock {
+  private released = false;
+  // A normal exit (including process.exit after an error) must never leave the lock behind;
+  // 'exit' handlers run synchronously only, hence the sync variant.
+  private readonly releaseOnExit = (): void => {
+    this.released = true;
+    removeIfOursSync(this.path, this.info);
+  };
+
+  constructor(
+    readonly path: string,
+    readonly info: LockInfo,
+  ) {
+    process.once('exit', this.releaseOnExit);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    process.off('exit', this.releaseOnExit);
+    try {
+      if (isSameHolder(await readLockInfo(this.path), this.info)) await unlink(this.path);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return;
+      throw new UserError(
+        `Could not remove the state lock ${this.path} (${describeOsError(error)}).`,
+        'Delete the file by hand (or run `segsync state unlock`) once segsync has exited.',
+      );
+    }
+  }
+}
+
+/**
+ * Only remove the lock if it is still ours: after `state unlock` another process may hold a new
+ * lock at the same path, and removing that one would let two writers in.
+ */
+function removeIfOursSync(path: string, info: LockInfo): void {
+  try {
+    if (isSameHolder(parseLockInfo(readFileSync(path, 'utf8')), info)) unlinkSync(path);
+  } catch {
+    // Exiting anyway: a lock we cannot remove is reported as stale by the next run.
+  }
+}
+
+function isSameHolder(found: LockInfo | undefined, ours: LockInfo): boolean {
+  return (
+    found !== undefined &&
+    found.pid === ours.pid &&
+    found.hostname === ours.hostname &&
+    found.startedAt === ours.startedAt
+  );
+}
+
+function parseLockInfo(text: string): LockInfo | undefined {
+  try {
+    const data = JSON.parse(text) as Partial<Record<keyof LockInfo, unknown>> | null;
+    if (
+      typeof data === 'object' &&
+      data !== null &&
+      Number.isSafeInteger(data.pid) &&
+      (data.pid as number) > 0 &&
+      typeof data.hostname === 'string' &&
+      typeof data.startedAt === 'string' &&
+      typeof data.command === 'string'
+    ) {
+      return data as LockInfo;
+    }
+  } catch {
+    // Unreadable: reported as such by the caller.
+  }
+  return undefined;
+}
+
+async function lockedError(statePath: string, lockPath: string): Promise<StateLockedError> {
+  const holder = await readLockInfo(lockPath);
+  if (!holder) {
+    return new StateLockedError(
+      `The state file ${statePath} is locked, but the lock file ${lockPath} is unreadable.`,
+      'Another segsync may be taking the lock at this very moment, or one was killed while taking ' +
+        'it. If you are sure no other segsync is running, run `segsync state unlock`.',
+    );
+  }
+  if (holder.hostname === hostname() && !isProcessAlive(holder.pid)) {
+    return new StateLockedError(
+      `The state file ${statePath} has a stale lock left by pid ${holder.pid} ` +
+        `(\`${holder.command}\`, started ${holder.startedAt}), which is no longer running.`,
+      'That segsync probably crashed or was killed; creates it had sent may now show as unknown ' +
+        'outcomes. Run `segsync state unlock` to clear the lock, then `segsync plan` to review.',
+    );
+  }
+  return new StateLockedError(
+    `Another segsync (pid ${holder.pid} on ${holder.hostname}, running \`${holder.command}\` since ` +
+      `${holder.startedAt}) is using the state file ${statePath}.`,
+    'Wait for it to finish. If you are sure it is gone (for example it ran on another machine that ' +
+      'crashed), run `segsync state unlock`.',
+  );
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return errorCode(error) !== 'ESRCH';
+  }
+}

@@ -1,0 +1,148 @@
+// What `segsync state ...` does to the state: pure functions from State to a new State. The user
+// tells segsync what they saw in the Wati dashboard, because the API cannot be asked.
+
+import { UserError } from '../errors.js';
+import type { CreatedEntry, State, StateEntry } from '../model.js';
+import { segmentEntry, withSegment, withoutSegment } from './store.js';
+
+export interface StateEntryRow {
+  name: string;
+  status: StateEntry['status'];
+  /** Wati's id, for created entries. */
+  id?: string;
+  /** createdAt for created entries, startedAt for pending ones. */
+  at: string;
+  source: string;
+  /** Why a pending entry's outcome is unknown, when recorded. */
+  reason?: string;
+}
+
+/** The user found the segment in Wati: the unknown outcome becomes a created entry with that id. */
+export function resolveAsCreated(state: State, name: string, id: string, now: string): State {
+  const entry = pendingEntryOf(state, name, 'resolve');
+  const trimmedId = id.trim();
+  if (trimmedId === '') {
+    throw new UserError(
+      'The segment id must not be empty.',
+      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard.`,
+    );
+  }
+  const created: CreatedEntry = {
+    status: 'created',
+    id: trimmedId,
+    payload: entry.payload,
+    digest: entry.digest,
+    createdAt: now,
+    source: entry.source,
+    recordedBy: 'resolve',
+  };
+  return withSegment(state, name, created);
+}
+
+/** The user checked Wati and the segment is not there: the next apply will create it. */
+export function resolveAsAbsent(state: State, name: string): State {
+  pendingEntryOf(state, name, 'resolve');
+  return withoutSegment(state, name);
+}
+
+/** Removes any entry, e.g. the segment was deleted in the Wati dashboard. */
+export function forgetSegment(state: State, name: string): State {
+  if (!segmentEntry(state, name)) throw notRecordedError(state, name, Object.keys(state.segments));
+  return withoutSegment(state, name);
+}
+
+/** One row per recorded segment, sorted by name. */
+export function listEntries(state: State): StateEntryRow[] {
+  return Object.keys(state.segments)
+    .sort()
+    .map((name) => {
+      const entry = segmentEntry(state, name) as StateEntry;
+      if (entry.status === 'created') {
+        return {
+          name,
+          status: entry.status,
+          id: entry.id,
+          at: entry.createdAt,
+          source: entry.source,
+        };
+      }
+      const row: StateEntryRow = {
+        name,
+        status: entry.status,
+        at: entry.startedAt,
+        source: entry.source,
+      };
+      if (entry.reason !== undefined) row.reason = entry.reason;
+      return row;
+    });
+}
+
+function pendingEntryOf(state: State, name: string, verb: string) {
+  const entry = segmentEntry(state, name);
+  if (!entry) {
+    const pendingNames = Object.keys(state.segments).filter(
+      (candidate) => state.segments[candidate]?.status === 'pending',
+    );
+    throw notRecordedError(state, name, pendingNames, verb);
+  }
+  if (entry.status === 'created') {
+    throw new UserError(
+      `${JSON.stringify(name)} is already recorded as created (id ${entry.id}); there is no unknown outcome to ${verb}.`,
+      `If the segment was deleted in the Wati dashboard, \`segsync state forget ${JSON.stringify(name)}\` ` +
+        'removes the record (the next apply then creates it again).',
+    );
+  }
+  return entry;
+}
+
+function notRecordedError(
+  state: State,
+  name: string,
+  candidates: string[],
+  verb?: string,
+): UserError {
+  const suggestions = nearMisses(name, candidates);
+  const hints: string[] = [];
+  if (suggestions.length > 0) {
+    hints.push(
+      `Did you mean ${suggestions.map((candidate) => JSON.stringify(candidate)).join(' or ')}?`,
+    );
+  } else if (verb !== undefined && candidates.length === 0) {
+    hints.push(`The state has no unknown outcomes to ${verb}.`);
+  }
+  hints.push(
+    Object.keys(state.segments).length > 0
+      ? 'Names are case-sensitive; `segsync state list` shows the recorded segments.'
+      : 'The state file records no segments yet.',
+  );
+  return new UserError(
+    `${JSON.stringify(name)} is not recorded in the state file.`,
+    hints.join(' '),
+  );
+}
+
+/** Up to three names equal ignoring case or within a small edit distance, closest first. */
+export function nearMisses(name: string, candidates: string[]): string[] {
+  const wanted = name.toLowerCase();
+  const allowed = wanted.length <= 4 ? 1 : wanted.length <= 12 ? 2 : 3;
+  return candidates
+    .map((candidate) => ({ candidate, distance: editDistance(wanted, candidate.toLowerCase()) }))
+    .filter(({ distance }) => distance <= allowed)
+    .sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))
+    .slice(0, 3)
+    .map(({ candidate }) => candidate);
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}

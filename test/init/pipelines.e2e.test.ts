@@ -1,0 +1,579 @@
+// The scaffolded pipelines, run for real: the `run:` scripts of the GitHub workflows, the GitLab
+// jobs and the composite action execute with bash in a temp Git repository, against the Wati
+// emulator, with `npx segsync` served by the built CLI (an npx shim on PATH). Whatever the
+// templates say is what runs here, so the examples cannot drift from segsync.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runInit } from '../../src/commands/init.js';
+import { startEmulator } from '../../src/emulator/server.js';
+import type { EmulatorHandle } from '../../src/emulator/server.js';
+import {
+  actionSteps,
+  createNpxShim,
+  findStep,
+  loadGitlabJob,
+  runGitlabScript,
+  runStep,
+  workflowSteps,
+} from '../helpers/workflow-steps.js';
+import type { ExpressionContext, StepRun, WorkflowStep } from '../helpers/workflow-steps.js';
+import { makeTempDir, recordingIO, removeDir, REPO_ROOT } from './support.js';
+
+const run = promisify(execFile);
+const CLI = path.join(REPO_ROOT, 'dist/cli.js');
+const TOKEN = 'e2e-token-5ecret-do-not-print';
+const SECOND_DEFINITION = [
+  'name: VIP Customers',
+  'refreshType: static',
+  'contactIds:',
+  '  - "12345"',
+  '  - "67890"',
+  '',
+].join('\n');
+
+let emulator: EmulatorHandle;
+let shimDir: string;
+let tmp: string;
+let baseEnv: NodeJS.ProcessEnv;
+const transcripts: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) {
+    // The suite runs the built CLI, as CI does after `npm ci` (whose prepare script builds it).
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT }).catch(
+      (error: { stdout?: string; message?: string }) => {
+        throw new Error(`Building dist/ failed:\n${error.stdout ?? error.message ?? ''}`);
+      },
+    );
+  }
+  emulator = await startEmulator({ token: TOKEN });
+  shimDir = await createNpxShim(CLI);
+});
+
+afterAll(async () => {
+  await emulator.close();
+  await removeDir(shimDir);
+});
+
+beforeEach(async () => {
+  emulator.reset();
+  emulator.configure({ segmentLimit: undefined });
+  tmp = await makeTempDir('segsync-e2e-');
+  const home = path.join(tmp, 'home');
+  await mkdir(home);
+  await writeFile(path.join(home, '.gitconfig'), '');
+  // Deliberately not process.env: a developer's own WATI_API_TOKEN must not leak into a run.
+  baseEnv = {
+    PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}`,
+    HOME: home,
+    GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    CI: 'true',
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: path.join(tmp, 'step-summary.md'),
+    RUNNER_TEMP: tmp,
+  };
+  await writeFile(path.join(tmp, 'step-summary.md'), '');
+  transcripts.length = 0;
+});
+
+afterEach(async () => {
+  // Whatever happened, no step ever printed the token.
+  for (const transcript of transcripts) expect(transcript).not.toContain(TOKEN);
+  await removeDir(tmp);
+});
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args],
+    { cwd, env: baseEnv },
+  );
+  return stdout.trim();
+}
+
+/** A scaffolded repository pushed to a bare "origin", as a user's repo would be after init. */
+async function scaffoldRepository(
+  environments?: string[],
+): Promise<{ work: string; origin: string }> {
+  const work = path.join(tmp, 'work');
+  const origin = path.join(tmp, 'origin.git');
+  await runInit(work, environments ? { environments } : {}, recordingIO(tmp));
+  await writeFile(path.join(work, 'segments/vip.yaml'), SECOND_DEFINITION);
+  await git(tmp, 'init', '-q', '--bare', '-b', 'main', origin);
+  await git(work, 'init', '-q', '-b', 'main');
+  await git(work, 'add', '-A');
+  await git(work, 'commit', '-q', '-m', 'segsync init');
+  await git(work, 'remote', 'add', 'origin', origin);
+  await git(work, 'push', '-q', 'origin', 'main');
+  return { work, origin };
+}
+
+/** Runs the named steps in order, feeding each step's outputs to the next ones' env. */
+async function runSteps(
+  steps: readonly WorkflowStep[],
+  keys: readonly string[],
+  cwd: string,
+  context: ExpressionContext = {},
+): Promise<Record<string, StepRun>> {
+  const results: Record<string, StepRun> = {};
+  const stepOutputs: Record<string, { outputs: Record<string, string> }> = {};
+  for (const key of keys) {
+    const step = findStep(steps, key);
+    const result = await runStep(step, {
+      cwd,
+      env: baseEnv,
+      context: { ...context, steps: stepOutputs },
+    });
+    transcripts.push(result.stdout, result.stderr);
+    if (step.id) stepOutputs[step.id] = { outputs: result.outputs };
+    results[key] = result;
+  }
+  return results;
+}
+
+const github = { ref: 'refs/heads/main', ref_name: 'main' };
+const PR_STEPS = ['install', 'validate', 'plan', 'Result'];
+const APPLY_STEPS = ['install', 'apply', 'commit', 'Result'];
+
+describe('GitHub workflows scaffolded by init', () => {
+  it('PR: plans the two segments; merge: creates them and commits the state; next PR: nothing to do', async () => {
+    const { work, origin } = await scaffoldRepository();
+    const planSteps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-plan.yml'),
+      'plan',
+    );
+    const applySteps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+
+    const pr = await runSteps(planSteps, PR_STEPS, work, { github });
+    expect(pr.install!.stdout).toContain('No package-lock.json');
+    expect(pr.validate!.outputs).toEqual({ 'exit-code': '0' });
+    expect(pr.plan!.outputs).toEqual({ 'exit-code': '2' });
+    expect(pr.plan!.stdout).toContain('::notice title=segsync::');
+    const comment = await readFile(path.join(work, 'plan.md'), 'utf8');
+    expect(comment.split('\n')[0]).toBe('<!-- segsync:plan -->');
+    expect(comment).toContain('Customers from India');
+    expect(comment).toContain('VIP Customers');
+    // One summary per job, from the markdown run (the annotation run leaves it alone).
+    const summary = await readFile(baseEnv.GITHUB_STEP_SUMMARY!, 'utf8');
+    expect(summary.match(/### segsync plan/g)).toHaveLength(1);
+    expect(pr.Result!.code).toBe(0);
+
+    await rm(path.join(work, 'plan.md'));
+    const merge = await runSteps(applySteps, APPLY_STEPS, work, {
+      github,
+      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+    });
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '0' });
+    expect(
+      emulator
+        .snapshot()
+        .segments.map((s) => s.name)
+        .sort(),
+    ).toEqual(['Customers from India', 'VIP Customers']);
+    expect(merge.commit!.code).toBe(0);
+    expect(merge.Result!.code).toBe(0);
+    const head = await git(origin, 'log', '-1', '--format=%an <%ae>%n%s', 'main');
+    expect(head).toBe(
+      'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\n' +
+        'chore(segsync): record applied segments [skip ci]',
+    );
+    const state = JSON.parse(await git(origin, 'show', 'main:segsync.state.json')) as {
+      segments: Record<string, { status: string }>;
+    };
+    expect(Object.keys(state.segments).sort()).toEqual(['Customers from India', 'VIP Customers']);
+    expect(await git(work, 'status', '--porcelain')).toBe('');
+
+    // A later pull request starts from origin, state file included: nothing left to create.
+    const next = path.join(tmp, 'next');
+    await git(tmp, 'clone', '-q', origin, next);
+    const again = await runSteps(planSteps, PR_STEPS, next, { github });
+    expect(again.plan!.outputs).toEqual({ 'exit-code': '0' });
+    expect(again.Result!.code).toBe(0);
+  });
+
+  it('PR with an invalid definition: annotations, a comment body, and a failed check', async () => {
+    const { work } = await scaffoldRepository();
+    await writeFile(path.join(work, 'segments/broken.yaml'), 'name: Broken\nrefreshType: weekly\n');
+    const steps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-plan.yml'),
+      'plan',
+    );
+    const pr = await runSteps(steps, PR_STEPS, work, { github });
+    expect(pr.validate!.code).toBe(0); // the step itself never fails: the comment still gets posted
+    expect(pr.validate!.outputs).toEqual({ 'exit-code': '1' });
+    expect(pr.validate!.stdout).toMatch(/^::error file=segments\/broken\.yaml,line=2/m);
+    expect(pr.plan!.outputs).toEqual({ 'exit-code': '1' });
+    expect(pr.plan!.stdout).not.toContain('::error'); // not annotated twice
+    expect((await readFile(path.join(work, 'plan.md'), 'utf8')).split('\n')[0]).toBe(
+      '<!-- segsync:plan -->',
+    );
+    expect(pr.Result!.code).toBe(1);
+    expect(pr.Result!.stdout).toContain('::error title=segsync::The plan is blocked');
+  });
+
+  it('a partial apply (segment limit reached) still commits the state, then fails the job', async () => {
+    const { work, origin } = await scaffoldRepository();
+    emulator.configure({ segmentLimit: 1 });
+    const steps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+    const merge = await runSteps(steps, APPLY_STEPS, work, {
+      github,
+      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+    });
+    expect(merge.apply!.code).toBe(0);
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '3' });
+    expect(merge.commit!.code).toBe(0);
+    const created = emulator.snapshot().segments.map((s) => s.name);
+    expect(created).toHaveLength(1);
+    const state = JSON.parse(await git(origin, 'show', 'main:segsync.state.json')) as {
+      segments: Record<string, { status: string }>;
+    };
+    expect(state.segments[created[0]!]?.status).toBe('created');
+    expect(merge.Result!.code).toBe(3);
+    expect(merge.Result!.stdout).toContain('::error title=segsync::Apply ended part-way');
+  });
+
+  it('apply without credentials: nothing changes, nothing is committed, the job fails', async () => {
+    const { work, origin } = await scaffoldRepository();
+    const before = await git(origin, 'rev-parse', 'main');
+    const steps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+    const merge = await runSteps(steps, APPLY_STEPS, work, { github, secrets: {} });
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '1' });
+    expect(merge.apply!.stderr).toMatch(/WATI_API_ENDPOINT/);
+    expect(merge.commit!.code).toBe(0);
+    expect(await git(origin, 'rev-parse', 'main')).toBe(before);
+    expect(merge.Result!.code).toBe(1);
+  });
+
+  it('the state commit rebases onto a commit pushed meanwhile and retries', async () => {
+    const { work, origin } = await scaffoldRepository();
+    const steps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+    const applied = await runSteps(steps, ['apply'], work, {
+      github,
+      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+    });
+    expect(applied.apply!.outputs).toEqual({ 'exit-code': '0' });
+
+    // Someone merges a pull request while apply runs.
+    const other = path.join(tmp, 'other');
+    await git(tmp, 'clone', '-q', origin, other);
+    await writeFile(path.join(other, 'README.md'), 'merged meanwhile\n');
+    await git(other, 'add', 'README.md');
+    await git(other, 'commit', '-q', '-m', 'docs: readme');
+    await git(other, 'push', '-q', 'origin', 'main');
+
+    const committed = await runSteps(steps, ['commit'], work, { github });
+    expect(committed.commit!.code).toBe(0);
+    expect(committed.commit!.stdout).toContain('Push rejected (attempt 1 of 5)');
+    expect(await git(origin, 'log', '--format=%s', 'main')).toBe(
+      ['chore(segsync): record applied segments [skip ci]', 'docs: readme', 'segsync init'].join(
+        '\n',
+      ),
+    );
+    expect(await git(origin, 'show', 'main:README.md')).toBe('merged meanwhile');
+  });
+
+  it('environments: each matrix job plans with its own marker and applies with its own secrets and state', async () => {
+    const { work, origin } = await scaffoldRepository(['staging', 'production']);
+    const planSteps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-plan.yml'),
+      'plan',
+    );
+    const pr = await runSteps(planSteps, PR_STEPS, work, {
+      github,
+      matrix: { environment: 'staging' },
+    });
+    expect(pr.plan!.outputs).toEqual({ 'exit-code': '2' });
+    expect((await readFile(path.join(work, 'plan.md'), 'utf8')).split('\n')[0]).toBe(
+      '<!-- segsync:plan env=staging -->',
+    );
+    await rm(path.join(work, 'plan.md'));
+
+    const workflow = parse(
+      await readFile(path.join(work, '.github/workflows/segsync-apply.yml'), 'utf8'),
+    ) as { jobs: { apply: { strategy: { matrix: { include: Record<string, string>[] } } } } };
+    const staging = workflow.jobs.apply.strategy.matrix.include.find(
+      (m) => m.environment === 'staging',
+    );
+    const applySteps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+    const merge = await runSteps(applySteps, APPLY_STEPS, work, {
+      github,
+      matrix: staging,
+      secrets: {
+        WATI_API_ENDPOINT_STAGING: emulator.url,
+        WATI_API_TOKEN_STAGING: TOKEN,
+        // Production's would be refused by the emulator: proves they are not the ones used.
+        WATI_API_ENDPOINT_PRODUCTION: emulator.url,
+        WATI_API_TOKEN_PRODUCTION: 'production-token',
+      },
+    });
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '0' });
+    expect(emulator.snapshot().segments).toHaveLength(2);
+    expect(merge.Result!.code).toBe(0);
+    expect(await git(origin, 'log', '-1', '--format=%s', 'main')).toBe(
+      'chore(segsync): record segments applied to staging [skip ci]',
+    );
+    expect(await git(origin, 'ls-tree', '--name-only', 'main')).toMatch(
+      /^segsync\.staging\.state\.json$/m,
+    );
+    expect(await git(origin, 'ls-tree', '--name-only', 'main')).not.toContain('production.state');
+  });
+});
+
+describe('the composite action (action.yml)', () => {
+  async function runAction(
+    work: string,
+    inputs: Record<string, string>,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ): Promise<StepRun> {
+    const steps = await actionSteps(path.join(REPO_ROOT, 'action.yml'));
+    const defaults = {
+      directory: '',
+      environment: '',
+      format: '',
+      args: '',
+      'working-directory': '.',
+    };
+    const step = findStep(steps, 'run');
+    const result = await runStep(step, {
+      cwd: work,
+      env: { ...baseEnv, ...extraEnv, GITHUB_ACTION_PATH: REPO_ROOT },
+      context: { inputs: { ...defaults, ...inputs } },
+    });
+    transcripts.push(result.stdout, result.stderr);
+    return result;
+  }
+
+  it('plan: exit code 2 is a success, and the comment body is written to a file', async () => {
+    const { work } = await scaffoldRepository();
+    const result = await runAction(work, { command: 'plan' });
+    expect(result.code).toBe(0);
+    expect(result.outputs['exit-code']).toBe('2');
+    expect(result.stdout).toContain('::notice title=segsync::');
+    const planFile = result.outputs['plan-file']!;
+    expect(path.dirname(planFile)).toBe(tmp);
+    expect((await readFile(planFile, 'utf8')).split('\n')[0]).toBe('<!-- segsync:plan -->');
+  });
+
+  it('validate fails the step on invalid definitions, still reporting the exit code', async () => {
+    const { work } = await scaffoldRepository();
+    await writeFile(path.join(work, 'segments/broken.yaml'), 'name: Broken\n');
+    const result = await runAction(work, { command: 'validate' });
+    expect(result.code).toBe(1);
+    expect(result.outputs['exit-code']).toBe('1');
+    expect(result.stdout).toContain('::error file=segments/broken.yaml');
+  });
+
+  it('apply takes the credentials from the environment and passes --yes', async () => {
+    const { work } = await scaffoldRepository();
+    const result = await runAction(
+      work,
+      { command: 'apply', args: '--concurrency 1' },
+      { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+    );
+    expect(result.code).toBe(0);
+    expect(result.outputs['exit-code']).toBe('0');
+    expect(emulator.snapshot().segments).toHaveLength(2);
+    expect(existsSync(path.join(work, 'segsync.state.json'))).toBe(true);
+  });
+
+  it('refuses an unknown command', async () => {
+    const { work } = await scaffoldRepository();
+    const result = await runAction(work, { command: 'destroy' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('The command input must be validate, plan or apply');
+  });
+});
+
+// --- GitLab ------------------------------------------------------------------------------------
+
+interface Note {
+  id: number;
+  body: string;
+  author: { id: number };
+}
+
+/** Just enough of GitLab's API for the MR-note script: /user and one MR's notes. */
+async function startFakeGitLab(token: string, notes: Note[]) {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      requests.push(`${req.method} ${url.pathname}`);
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers['private-token'] !== token)
+        return reply(401, { message: '401 Unauthorized' });
+      if (url.pathname === '/api/v4/user') return reply(200, { id: 99, username: 'project_5_bot' });
+      const base = '/api/v4/projects/5/merge_requests/3/notes';
+      if (url.pathname === base && req.method === 'GET') return reply(200, notes);
+      if (url.pathname === base && req.method === 'POST') {
+        const note = {
+          id: 500 + notes.length,
+          body: (JSON.parse(raw) as Note).body,
+          author: { id: 99 },
+        };
+        notes.push(note);
+        return reply(201, note);
+      }
+      const match = /^\/api\/v4\/projects\/5\/merge_requests\/3\/notes\/(\d+)$/.exec(url.pathname);
+      const note = match && notes.find((n) => n.id === Number(match[1]));
+      if (note && req.method === 'PUT') {
+        note.body = (JSON.parse(raw) as Note).body;
+        return reply(200, note);
+      }
+      return reply(404, { message: '404 Not found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/api/v4`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
+  const pipeline = path.join(REPO_ROOT, 'examples/gitlab/.gitlab-ci.yml');
+
+  it('merge request: posts the plan as one note, updates it on the next push, leaves others alone', async () => {
+    const { work } = await scaffoldRepository();
+    const noteToken = 'note-token-5ecret';
+    const notes: Note[] = [
+      { id: 1, body: '<!-- segsync:plan -->\nquoted by a person', author: { id: 7 } },
+    ];
+    const gitlab = await startFakeGitLab(noteToken, notes);
+    try {
+      const env = {
+        ...baseEnv,
+        CI_API_V4_URL: gitlab.url,
+        CI_PROJECT_ID: '5',
+        CI_MERGE_REQUEST_IID: '3',
+        CI_JOB_URL: 'https://gitlab.test/job/1',
+        SEGSYNC_NOTE_TOKEN: noteToken,
+      };
+      const job = await loadGitlabJob(pipeline, 'segsync-plan');
+      const first = await runGitlabScript(job.script, {
+        cwd: work,
+        env: { ...env, ...job.variables },
+      });
+      transcripts.push(first.stdout, first.stderr);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('Posted the plan note 501.');
+      expect(first.stdout).toContain('merging creates the segments');
+
+      const second = await runGitlabScript(job.script, {
+        cwd: work,
+        env: { ...env, ...job.variables },
+      });
+      expect(second.stdout).toContain('Updated the plan note 501.');
+      expect(notes.map((n) => n.id)).toEqual([1, 501]);
+      expect(notes[0]!.body).toBe('<!-- segsync:plan -->\nquoted by a person');
+      expect(notes[1]!.body.split('\n')[0]).toBe('<!-- segsync:plan -->');
+      expect(notes[1]!.body).toContain('VIP Customers');
+      expect(gitlab.requests).toContain('PUT /api/v4/projects/5/merge_requests/3/notes/501');
+      for (const text of [first.stdout, first.stderr, second.stdout, second.stderr]) {
+        expect(text).not.toContain(noteToken);
+      }
+    } finally {
+      await gitlab.close();
+    }
+  });
+
+  it('merge request with an invalid definition fails the job (the note is skipped without a token)', async () => {
+    const { work } = await scaffoldRepository();
+    await writeFile(path.join(work, 'segments/broken.yaml'), 'name: Broken\n');
+    const job = await loadGitlabJob(pipeline, 'segsync-plan');
+    const result = await runGitlabScript(job.script, {
+      cwd: work,
+      env: { ...baseEnv, ...job.variables },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('SEGSYNC_NOTE_TOKEN is not set');
+    expect(result.stdout).toContain('segsync: the plan is blocked (exit 1)');
+  });
+
+  it('default branch: applies from the branch tip and pushes the state with [skip ci]', async () => {
+    // GitLab's push URL is CI_SERVER_URL/CI_PROJECT_PATH.git: here a file:// URL to the bare repo.
+    const server = path.join(tmp, 'server');
+    await mkdir(path.join(server, 'group'), { recursive: true });
+    const { work } = await scaffoldRepository();
+    const origin = path.join(server, 'group/project.git');
+    await git(tmp, 'clone', '-q', '--bare', path.join(tmp, 'origin.git'), origin);
+    await git(work, 'remote', 'set-url', 'origin', origin);
+    // The runner checks out the pipeline's commit (detached); main has moved on since.
+    await git(work, 'checkout', '-q', '--detach');
+    const other = path.join(tmp, 'other');
+    await git(tmp, 'clone', '-q', origin, other);
+    await writeFile(
+      path.join(other, 'segments/later.yaml'),
+      'name: Later\nrefreshType: static\ncontactIds: ["1"]\n',
+    );
+    await git(other, 'add', '-A');
+    await git(other, 'commit', '-q', '-m', 'add a segment');
+    await git(other, 'push', '-q', 'origin', 'main');
+
+    const pushToken = 'push-token-5ecret';
+    const job = await loadGitlabJob(pipeline, 'segsync-apply');
+    expect(job.variables).toEqual({ SEGSYNC_STATE_FILE: 'segsync.state.json' });
+    const result = await runGitlabScript(job.script, {
+      cwd: work,
+      env: {
+        ...baseEnv,
+        ...job.variables,
+        CI_COMMIT_BRANCH: 'main',
+        CI_SERVER_URL: `file://${server}`,
+        CI_SERVER_HOST: 'gitlab.test',
+        CI_PROJECT_PATH: 'group/project',
+        SEGSYNC_PUSH_TOKEN: pushToken,
+        WATI_API_ENDPOINT: emulator.url,
+        WATI_API_TOKEN: TOKEN,
+      },
+    });
+    transcripts.push(result.stdout, result.stderr);
+    expect(result.stdout).not.toContain(pushToken);
+    expect(result.code).toBe(0);
+    expect(
+      emulator
+        .snapshot()
+        .segments.map((s) => s.name)
+        .sort(),
+    ).toEqual(['Customers from India', 'Later', 'VIP Customers']);
+    expect(await git(origin, 'log', '-1', '--format=%s', 'main')).toBe(
+      'chore(segsync): record applied segments [skip ci]',
+    );
+    const state = JSON.parse(await git(origin, 'show', 'main:segsync.state.json')) as {
+      segments: Record<string, unknown>;
+    };
+    expect(Object.keys(state.segments)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,383 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyResponse,
+  extractServerMessage,
+  matchStopCondition,
+  parseRetryAfter,
+} from '../../src/wati/classify.js';
+
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('classifyResponse', () => {
+  const cases: {
+    label: string;
+    status: number;
+    body: string;
+    headers?: Record<string, string | string[] | undefined>;
+    expected: Record<string, unknown>;
+  }[] = [
+    {
+      label: '200 with result true and a string id',
+      status: 200,
+      body: json({ result: true, info: { id: 'abc', name: 'VIP' } }),
+      expected: { kind: 'created', id: 'abc' },
+    },
+    {
+      label: '200 with a numeric id',
+      status: 200,
+      body: json({ result: true, info: { id: 987 } }),
+      expected: { kind: 'created', id: '987' },
+    },
+    {
+      label: '200 with result false',
+      status: 200,
+      body: json({ result: false, info: 'Invalid filter' }),
+      expected: { kind: 'failed', status: 200 },
+    },
+    {
+      label: '200 with result false saying the limit is reached',
+      status: 200,
+      body: json({ result: false, message: 'Segment limit has been reached' }),
+      expected: { kind: 'stop', reason: 'limit-reached', status: 200 },
+    },
+    {
+      label: '200 with an empty body',
+      status: 200,
+      body: '',
+      expected: { kind: 'failed', status: 200 },
+    },
+    {
+      label: '200 HTML page (a dashboard, not the API)',
+      status: 200,
+      body: '<html><title>WATI</title></html>',
+      expected: { kind: 'failed', status: 200 },
+    },
+    {
+      label: '200 with result true but no id',
+      status: 200,
+      body: json({ result: true, info: { name: 'VIP' } }),
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with result true and an empty id',
+      status: 200,
+      body: json({ result: true, info: { id: '  ' } }),
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with an id but no result',
+      status: 200,
+      body: json({ info: { id: 'x1' } }),
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '201 with the documented body',
+      status: 201,
+      body: json({ result: true, info: { id: 'n1' } }),
+      expected: { kind: 'created', id: 'n1' },
+    },
+    {
+      label: '202 without a body',
+      status: 202,
+      body: '',
+      expected: { kind: 'unknown', status: 202 },
+    },
+    {
+      label: '400 limit reached',
+      status: 400,
+      body: json({ message: 'Active segment limit reached' }),
+      expected: { kind: 'stop', reason: 'limit-reached', status: 400 },
+    },
+    {
+      label: '400 feature not available (nested error object)',
+      status: 400,
+      body: json({
+        error: { code: 'E42', message: 'This feature is not available for your plan' },
+      }),
+      expected: { kind: 'stop', reason: 'feature-unavailable', status: 400 },
+    },
+    {
+      label: '400 validation problem',
+      status: 400,
+      body: json({ title: 'Bad', errors: { Name: ['The Name field is required.'] } }),
+      expected: { kind: 'failed', status: 400 },
+    },
+    {
+      label: '400 name too long (a different limit)',
+      status: 400,
+      body: json({ message: 'Segment name exceeds the length limit' }),
+      expected: { kind: 'failed', status: 400 },
+    },
+    {
+      label: '401',
+      status: 401,
+      body: '',
+      expected: { kind: 'stop', reason: 'unauthorized', status: 401 },
+    },
+    {
+      label: '403 without a reason',
+      status: 403,
+      body: json({ message: 'Forbidden' }),
+      expected: { kind: 'stop', reason: 'unauthorized', status: 403 },
+    },
+    {
+      label: '403 saying the plan lacks the feature',
+      status: 403,
+      body: json({ message: 'Please upgrade your plan to use segments' }),
+      expected: { kind: 'stop', reason: 'feature-unavailable', status: 403 },
+    },
+    {
+      label: '404 (wrong endpoint: every create would fail alike)',
+      status: 404,
+      body: 'Not Found',
+      expected: { kind: 'stop', reason: 'misconfigured', status: 404 },
+    },
+    {
+      label: '422',
+      status: 422,
+      body: json({ detail: 'refreshType invalid' }),
+      expected: { kind: 'failed', status: 422 },
+    },
+    {
+      label: '429 with Retry-After seconds',
+      status: 429,
+      body: '',
+      headers: { 'retry-after': '2' },
+      expected: { kind: 'retry', status: 429, retryAfterMs: 2000 },
+    },
+    {
+      label: '429 whose text mentions a limit (rate limit, not the segment quota)',
+      status: 429,
+      body: 'Rate limit exceeded',
+      expected: { kind: 'retry', status: 429 },
+    },
+    {
+      label: '503 with Retry-After given in mixed case',
+      status: 503,
+      body: '',
+      headers: { 'Retry-After': '1' },
+      expected: { kind: 'retry', status: 503, retryAfterMs: 1000 },
+    },
+    {
+      label: '500 (documented: failed to create)',
+      status: 500,
+      body: json({ message: 'Internal error' }),
+      expected: { kind: 'retry', status: 500 },
+    },
+    {
+      label: '502 from a gateway',
+      status: 502,
+      body: '<html><head><title>502 Bad Gateway</title></head></html>',
+      expected: { kind: 'unknown', status: 502 },
+    },
+    {
+      label: '504 gateway timeout',
+      status: 504,
+      body: '',
+      expected: { kind: 'unknown', status: 504 },
+    },
+    {
+      label: '520 (undocumented 5xx)',
+      status: 520,
+      body: '',
+      expected: { kind: 'unknown', status: 520 },
+    },
+    {
+      label: '301 to another host',
+      status: 301,
+      body: '',
+      headers: { location: 'https://other.example.com/123' },
+      expected: { kind: 'stop', status: 301 },
+    },
+    {
+      label: '303 See Other after a POST',
+      status: 303,
+      body: '',
+      headers: { location: '/segments/1' },
+      expected: { kind: 'unknown', status: 303 },
+    },
+  ];
+
+  it.each(cases)('$label', ({ status, body, headers, expected }) => {
+    expect(classifyResponse(status, headers ?? {}, body)).toMatchObject(expected);
+  });
+
+  it('puts the server message into a failure', () => {
+    const result = classifyResponse(400, {}, json({ message: 'Dynamic segment needs groups' }));
+    expect(result).toMatchObject({ kind: 'failed' });
+    expect(result.kind === 'failed' && result.message).toContain('Dynamic segment needs groups');
+  });
+
+  it('uses a default message for a 200 without id and without text', () => {
+    const result = classifyResponse(200, {}, '');
+    expect(result.kind === 'failed' && result.message).toBe(
+      'Wati answered 200 without a segment id',
+    );
+  });
+
+  it('names the redirect target host, not its path', () => {
+    const result = classifyResponse(
+      302,
+      { location: 'https://app.wati.io/login?session=secret' },
+      '',
+    );
+    expect(result.kind === 'stop' && result.message).toContain('app.wati.io');
+    expect(JSON.stringify(result)).not.toContain('secret');
+  });
+
+  it('tells the user to check the token on 401, without any token', () => {
+    const result = classifyResponse(401, {}, '');
+    expect(result.kind === 'stop' && result.message).toMatch(/token/i);
+  });
+
+  it('omits an unusable Retry-After', () => {
+    const result = classifyResponse(429, { 'retry-after': 'soon' }, '');
+    expect(result).toEqual({ kind: 'retry', status: 429, message: expect.any(String) as string });
+  });
+});
+
+describe('extractServerMessage', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['JSON message', json({ message: 'Name missing' }), 'Name missing'],
+    ['JSON Message in PascalCase', json({ Message: 'Name missing' }), 'Name missing'],
+    ['JSON error string', json({ error: 'Invalid refreshType' }), 'Invalid refreshType'],
+    ['JSON nested error', json({ error: { code: 1, message: 'Deep' } }), 'Deep'],
+    ['JSON errors array of strings', json({ errors: ['a wrong', 'b wrong'] }), 'a wrong; b wrong'],
+    [
+      'JSON errors array of objects',
+      json({ errors: [{ field: 'name', message: 'required' }] }),
+      'required',
+    ],
+    [
+      'JSON validation map (ProblemDetails)',
+      json({ title: 'One or more validation errors occurred.', errors: { Name: ['Required'] } }),
+      'Name: Required',
+    ],
+    [
+      'JSON info (Wati style)',
+      json({ result: false, info: 'Contact not found' }),
+      'Contact not found',
+    ],
+    ['JSON detail', json({ detail: 'Too bad' }), 'Too bad'],
+    ['JSON title only', json({ title: 'Forbidden' }), 'Forbidden'],
+    ['JSON wrapped in data', json({ data: { msg: 'wrapped' } }), 'wrapped'],
+    ['JSON top-level string', json('just text'), 'just text'],
+    ['JSON without a message key', json({ code: 7 }), '{"code":7}'],
+    ['plain text', '  Service down  ', 'Service down'],
+    [
+      'HTML error page',
+      '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>x</h1></body></html>',
+      '502 Bad Gateway',
+    ],
+    [
+      'HTML without title uses the heading',
+      '<html><body><h1>Access &amp; denied</h1></body></html>',
+      'Access & denied',
+    ],
+    [
+      'HTML without title or heading is stripped of tags and scripts',
+      '<div><script>var a = 1;</script><p>Plain &lt;failure&gt;</p></div>',
+      'Plain <failure>',
+    ],
+    ['empty body', '', undefined],
+    ['whitespace body', ' \n\t ', undefined],
+    ['control characters removed', 'Bad\u0000 name\u001b[31m red\u202e', 'Bad name [31m red'],
+    ['line breaks collapsed', json({ message: 'line one\r\nline two' }), 'line one line two'],
+    ['byte-order mark', `\uFEFF${json({ message: 'bom' })}`, 'bom'],
+    ['invalid JSON is read as text', '{"message": "unterminated', '{"message": "unterminated'],
+  ];
+
+  it.each(cases)('%s', (_label, body, expected) => {
+    expect(extractServerMessage(body)).toBe(expected);
+  });
+
+  it('caps a huge message at about 300 characters', () => {
+    const message = extractServerMessage(json({ message: 'x'.repeat(10_000) }));
+    expect(message?.length).toBeLessThanOrEqual(300);
+    expect(message?.endsWith('…')).toBe(true);
+  });
+
+  it('reads the beginning of a huge non-JSON body', () => {
+    const message = extractServerMessage(`Overloaded ${'y'.repeat(2_000_000)}`);
+    expect(message?.startsWith('Overloaded y')).toBe(true);
+    expect(message?.length).toBeLessThanOrEqual(300);
+  });
+
+  it('stays bounded on deeply nested JSON', () => {
+    const depth = 5_000;
+    const body = `${'{"wrapper":'.repeat(depth)}{"message":"too deep"}${'}'.repeat(depth)}`;
+    const message = extractServerMessage(body);
+    expect(message?.startsWith('{"wrapper":')).toBe(true);
+    expect(message).not.toContain('too deep');
+  });
+
+  it('does not split a surrogate pair when capping', () => {
+    const message = extractServerMessage(`${'a'.repeat(298)}😀😀😀`) ?? '';
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    expect(message.length).toBeGreaterThan(290);
+    expect(loneSurrogate.test(message)).toBe(false);
+  });
+});
+
+describe('matchStopCondition', () => {
+  const cases: [string, 'limit-reached' | 'feature-unavailable' | undefined][] = [
+    ['Active segment limit reached', 'limit-reached'],
+    ['The active segment limit has been reached.', 'limit-reached'],
+    ['segment limit has been reached', 'limit-reached'],
+    ['SEGMENT_LIMIT_REACHED', 'limit-reached'],
+    ['You have reached the maximum number of segments for your plan', 'limit-reached'],
+    ['Maximum number of segments reached', 'limit-reached'],
+    ['Limit exceeded', 'limit-reached'],
+    ['limit has been exceeded', 'limit-reached'],
+    ['You have reached the segment limit', 'limit-reached'],
+    ['Too many active segments', 'limit-reached'],
+    ['Segment quota exceeded', 'limit-reached'],
+    ['Segment limit reached, upgrade your plan to create more', 'limit-reached'],
+    ['This feature is not available for your account', 'feature-unavailable'],
+    ['Feature not available', 'feature-unavailable'],
+    ['Custom segments are not enabled for this account', 'feature-unavailable'],
+    ['Please upgrade your plan', 'feature-unavailable'],
+    ['Your subscription does not include this feature', 'feature-unavailable'],
+    ['feature is disabled', 'feature-unavailable'],
+    ["This feature isn't available on your current plan", 'feature-unavailable'],
+    // Near-misses: other limits and other problems.
+    ['name exceeds the length limit', undefined],
+    ['Segment name exceeds the length limit', undefined],
+    ['Rate limit exceeded', undefined],
+    ['API rate limit reached, try again later', undefined],
+    ['Request limit exceeded', undefined],
+    ['Too many requests', undefined],
+    ['contactIds limit exceeded (max 1000)', undefined],
+    ['Maximum of 10 conditions per group', undefined],
+    ['Contact not available', undefined],
+    ['Attribute country is not available', undefined],
+    ['Name is required', undefined],
+    ['Unlimited segments are included', undefined],
+    ['', undefined],
+  ];
+
+  it.each(cases)('%j → %s', (message, expected) => {
+    expect(matchStopCondition(message)).toBe(expected);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.UTC(2026, 10, 1, 12, 0, 0);
+  const cases: [string | undefined, number | undefined][] = [
+    ['0', 0],
+    ['1', 1000],
+    [' 120 ', 120_000],
+    ['1.5', 1500],
+    ['Sun, 01 Nov 2026 12:00:30 GMT', 30_000],
+    ['Sun, 01 Nov 2026 11:59:00 GMT', 0],
+    ['-5', undefined],
+    ['soon', undefined],
+    ['12abc', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ];
+
+  it.each(cases)('%j → %j', (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});
