@@ -130,6 +130,21 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
   );
 
   program
+    .command('init')
+    .description('scaffold a repository: config, example definition, editor settings, CI workflows')
+    .argument('[dir]', 'repository root (default: the current directory)')
+    .option('--environments <names>', 'comma-separated environments, e.g. staging,production')
+    .action(async (dir: string | undefined, options: { environments?: string }) => {
+      const { runInit } = await import('./commands/init.js');
+      const { parseEnvironmentList } = await import('./commands/init-environments.js');
+      exitCode = await runInit(
+        dir,
+        options.environments ? { environments: parseEnvironmentList(options.environments) } : {},
+        io,
+      );
+    });
+
+  program
     .command('schema')
     .description('print a JSON Schema (segment definitions by default)')
     .argument('[name]', 'segment | config | state | plan', 'segment')

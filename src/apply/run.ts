@@ -114,6 +114,9 @@ export async function applyCreates(
       await journal.recordPending(name, { ...record, startedAt: now().toISOString() });
     } catch (error) {
       stopAll({ reason: 'state-write-failed', message: describe(error) });
+      // Nothing was sent: take the unwritten pending record back so it cannot become a false
+      // "unknown" when the journal later manages to write.
+      await journal.clear(name).catch(() => undefined);
       return notAttempted(name);
     }
     if (stop) {

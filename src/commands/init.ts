@@ -1,6 +1,6 @@
 // segsync init: scaffold a repository for segsync — config, an example definition, editor schema
 // wiring and the two GitHub Actions workflows — from the real files under templates/. An existing
-// file is never replaced (unless --force): init is safe to run again.
+// file is never replaced: init is safe to run again.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,8 +15,6 @@ import {
 import type { CommandIO } from './io.js';
 
 export interface InitOptions {
-  /** Replace existing files with the templates. */
-  force?: boolean;
   /** Environment names: scaffold an `environments` config and matrix workflows. */
   environments?: string[];
 }
@@ -69,7 +67,7 @@ const ENVIRONMENT_VARIANTS: Readonly<Record<string, Omit<ScaffoldFile, 'target'>
 
 const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
 
-type Outcome = 'created' | 'replaced' | 'identical' | 'kept';
+type Outcome = 'created' | 'identical' | 'kept';
 
 interface Written {
   file: RenderedFile;
@@ -89,7 +87,7 @@ export async function runInit(
   const files = await renderScaffold(environments);
   const outcomes: Written[] = [];
   for (const file of files) {
-    const outcome = await writeScaffoldFile(root, file, options.force ?? false, io.cwd);
+    const outcome = await writeScaffoldFile(root, file, io.cwd);
     outcomes.push({ file, outcome });
   }
 
@@ -102,7 +100,7 @@ export async function runInit(
         '`working-directory:` to their steps.',
     );
   }
-  if (outcomes.some(({ outcome }) => outcome === 'created' || outcome === 'replaced')) {
+  if (outcomes.some(({ outcome }) => outcome === 'created')) {
     io.stdout(renderNextSteps(environments));
   }
   return ExitCode.ok;
@@ -147,7 +145,6 @@ async function ensureDirectory(root: string, cwd: string): Promise<void> {
 async function writeScaffoldFile(
   root: string,
   { target, content }: RenderedFile,
-  force: boolean,
   cwd: string,
 ): Promise<Outcome> {
   const file = path.join(root, target);
@@ -166,14 +163,7 @@ async function writeScaffoldFile(
   } catch (error) {
     throw cannotWrite(shown, error);
   }
-  if (existing === content) return 'identical';
-  if (!force) return 'kept';
-  try {
-    await writeFile(file, content);
-  } catch (error) {
-    throw cannotWrite(shown, error);
-  }
-  return 'replaced';
+  return existing === content ? 'identical' : 'kept';
 }
 
 function cannotWrite(file: string, error: unknown): UserError {
@@ -186,13 +176,11 @@ function cannotWrite(file: string, error: unknown): UserError {
 function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string): string {
   const labels: Record<Outcome, string> = {
     created: 'created ',
-    replaced: 'replaced',
     identical: 'exists  ',
     kept: 'skipped ',
   };
   const notes: Record<Outcome, string> = {
     created: '',
-    replaced: ' (overwritten by --force)',
     identical: ' (same as the template)',
     kept: ' (exists and differs from the template; left unchanged)',
   };
@@ -201,13 +189,13 @@ function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string)
     lines.push(`  ${labels[outcome]}  ${file.target}${notes[outcome]}`);
     if (outcome === 'kept' && file.whenKept) lines.push(`            ${file.whenKept}`);
   }
-  const changed = outcomes.filter(({ outcome }) => outcome === 'created' || outcome === 'replaced');
+  const changed = outcomes.filter(({ outcome }) => outcome === 'created');
   if (changed.length === 0) {
     const kept = outcomes.some(({ outcome }) => outcome === 'kept');
     lines.push(
       '',
       `Nothing to do: all ${outcomes.length} files already exist and were left unchanged.` +
-        (kept ? ' Run with --force to replace the ones that differ with the templates.' : ''),
+        (kept ? ' Compare the ones that differ with `segsync init` in an empty directory.' : ''),
     );
   }
   return lines.join('\n');

@@ -6,7 +6,8 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../model.js';
 import type { LoadedDocument } from '../definitions/load.js';
-import { displayPath, documentToData, readYamlFile } from '../definitions/load.js';
+import { displayPath } from '../definitions/find-files.js';
+import { documentToData, readYamlFile } from '../definitions/load.js';
 import { locateDocumentStart } from '../definitions/locate.js';
 import { explainSchemaErrors } from '../definitions/schema-errors.js';
 import { getConfigValidator } from '../definitions/schema-validator.js';
@@ -60,8 +61,16 @@ interface ConfigDocument {
   environments?: Record<string, EnvironmentConfig>;
 }
 
-export async function loadConfig(options: { path?: string; cwd: string }): Promise<ConfigResult> {
-  await Promise.resolve(); // file access is synchronous; the contract stays async for callers
+/**
+ * Reads the configuration. Never rejects for bad input: problems come back as diagnostics, and
+ * when one is an error `config` holds the defaults and should not be used.
+ */
+export function loadConfig(options: { path?: string; cwd: string }): Promise<ConfigResult> {
+  // One small file, read synchronously like definition files; the promise keeps the contract.
+  return new Promise((resolve) => resolve(readConfig(options)));
+}
+
+function readConfig(options: { path?: string; cwd: string }): ConfigResult {
   const { cwd } = options;
   const found = findConfigFile(options.path, cwd);
   if (!found.file) return { config: defaults(cwd), diagnostics: found.diagnostics };
@@ -81,7 +90,8 @@ export async function loadConfig(options: { path?: string; cwd: string }): Promi
   }
 
   const data = documentToData(document);
-  if (!data.ok) return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, data.diagnostic]) };
+  if (!data.ok)
+    return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, data.diagnostic]) };
   const validator = getConfigValidator();
   if (!validator.validate(data.value)) {
     diagnostics.push(

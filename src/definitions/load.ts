@@ -1,13 +1,14 @@
 // Files on disk → parsed YAML documents that remember their file, line and column.
 // Hostile or broken input never throws: every problem becomes a located diagnostic.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { realpathSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { isScalar, LineCounter, parseAllDocuments, visit } from 'yaml';
-import type { Document, EmptyStream, YAMLError } from 'yaml';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { LineCounter, parseAllDocuments, visit } from 'yaml';
+import type { Document, EmptyStream } from 'yaml';
 import type { Diagnostic } from '../model.js';
-import { positionAt } from './locate.js';
+import { findDefinitionFiles } from './find-files.js';
+import { describeFsError, errnoCode } from './fs-errors.js';
+import { isUnwrittenScalar, positionAt } from './locate.js';
+import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { decodeUtf8 } from './utf8.js';
 
 export interface LoadedDocument {
@@ -34,8 +35,6 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 /** More alias expansions than this in one document is treated as an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
 
-const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
-
 export interface LoadOptions {
   /** Paths are resolved, and displayed, relative to this directory (default: process.cwd()). */
   cwd?: string;
@@ -52,7 +51,10 @@ export interface LoadOptions {
  * than bounded-concurrency async reads, whose per-file promise and thread-pool hops cost more
  * than the I/O they overlap.
  */
-export function loadDefinitionFiles(paths: string[], options: LoadOptions = {}): Promise<LoadResult> {
+export function loadDefinitionFiles(
+  paths: string[],
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   return new Promise((resolve) => {
     const documents: LoadedDocument[] = [];
     const { diagnostics, files } = forEachDefinitionFile(paths, options, (parsed) => {
@@ -63,7 +65,7 @@ export function loadDefinitionFiles(paths: string[], options: LoadOptions = {}):
 }
 
 /**
- * The streaming form of `loadDefinitionFiles`: hands each file's documents to `visit` and keeps
+ * The streaming form of `loadDefinitionFiles`: hands each file's documents to `onFile` and keeps
  * none of them, so memory stays flat however many files there are (holding 10,000 parsed
  * documents at once measured about 10% slower, from garbage collection alone).
  * Returns the loader's own diagnostics (missing paths, unreadable files, YAML errors...).
@@ -71,7 +73,7 @@ export function loadDefinitionFiles(paths: string[], options: LoadOptions = {}):
 export function forEachDefinitionFile(
   paths: string[],
   options: LoadOptions,
-  visit: (parsed: ParsedFile) => void,
+  onFile: (parsed: ParsedFile) => void,
 ): Omit<LoadResult, 'documents'> {
   const cwd = options.cwd ?? process.cwd();
   const diagnostics: Diagnostic[] = [];
@@ -83,7 +85,7 @@ export function forEachDefinitionFile(
     if (parsed.documents.length === 0 && parsed.diagnostics.length === 0) {
       diagnostics.push(emptyFileWarning(file));
     }
-    visit(parsed);
+    onFile(parsed);
   }
   return { diagnostics, files };
 }
@@ -98,121 +100,6 @@ function emptyFileWarning(file: string): Diagnostic {
     column: 1,
     hint: 'Add a definition to it, or delete it.',
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Finding files.
-
-interface FoundFile {
-  absolute: string;
-  file: string;
-}
-
-/** A path relative to `cwd` with forward slashes, so annotations point at repository files. */
-export function displayPath(absolute: string, cwd: string): string {
-  const relative = path.relative(cwd, absolute) || '.';
-  return relative.split(path.sep).join('/');
-}
-
-function findDefinitionFiles(paths: string[], cwd: string, diagnostics: Diagnostic[]): FoundFile[] {
-  const found = new Map<string, string>(); // absolute path → displayed path
-  const walkedDirectories = new Set<string>();
-  for (const given of paths) {
-    const absolute = path.resolve(cwd, given);
-    const kind = kindOf(absolute);
-    if (kind === 'directory') {
-      walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
-    } else if (kind === 'missing') {
-      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
-    } else {
-      // Named explicitly: read it even without a YAML extension; the reader reports what it is.
-      found.set(absolute, displayPath(absolute, cwd));
-    }
-  }
-  return [...found]
-    .map(([absolute, file]) => ({ absolute, file }))
-    .sort((a, b) => compareCodePoints(a.file, b.file));
-}
-
-function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
-  try {
-    return statSync(absolute).isDirectory() ? 'directory' : 'other';
-  } catch {
-    try {
-      lstatSync(absolute); // a dangling symbolic link exists; the reader explains it
-      return 'other';
-    } catch {
-      return 'missing';
-    }
-  }
-}
-
-function missingPathDiagnostic(file: string): Diagnostic {
-  return {
-    severity: 'error',
-    code: 'path-not-found',
-    message: `"${file}" does not exist, so no definitions could be read from it.`,
-    file,
-    hint: 'Check the path, create the directory, or set `definitions` in segsync.config.yaml to the directory that holds your segment files.',
-  };
-}
-
-function walkDirectory(
-  directory: string,
-  displayed: string,
-  walked: Set<string>,
-  found: Map<string, string>,
-  diagnostics: Diagnostic[],
-): void {
-  let entries;
-  try {
-    const real = realpathSync.native(directory);
-    if (walked.has(real)) return;
-    walked.add(real);
-    entries = readdirSync(directory, { withFileTypes: true });
-  } catch (error) {
-    diagnostics.push({
-      severity: 'error',
-      code: 'unreadable-directory',
-      message: `This directory cannot be read (${describeFsError(error)}).`,
-      file: displayed,
-      hint: 'Give the user running segsync permission to read it, or remove it from the definitions.',
-    });
-    return;
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-    const absolute = path.join(directory, entry.name);
-    // Built by concatenation: path.relative for every one of thousands of files shows up in
-    // profiles.
-    const entryDisplayed = displayed === '.' ? entry.name : `${displayed}/${entry.name}`;
-    const isDirectory =
-      entry.isDirectory() || (entry.isSymbolicLink() && kindOf(absolute) === 'directory');
-    if (isDirectory) walkDirectory(absolute, entryDisplayed, walked, found, diagnostics);
-    // Anything else with a YAML name (file, dangling link, socket...) goes to the reader,
-    // which reports what is wrong with it.
-    else if (YAML_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-      found.set(absolute, entryDisplayed);
-    }
-  }
-}
-
-/** Orders strings by Unicode code point (plain `<` compares UTF-16 units, which differs). */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/** Surrogates (astral code points) must sort after U+E000–U+FFFF. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,29 +213,6 @@ function unreadableHint(error: unknown): string {
   }
 }
 
-function errnoCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function describeFsError(error: unknown): string {
-  switch (errnoCode(error)) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'symbolic links loop back on themselves';
-    case 'ENOENT':
-      return 'it does not exist';
-    case 'EISDIR':
-      return 'it is a directory';
-    case undefined:
-      return 'unexpected error';
-    default:
-      return `system error ${errnoCode(error)}`;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing.
 
@@ -368,7 +232,8 @@ export function parseYamlText(text: string, file: string): ParsedFile {
   let parsed: Document.Parsed[] | EmptyStream;
   try {
     // The declared return type distributes over node kinds; every document here is a Parsed one.
-    parsed = parseAllDocuments(text, { ...parseOptions, lineCounter }) as Document.Parsed[] | EmptyStream;
+    parsed = parseAllDocuments(text, { ...parseOptions, lineCounter }) as
+      Document.Parsed[] | EmptyStream;
   } catch {
     // The parser guards its own recursion; this is a last line of defence, never a stack trace.
     diagnostics.push({
@@ -376,20 +241,21 @@ export function parseYamlText(text: string, file: string): ParsedFile {
       code: 'yaml-syntax',
       message: 'This file could not be read as YAML: it is too deeply nested or malformed.',
       file,
+      line: 1,
+      column: 1,
       hint: 'Simplify the file; a segment definition needs only a few levels of nesting.',
     });
     return { documents, diagnostics };
   }
   if ('empty' in parsed) {
-    for (const error of parsed.errors) diagnostics.push(yamlDiagnostic(error, text, file, lineCounter));
+    diagnostics.push(...describeYamlErrors(parsed.errors, { text, file, lineCounter }));
     return { documents, diagnostics };
   }
   parsed.forEach((document, index) => {
-    for (const warning of document.warnings) {
-      diagnostics.push({ ...yamlDiagnostic(warning, text, file, lineCounter), severity: 'warning' });
-    }
+    const source = { text, file, lineCounter, document };
+    diagnostics.push(...describeYamlWarnings(document.warnings, source));
     if (document.errors.length > 0) {
-      diagnostics.push(...yamlErrorDiagnostics(document.errors, text, file, lineCounter));
+      diagnostics.push(...describeYamlErrors(document.errors, source));
       return;
     }
     if (isEmptyDocument(document)) return;
@@ -400,81 +266,7 @@ export function parseYamlText(text: string, file: string): ParsedFile {
 
 /** Only comments, or a lone `---`: nothing written, nothing to validate. */
 function isEmptyDocument(document: Document.Parsed): boolean {
-  const contents = document.contents;
-  return contents === null || (isScalar(contents) && contents.value === null && contents.source === '');
-}
-
-/** One syntax error often triggers follow-up errors on the same line: report the first only. */
-function yamlErrorDiagnostics(
-  errors: readonly YAMLError[],
-  text: string,
-  file: string,
-  lineCounter: LineCounter,
-): Diagnostic[] {
-  const seenLines = new Set<number>();
-  const diagnostics: Diagnostic[] = [];
-  for (const error of errors) {
-    const diagnostic = yamlDiagnostic(error, text, file, lineCounter);
-    if (diagnostic.code !== 'duplicate-key' && seenLines.has(diagnostic.line ?? 0)) continue;
-    seenLines.add(diagnostic.line ?? 0);
-    diagnostics.push(diagnostic);
-  }
-  return diagnostics;
-}
-
-function yamlDiagnostic(
-  error: YAMLError,
-  text: string,
-  file: string,
-  lineCounter: LineCounter,
-): Diagnostic & { line: number } {
-  const where = { file, ...positionAt(lineCounter, error.pos[0]) };
-  const base = { severity: 'error' as const, ...where };
-  switch (error.code) {
-    case 'DUPLICATE_KEY': {
-      const key = text.slice(error.pos[0], error.pos[1]).trim();
-      return {
-        ...base,
-        code: 'duplicate-key',
-        message: `The key \`${key}\` appears more than once in the same mapping.`,
-        hint: 'Keep only one of them: YAML would otherwise silently drop one of the values.',
-      };
-    }
-    case 'TAB_AS_INDENT':
-      return {
-        ...base,
-        code: 'yaml-syntax',
-        message: 'A tab is used for indentation; YAML allows only spaces there.',
-        hint: 'Replace the tab with spaces.',
-      };
-    case 'RESOURCE_EXHAUSTION':
-      return {
-        ...base,
-        code: 'yaml-syntax',
-        message: 'This YAML is nested too deeply to be read.',
-        hint: 'A segment definition needs only a few levels of nesting.',
-      };
-    case 'TAG_RESOLVE_FAILED':
-      return {
-        ...base,
-        code: 'yaml-tag',
-        message: `${sentence(error.message)} The value is read as plain text.`,
-        hint: 'Remove the `!tag` in front of the value.',
-      };
-    default:
-      return {
-        ...base,
-        code: 'yaml-syntax',
-        message: `This is not valid YAML: ${sentence(error.message)}`,
-        hint: 'Check the indentation of this line and the one before it, the colon after each key, and that every quote and bracket is closed.',
-      };
-  }
-}
-
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  const capitalised = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+  return document.contents === null || isUnwrittenScalar(document.contents);
 }
 
 // ---------------------------------------------------------------------------------------------

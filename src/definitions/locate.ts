@@ -64,7 +64,7 @@ function walk(
 
 function child(document: Document.Parsed, node: Node, segment: string): Step | undefined {
   if (isMap(node)) {
-    const pair = findPair(node.items as Pair[], segment);
+    const pair = findPair(node.items, segment);
     if (!pair) return undefined;
     if (!hasRange(pair.value)) return hasRange(pair.key) ? { node: pair.key, pair } : undefined;
     return { node: resolve(document, pair.value), pair };
@@ -101,7 +101,7 @@ function offsetOf(step: Step | undefined, anchor: Anchor, document: Document.Par
     if (first && hasRange(first.key)) return startOf(first.key);
   }
   // An empty value (`name:` with nothing after it) has no text of its own: point at its key.
-  if (isScalar(node) && node.source === '' && pair && hasRange(pair.key)) return startOf(pair.key);
+  if (isUnwrittenScalar(node) && pair && hasRange(pair.key)) return startOf(pair.key);
   return startOf(node);
 }
 
@@ -115,17 +115,31 @@ export function locate(
   pointer: string,
   anchor: Anchor = 'value',
 ): SourceLocation {
-  const { step } = walk(loaded.document, parseJsonPointer(pointer));
-  return {
-    file: loaded.file,
-    ...positionAt(loaded.lineCounter, offsetOf(step, anchor, loaded.document)),
-  };
+  return locatePath(loaded, parseJsonPointer(pointer), anchor);
+}
+
+/** `locate` for a path already split into keys and indices (no pointer parsing per call). */
+export function locatePath(
+  loaded: LocatableDocument,
+  path: readonly string[],
+  anchor: Anchor = 'value',
+): SourceLocation {
+  const { step } = walk(loaded.document, path);
+  const { line, column } = positionAt(loaded.lineCounter, offsetOf(step, anchor, loaded.document));
+  return { file: loaded.file, line, column };
 }
 
 /** Where the key `key` of the mapping at `pointer` is written (for unknown keys). */
 export function locateKey(loaded: LocatableDocument, pointer: string, key: string): SourceLocation {
   const path = parseJsonPointer(pointer);
-  return locate(loaded, [...path, key].map(escapePointerPart).map((p) => `/${p}`).join(''), 'key');
+  return locate(
+    loaded,
+    [...path, key]
+      .map(escapePointerPart)
+      .map((p) => `/${p}`)
+      .join(''),
+    'key',
+  );
 }
 
 function escapePointerPart(part: string): string {
@@ -141,4 +155,9 @@ export function locateDocumentStart(loaded: LocatableDocument): SourceLocation {
 export function scalarSourceAt(loaded: LocatableDocument, pointer: string): string | undefined {
   const { step, complete } = walk(loaded.document, parseJsonPointer(pointer));
   return complete && step && isScalar(step.node) ? step.node.source : undefined;
+}
+
+/** A value left blank (`name:` with nothing after it), as opposed to `""` or `null`. */
+export function isUnwrittenScalar(node: unknown): boolean {
+  return isScalar(node) && node.value === null && node.type === 'PLAIN' && node.source === '';
 }

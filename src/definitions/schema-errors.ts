@@ -131,7 +131,9 @@ function explainOne(error: ErrorObject, context: ExplainContext): Explained {
         message: `${capitalise(subjectPhrase)} is missing \`${key}\`.`,
         ...where('mapping'),
         hint:
-          example === undefined ? `Add \`${key}:\` to it.` : `Add it, for example \`${key}: ${example}\`.`,
+          example === undefined
+            ? `Add \`${key}:\` to it.`
+            : `Add it, for example \`${key}: ${example}\`.`,
       };
     }
     case 'if':
@@ -140,9 +142,9 @@ function explainOne(error: ErrorObject, context: ExplainContext): Explained {
       return explainType(error, context, path, value, subjectPhrase);
     case 'enum':
     case 'const': {
-      const allowed = (error.keyword === 'enum' ? (params.allowedValues as unknown[]) : [params.allowedValue]).map(
-        (item) => String(item),
-      );
+      const allowed = (
+        error.keyword === 'enum' ? (params.allowedValues as unknown[]) : [params.allowedValue]
+      ).map((item) => String(item));
       const suggestion = typeof value === 'string' ? closest(value, allowed) : undefined;
       return {
         code: 'invalid-value',
@@ -158,7 +160,9 @@ function explainOne(error: ErrorObject, context: ExplainContext): Explained {
         code: 'empty-value',
         message: `${capitalise(subjectPhrase)} is empty.`,
         ...where(),
-        hint: 'Write a value, or remove the key if it is optional.',
+        hint: isIndex(path.at(-1))
+          ? 'Fill it in, or remove the list item.'
+          : 'Write a value, or remove the key if it is optional.',
       };
     case 'maxLength':
       return {
@@ -186,7 +190,8 @@ function explainOne(error: ErrorObject, context: ExplainContext): Explained {
       if (error.propertyName !== undefined) {
         return {
           code: 'invalid-format',
-          message: message ?? `The name \`${error.propertyName}\` in ${subjectPhrase} is not allowed.`,
+          message:
+            message ?? `The name \`${error.propertyName}\` in ${subjectPhrase} is not allowed.`,
           ...locateKey(context.loaded, error.instancePath, error.propertyName),
         };
       }
@@ -228,12 +233,11 @@ function explainType(
   }
   if (value === null) {
     const key = path.at(-1) ?? '';
-    const isListItem = /^\d+$/.test(key);
     return {
       code: 'missing-value',
       message: `${capitalise(subjectPhrase)} has no value.`,
       ...where,
-      hint: isListItem
+      hint: isIndex(key)
         ? 'Fill in the empty `-` list item, or remove it.'
         : `Write a value after \`${key}:\`, or remove the line if it is optional.`,
     };
@@ -248,22 +252,37 @@ function explainType(
       hint: `Put it in quotes: "${written}". Unquoted, YAML reads it as a number, which drops leading zeros and rounds long ids.`,
     };
   }
-  const hint =
-    types.includes('boolean') && types.length === 1 && typeof value === 'string'
-      ? 'Write true or false, without quotes (YAML reads yes/no/on/off as text).'
-      : types.includes('string') && (typeof value === 'number' || typeof value === 'boolean')
-        ? 'Put the value in quotes to make it text.'
-        : undefined;
+  // Numbers are shown as written (`012345`, `.inf`), text in quotes.
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : (scalarSourceAt(context.loaded, error.instancePath) ?? JSON.stringify(value));
   return {
     code: 'wrong-type',
     message: `${capitalise(subjectPhrase)} must be ${orList(expected)}, but it is ${describeValue(value)}${
-      context.echoValues && isScalarValue(value) && typeof value !== 'object'
-        ? ` (${JSON.stringify(value) ?? String(value)})`
-        : ''
+      context.echoValues && isScalarValue(value) ? ` (${shown})` : ''
     }.`,
     ...where,
-    ...(hint ? { hint } : {}),
+    ...typeHint(types, value),
   };
+}
+
+/** What to do about a value of the wrong type, when there is an obvious fix. */
+function typeHint(types: readonly string[], value: unknown): { hint?: string } {
+  const accepts = (type: string) => types.includes(type);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return { hint: 'Write a finite number, or put the value in quotes to make it text.' };
+  }
+  if (accepts('boolean') && types.length === 1 && typeof value === 'string') {
+    return { hint: 'Write true or false, without quotes (YAML reads yes/no/on/off as text).' };
+  }
+  const isNumber = typeof value === 'number' && !accepts('number') && !accepts('integer');
+  const isBoolean = typeof value === 'boolean' && !accepts('boolean');
+  if (accepts('string') && (isNumber || isBoolean)) {
+    return { hint: 'Put the value in quotes to make it text.' };
+  }
+  if (accepts('integer') && typeof value === 'number') return { hint: 'Write a whole number.' };
+  return {};
 }
 
 function explainRule(error: ErrorObject, context: ExplainContext): Explained {
@@ -299,7 +318,7 @@ function phraseFor(path: readonly string[], subject: string): string {
     if (item && NAMED_ENTRIES.has(key)) {
       containers.push(`${item} "${next}"`);
       i++;
-    } else if (item && /^\d+$/.test(next)) {
+    } else if (item && isIndex(next)) {
       containers.push(`${item} ${Number(next) + 1}`);
       i++;
     }
@@ -307,11 +326,15 @@ function phraseFor(path: readonly string[], subject: string): string {
   const last = path.at(-1) ?? '';
   const beforeLast = path.at(-2) ?? '';
   const lastIsItem =
-    ITEM_NAMES[beforeLast] !== undefined && (NAMED_ENTRIES.has(beforeLast) || /^\d+$/.test(last));
+    ITEM_NAMES[beforeLast] !== undefined && (NAMED_ENTRIES.has(beforeLast) || isIndex(last));
   const head = lastIsItem ? containers.pop() : `\`${last}\``;
   const context = containers.reverse();
   if (context.length === 0) return head ?? `\`${last}\``;
   return `${head} ${lastIsItem ? 'in' : 'of'} ${context.join(' in ')}`;
+}
+
+function isIndex(segment: string | undefined): boolean {
+  return segment !== undefined && /^\d+$/.test(segment);
 }
 
 function describeType(type: string): string {
@@ -375,18 +398,28 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** Optimal string alignment distance: typing slips, where swapping two letters counts once. */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return Infinity;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      if (i === 0) {
+        row[j] = j;
+        continue;
+      }
+      const above = rows[i - 1] ?? [];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row[j] = best;
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? Infinity;
+  return rows[a.length]?.[b.length] ?? Infinity;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ function compile(name: SchemaName): SchemaValidator {
   const schema = JSON.parse(readSchemaText(name)) as JsonSchema;
   // Checking the schema against the draft 2020-12 meta-schema costs ~100 ms per run; the test
   // suite does it once instead (test/definitions/schema.test.ts).
-  const ajv = new Ajv2020({ ...ajvOptions, keywords: [...ajvOptions.keywords], validateSchema: false, meta: false });
+  const ajv = new Ajv2020({
+    ...ajvOptions,
+    keywords: [...ajvOptions.keywords],
+    validateSchema: false,
+    meta: false,
+  });
   return { schema, validate: ajv.compile(schema) };
 }

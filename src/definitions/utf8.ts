@@ -7,8 +7,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const BOM_LENGTH = 3;
 
 export type DecodeResult =
-  | { ok: true; text: string }
-  | { ok: false; line: number; column: number; utf16: boolean };
+  { ok: true; text: string } | { ok: false; line: number; column: number; utf16: boolean };
 
 /** Decodes UTF-8 text, dropping a leading byte order mark; reports where decoding fails. */
 export function decodeUtf8(bytes: Uint8Array): DecodeResult {
@@ -23,7 +22,10 @@ export function decodeUtf8(bytes: Uint8Array): DecodeResult {
 }
 
 /** The 1-based line and column (in UTF-16 units, as editors and the yaml parser count) of a byte. */
-function positionOfByte(bytes: Uint8Array, offset: number): Pick<SourceLocation, 'line' | 'column'> {
+function positionOfByte(
+  bytes: Uint8Array,
+  offset: number,
+): Pick<SourceLocation, 'line' | 'column'> {
   let line = 1;
   let lineStart = hasUtf8Bom(bytes) ? BOM_LENGTH : 0;
   for (let i = 0; i < offset; i++) {
@@ -34,7 +36,8 @@ function positionOfByte(bytes: Uint8Array, offset: number): Pick<SourceLocation,
     }
   }
   // Everything before the first invalid byte is valid UTF-8 by construction.
-  const column = strictDecoder.decode(bytes.subarray(Math.min(lineStart, offset), offset)).length + 1;
+  const column =
+    strictDecoder.decode(bytes.subarray(Math.min(lineStart, offset), offset)).length + 1;
   return { line, column };
 }
 

@@ -13,8 +13,9 @@ import type {
 } from '../model.js';
 import { digestOf } from '../plan/digest.js';
 import type { LoadedDocument, LoadOptions, LoadResult } from './load.js';
-import { compareCodePoints, documentToData, forEachDefinitionFile } from './load.js';
-import { locate, locateDocumentStart } from './locate.js';
+import { compareCodePoints } from './find-files.js';
+import { documentToData, forEachDefinitionFile } from './load.js';
+import { locate, locateDocumentStart, locatePath } from './locate.js';
 import { explainSchemaErrors } from './schema-errors.js';
 import { getSegmentValidator } from './schema-validator.js';
 
@@ -41,6 +42,9 @@ interface SegmentDocument {
   contactIds?: string[];
   useUploadedContact?: boolean;
 }
+
+/** Every segment's source is its `name` value. */
+const NAME_PATH = ['name'] as const;
 
 /** Where a name was written, for the cross-document name checks. */
 interface NameOccurrence {
@@ -100,8 +104,11 @@ export class SegmentCollector {
     }
     const value = data.value;
     const name = isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
-    const source = name === undefined ? locateDocumentStart(document) : locate(document, '/name');
+    const source =
+      name === undefined ? locateDocumentStart(document) : locatePath(document, NAME_PATH);
     if (name !== undefined) this.names.push({ name, source });
+    // Diagnostics name their segment when it has a name worth showing.
+    const segment = name?.trim() ? name : undefined;
 
     const problems: Diagnostic[] = [];
     if (!this.validator.validate(value)) {
@@ -111,13 +118,14 @@ export class SegmentCollector {
           data: value,
           subject: 'segment definition',
           echoValues: true,
-          ...(name === undefined ? {} : { segment: name }),
+          ...(segment === undefined ? {} : { segment }),
         }),
       );
     }
     if (isRecord(value)) {
-      if (this.operators) problems.push(...checkOperators(document, value, this.operators, name));
-      problems.push(...warnRepeatedContactIds(document, value, name));
+      if (this.operators)
+        problems.push(...checkOperators(document, value, this.operators, segment));
+      problems.push(...warnRepeatedContactIds(document, value, segment));
     }
     this.diagnostics.push(...problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
@@ -164,13 +172,11 @@ function toPayload(document: SegmentDocument): WatiPayload {
   };
   if (document.groups) {
     payload.groups = document.groups.map((group) => ({
-      conditions: group.conditions.map(
-        (condition): Condition => ({
-          attribute: condition.attribute,
-          operator: condition.operator,
-          value: condition.value,
-        }),
-      ),
+      conditions: group.conditions.map((condition): Condition => ({
+        attribute: condition.attribute,
+        operator: condition.operator,
+        value: condition.value,
+      })),
     }));
   }
   if (document.contactIds) payload.contactIds = [...document.contactIds];

@@ -3,9 +3,10 @@
 // apply records PENDING before each create is sent, then CREATED (or clears the entry) when Wati
 // answers. Each record must be durable before the caller relies on it, but rewriting + fsyncing the
 // whole file once per record is too slow for a thousand creates. So: mutations change the
-// in-memory state at once; at most one atomic write is in flight; every mutation made meanwhile
-// is carried by the next write; a mutation's promise settles when a write that includes it is
-// durable (or has failed).
+// in-memory state at once and are appended to the log beside the state file (wal.ts); at most one
+// append is in flight; every mutation made meanwhile is carried by the next append; a mutation's
+// promise settles when an append that includes it is durable (or has failed). The state file
+// itself is rewritten atomically when the journal opens and closes (compaction).
 
 import { UserError } from '../errors.js';
 import type { CreatedEntry, PendingEntry, State, StateEntry } from '../model.js';
@@ -13,15 +14,18 @@ import { STATE_FORMAT_VERSION } from '../model.js';
 import type { StateLock } from './lock.js';
 import { acquireStateLock } from './lock.js';
 import {
+  describeOsError,
   entryProblems,
   readState,
   removeLeftoverTempFiles,
   StateEncoder,
   writeFileAtomic,
 } from './store.js';
+import { encodeRecord, JournalAppender, journalPathOf, retireJournal } from './wal.js';
+import { stat } from 'node:fs/promises';
 
 export interface JournalStats {
-  /** Successful atomic writes. */
+  /** Successful durable writes: log appends and state file rewrites. */
   writes: number;
   mutations: number;
   bytesWritten: number;
@@ -51,6 +55,11 @@ export class StateJournal {
   private waiters: Waiter[] = [];
   private writing = false;
   private closing = false;
+  /** Log records of mutations not yet appended. */
+  private unwritten: string[] = [];
+  private appender: JournalAppender | undefined;
+  /** After a failed append the log may end in a torn line: rewrite the state file instead. */
+  private mustCompact = false;
 
   private constructor(
     private readonly path: string,
@@ -75,14 +84,23 @@ export class StateJournal {
     const lock = await acquireStateLock(path, { command: options.command });
     try {
       let state = await readState(path);
+      let adoptedEndpoint = false;
       if (options.endpoint !== undefined) {
-        if (state.endpoint === undefined) state = { ...state, endpoint: options.endpoint };
-        else if (state.endpoint !== options.endpoint) {
+        if (state.endpoint === undefined) {
+          state = { ...state, endpoint: options.endpoint };
+          adoptedEndpoint = true;
+        } else if (state.endpoint !== options.endpoint) {
           throw endpointMismatchError(path, state.endpoint, options.endpoint);
         }
       }
       await removeLeftoverTempFiles(path);
-      return new StateJournal(path, lock, state);
+      const journal = new StateJournal(path, lock, state);
+      // A log left by a killed run may end in a torn line: fold it into the state file now, so
+      // this run's log starts empty.
+      if (await journalExists(path)) await journal.compact();
+      // The endpoint is not a log record: the first write rewrites the state file to carry it.
+      else if (adoptedEndpoint) journal.mustCompact = true;
+      return journal;
     } catch (error) {
       // The original error matters more than a failure to remove our own lock.
       await lock.release().catch(() => undefined);
@@ -143,14 +161,73 @@ export class StateJournal {
     return this.waitForDurable(this.version);
   }
 
-  /** Flushes, then releases the lock (even when the flush failed). */
+  /**
+   * Flushes, rewrites the state file with everything recorded and removes the log, then releases
+   * the lock (even when that failed: the log still holds every record, and the next run folds it in).
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     try {
       await this.flush();
+      // Nothing recorded, nothing to rewrite: an apply with nothing to do changes no file.
+      if (this.stats.writes > 0) await this.compact();
     } finally {
+      await this.closeAppender().catch(() => undefined);
       await this.lock.release();
+    }
+  }
+
+  /** Writes the whole state atomically, then retires the log it now contains. */
+  private async compact(): Promise<void> {
+    const started = performance.now();
+    const header = this.endpoint === undefined ? {} : { endpoint: this.endpoint };
+    const bytes = this.encoder.encode(
+      { formatVersion: STATE_FORMAT_VERSION, ...header },
+      this.entries,
+    );
+    await writeFileAtomic(this.path, bytes);
+    try {
+      await this.closeAppender();
+      await retireJournal(this.path);
+    } catch (error) {
+      // Harmless for correctness (replaying the log again changes nothing), but say so.
+      throw new UserError(
+        `Could not remove the state journal beside ${this.path} (${describeOsError(error)}).`,
+        'The state file is complete; delete the .journal file by hand once segsync is not running.',
+      );
+    }
+    this.stats.writes++;
+    this.stats.bytesWritten += bytes.length;
+    this.stats.writeMsTotal += performance.now() - started;
+  }
+
+  private async closeAppender(): Promise<void> {
+    const appender = this.appender;
+    this.appender = undefined;
+    await appender?.close();
+  }
+
+  /** Appends the unwritten records durably; after an earlier failure, compacts instead. */
+  private async persist(): Promise<void> {
+    const text = this.unwritten.join('');
+    this.unwritten = [];
+    if (this.mustCompact) {
+      await this.compact();
+      this.mustCompact = false;
+      return;
+    }
+    try {
+      this.appender ??= await JournalAppender.open(this.path);
+      this.stats.bytesWritten += await this.appender.append(text);
+      this.stats.writes++;
+    } catch (error) {
+      this.mustCompact = true;
+      throw new UserError(
+        `Could not write the state journal beside ${this.path} (${describeOsError(error)}).`,
+        'segsync stopped because it can no longer record what it creates. Fix the cause, then run ' +
+          '`segsync plan`: creates whose answer could not be recorded show as unknown outcomes.',
+      );
     }
   }
 
@@ -168,6 +245,9 @@ export class StateJournal {
     }
     if (next === undefined) this.entries.delete(name);
     else this.entries.set(name, next);
+    this.unwritten.push(
+      encodeRecord(next === undefined ? { op: 'delete', name } : { op: 'set', name, entry: next }),
+    );
     this.snapshot = undefined;
     this.version++;
     this.stats.mutations++;
@@ -193,15 +273,8 @@ export class StateJournal {
         const started = performance.now();
         let failure: unknown;
         try {
-          const header = this.endpoint === undefined ? {} : { endpoint: this.endpoint };
-          const bytes = this.encoder.encode(
-            { formatVersion: STATE_FORMAT_VERSION, ...header },
-            this.entries,
-          );
-          await writeFileAtomic(this.path, bytes);
+          await this.persist();
           this.durableVersion = version;
-          this.stats.writes++;
-          this.stats.bytesWritten += bytes.length;
         } catch (error) {
           // Later mutations still try their own write: recording a created id is worth a retry.
           failure = error;
@@ -271,4 +344,11 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+async function journalExists(statePath: string): Promise<boolean> {
+  return stat(journalPathOf(statePath)).then(
+    () => true,
+    () => false,
+  );
 }

@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
+import { readJournal, replayJournal, retireJournal, syncDirectory } from './wal.js';
 
 const SCHEMA_URL = new URL('../../schemas/state.schema.json', import.meta.url);
 /** How many schema problems one error message lists before "and N more". */
@@ -28,13 +29,21 @@ export async function readState(path: string): Promise<State> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return emptyState();
+    // No state file yet, but a first apply that was killed may have left its journal.
+    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), path);
     throw new UserError(
       `Cannot read the state file ${path} (${describeOsError(error)}).`,
       'Check that the path points to a readable file.',
     );
   }
-  return parseState(text, path);
+  const state = parseState(text, path);
+  return withJournal(state, path);
+}
+
+/** An interrupted apply may have left records in the journal beside the file: they count too. */
+async function withJournal(state: State, path: string): Promise<State> {
+  const records = await readJournal(path, entryProblems);
+  return records ? replayJournal(state, records) : state;
 }
 
 /** Parses and validates state file text; `path` is only used in messages. */
@@ -268,37 +277,34 @@ export class StateEncoder {
   private readonly encoded = new Map<string, { entry: StateEntry; bytes: Buffer }>();
 
   encode(header: Omit<State, 'segments'>, segments: ReadonlyMap<string, StateEntry>): Buffer {
-    const parts: Buffer[] = [];
-    const topLevel: string[] = [];
+    const parts: Buffer[] = [Buffer.from('{\n')];
+    let first = true;
     for (const key of [...Object.keys(header), 'segments'].sort()) {
-      if (key === 'segments') {
-        topLevel.push(key);
-        continue;
-      }
-      const member = stringifySorted((header as Record<string, unknown>)[key], SEGMENTS_INDENT);
-      if (member !== undefined)
-        topLevel.push(`${SEGMENTS_INDENT}${JSON.stringify(key)}: ${member}`);
+      const value = key === 'segments' ? undefined : (header as Record<string, unknown>)[key];
+      const member = value === undefined ? undefined : stringifySorted(value, SEGMENTS_INDENT);
+      if (key !== 'segments' && member === undefined) continue;
+      if (!first) parts.push(Buffer.from(',\n'));
+      first = false;
+      parts.push(Buffer.from(`${SEGMENTS_INDENT}${JSON.stringify(key)}: ${member ?? ''}`));
+      if (key === 'segments') this.pushSegments(parts, segments);
     }
-    const segmentsAt = topLevel.indexOf('segments');
-    const before = topLevel.slice(0, segmentsAt);
-    const after = topLevel.slice(segmentsAt + 1);
-    const names = [...segments.keys()].sort();
-
-    parts.push(Buffer.from(`{\n${before.map((line) => `${line},\n`).join('')}  "segments": `));
-    if (names.length === 0) {
-      parts.push(Buffer.from('{}'));
-    } else {
-      parts.push(Buffer.from('{\n'));
-      const separator = Buffer.from(',\n');
-      names.forEach((name, index) => {
-        if (index > 0) parts.push(separator);
-        parts.push(this.encodedEntry(name, segments.get(name) as StateEntry));
-      });
-      parts.push(Buffer.from(`\n${SEGMENTS_INDENT}}`));
-    }
-    parts.push(Buffer.from(`${after.map((line) => `,\n${line}`).join('')}\n}\n`));
+    parts.push(Buffer.from('\n}\n'));
     this.forgetRemoved(segments);
     return Buffer.concat(parts);
+  }
+
+  private pushSegments(parts: Buffer[], segments: ReadonlyMap<string, StateEntry>): void {
+    if (segments.size === 0) {
+      parts.push(Buffer.from('{}'));
+      return;
+    }
+    parts.push(Buffer.from('{\n'));
+    const separator = Buffer.from(',\n');
+    [...segments.keys()].sort().forEach((name, index) => {
+      if (index > 0) parts.push(separator);
+      parts.push(this.encodedEntry(name, segments.get(name) as StateEntry));
+    });
+    parts.push(Buffer.from(`\n${SEGMENTS_INDENT}}`));
   }
 
   private encodedEntry(name: string, entry: StateEntry): Buffer {
@@ -321,9 +327,13 @@ export class StateEncoder {
 
 let tempCounter = 0;
 
-/** Writes the state so the file is always either the old or the new complete state. */
+/**
+ * Writes the complete state so the file is always either the old or the new complete state, then
+ * retires the journal, whose records the new file now contains. Callers hold the state lock.
+ */
 export async function writeStateAtomic(path: string, state: State): Promise<void> {
   await writeFileAtomic(path, serializeState(state));
+  await retireJournal(path);
 }
 
 /**
@@ -353,20 +363,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       'segsync stopped because it can no longer record what it creates. Fix the cause, then run ' +
         '`segsync plan`: creates whose answer could not be recorded show as unknown outcomes.',
     );
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some filesystems (network, FUSE) do not support fsync on a directory; nothing more to do there.
-    if (!['EINVAL', 'ENOTSUP', 'EISDIR'].includes(errorCode(error) ?? '')) throw error;
-  } finally {
-    await handle.close();
   }
 }
 

@@ -123,6 +123,7 @@ export interface StepRun {
 }
 
 export interface RunOptions {
+  /** The workspace; a step's `working-directory:` is resolved against it. */
   cwd: string;
   /** The process environment of the step (PATH, GITHUB_* ...); the step's own env: is added. */
   env: NodeJS.ProcessEnv;
@@ -142,9 +143,10 @@ export async function runStep(step: WorkflowStep, options: RunOptions): Promise<
     const outputFile = path.join(scratch, 'output');
     await writeFile(outputFile, '');
     const script = interpolate(step.run, context);
+    const workingDirectory = interpolate(step['working-directory'] ?? '.', context);
     const result = await runBash(
       script,
-      options.cwd,
+      path.resolve(options.cwd, workingDirectory),
       {
         ...options.env,
         ...stepEnv,

@@ -102,26 +102,14 @@ describe('segsync init', () => {
     );
   });
 
-  it('with only changed files left, says they were kept and how to replace them', async () => {
+  it('with only changed files left, says they were kept and never overwrites them', async () => {
     await runInit(dir, {}, recordingIO(dir));
     await writeFile(path.join(dir, 'segments/example.yaml'), 'name: Mine\nrefreshType: static\n');
     const io = recordingIO(dir);
     expect(await runInit(dir, {}, io)).toBe(0);
-    expect(io.out.join('\n')).toContain('Run with --force to replace the ones that differ');
+    expect(io.out.join('\n')).toContain('exists and differs from the template; left unchanged');
     expect(await readFile(path.join(dir, 'segments/example.yaml'), 'utf8')).toBe(
       'name: Mine\nrefreshType: static\n',
-    );
-  });
-
-  it('--force replaces files that differ from the templates', async () => {
-    await writeFile(path.join(dir, 'segsync.config.yaml'), 'definitions: elsewhere\n');
-    const io = recordingIO(dir);
-    expect(await runInit(dir, { force: true }, io)).toBe(0);
-    expect(await readFile(path.join(dir, 'segsync.config.yaml'), 'utf8')).toBe(
-      await template('segsync.config.yaml'),
-    );
-    expect(io.out.join('\n')).toMatch(
-      /replaced\s+segsync\.config\.yaml \(overwritten by --force\)/,
     );
   });
 
@@ -137,7 +125,7 @@ describe('segsync init', () => {
     await runInit('sub', {}, io);
     expect(io.err.join('\n')).toContain('is not the root of its Git repository');
     const atRoot = recordingIO(dir);
-    await runInit(dir, { force: true }, atRoot);
+    await runInit(dir, {}, atRoot);
     expect(atRoot.err).toEqual([]);
   });
 });

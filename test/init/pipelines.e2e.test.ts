@@ -345,8 +345,9 @@ describe('GitHub workflows scaffolded by init', () => {
 });
 
 describe('the composite action (action.yml)', () => {
+  /** Runs the action's main step with `workspace` as the job's workspace. */
   async function runAction(
-    work: string,
+    workspace: string,
     inputs: Record<string, string>,
     extraEnv: NodeJS.ProcessEnv = {},
   ): Promise<StepRun> {
@@ -360,7 +361,7 @@ describe('the composite action (action.yml)', () => {
     };
     const step = findStep(steps, 'run');
     const result = await runStep(step, {
-      cwd: work,
+      cwd: workspace,
       env: { ...baseEnv, ...extraEnv, GITHUB_ACTION_PATH: REPO_ROOT },
       context: { inputs: { ...defaults, ...inputs } },
     });
@@ -370,7 +371,11 @@ describe('the composite action (action.yml)', () => {
 
   it('plan: exit code 2 is a success, and the comment body is written to a file', async () => {
     const { work } = await scaffoldRepository();
-    const result = await runAction(work, { command: 'plan' });
+    // The repository is checked out in a subdirectory of the workspace: working-directory.
+    const result = await runAction(tmp, {
+      command: 'plan',
+      'working-directory': path.basename(work),
+    });
     expect(result.code).toBe(0);
     expect(result.outputs['exit-code']).toBe('2');
     expect(result.stdout).toContain('::notice title=segsync::');

@@ -12,7 +12,7 @@ import { forceUnlock } from '../../src/state/lock.js';
 import { readState } from '../../src/state/store.js';
 import { buildStateModules, makeTempDir, removeDir } from './fixtures.js';
 
-const ROUNDS = 4;
+const ROUNDS = 3;
 const CHILD_SCRIPT = `
 import { createHash } from 'node:crypto';
 import { StateJournal } from './src/state/journal.js';
@@ -134,7 +134,7 @@ it('keeps the state complete and every acknowledged record across SIGKILLs', asy
       );
       expect((await forceUnlock(statePath)).removed).toBe(true);
     }
-    const killAfter = 1 + Math.floor(Math.random() * 250);
+    const killAfter = 1 + Math.floor(Math.random() * 150);
     for (const line of await runAndKill(statePath, round, killAfter)) {
       const [event, name] = line.split(' ');
       if (event === 'open' || name === undefined) continue;

@@ -1,7 +1,7 @@
 // Shared builders for the state tests, and a way to run the real state modules in a child process.
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,14 +67,11 @@ export const execNode = promisify(execFile);
  */
 export async function buildStateModules(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'segsync-state-build-'));
-  const sources = [
-    'src/model.ts',
-    'src/errors.ts',
-    'src/state/json-syntax.ts',
-    'src/state/store.ts',
-    'src/state/lock.ts',
-    'src/state/journal.ts',
-  ];
+  // Every module of src/state, so a new one cannot be forgotten here.
+  const stateModules = (await readdir(join(REPO_ROOT, 'src/state')))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => `src/state/${name}`);
+  const sources = ['src/model.ts', 'src/errors.ts', ...stateModules];
   for (const source of sources) {
     const text = await readFile(join(REPO_ROOT, source), 'utf8');
     const output = ts.transpileModule(text, {

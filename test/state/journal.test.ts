@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -30,27 +30,28 @@ async function openJournal(endpoint: string | undefined = ENDPOINT): Promise<Sta
   return journal;
 }
 
-function readStateSync(): State {
-  return parseState(readFileSync(statePath, 'utf8'), statePath);
+/** What a crash right now would leave: the state file with the journal beside it replayed. */
+function durableState(): Promise<State> {
+  return readState(statePath);
 }
 
 describe('StateJournal', () => {
   it('records pending, then created, then clears, each durable when its promise resolves', async () => {
     const journal = await openJournal();
     await journal.recordPending('A', pendingFor('A'));
-    expect(readStateSync().segments.A?.status).toBe('pending');
+    expect((await durableState()).segments.A?.status).toBe('pending');
     await journal.recordCreated('A', createdFor('A', 'seg-1'));
-    expect(readStateSync().segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
+    expect((await durableState()).segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
     await journal.recordPending('B', pendingFor('B'));
     await journal.clear('B');
-    expect(readStateSync().segments).not.toHaveProperty('B');
+    expect((await durableState()).segments).not.toHaveProperty('B');
     await journal.recordPending('C', pendingFor('C'));
     await journal.markUnknown('C', 'socket hang up after the request was sent');
-    expect(readStateSync().segments.C).toMatchObject({
+    expect((await durableState()).segments.C).toMatchObject({
       status: 'pending',
       reason: 'socket hang up after the request was sent',
     });
-    expect(readStateSync().endpoint).toBe(ENDPOINT);
+    expect((await durableState()).endpoint).toBe(ENDPOINT);
   });
 
   it('applies mutations to the in-memory state immediately', async () => {
@@ -68,7 +69,7 @@ describe('StateJournal', () => {
       names.map((name) =>
         journal
           .recordPending(name, pendingFor(name))
-          .then(() => readStateSync().segments[name]?.status),
+          .then(async () => (await durableState()).segments[name]?.status),
       ),
     );
     expect(seenOnDisk).toEqual(names.map(() => 'pending'));
@@ -81,7 +82,7 @@ describe('StateJournal', () => {
     expect(journal.stats.mutations).toBe(200);
     expect(journal.stats.writes).toBeLessThan(journal.stats.mutations);
     expect(journal.stats.writes).toBeGreaterThan(0);
-    expect(Object.keys(readStateSync().segments).sort()).toEqual([...names].sort());
+    expect(Object.keys((await durableState()).segments).sort()).toEqual([...names].sort());
   });
 
   it('never exposes a partial file while mutations are being written', async () => {
@@ -98,6 +99,7 @@ describe('StateJournal', () => {
           throw error;
         }
         parseState(text, statePath); // throws if partial or invalid
+        await durableState(); // the journal beside it replays cleanly too
         reads++;
       }
     })();
@@ -113,7 +115,7 @@ describe('StateJournal', () => {
     });
     await Promise.all([writing, reader]);
     expect(reads).toBeGreaterThan(0);
-    expect(Object.keys(readStateSync().segments)).toHaveLength(160);
+    expect(Object.keys((await durableState()).segments)).toHaveLength(160);
   });
 
   it('flush waits for everything recorded so far; close releases the lock', async () => {
@@ -121,7 +123,7 @@ describe('StateJournal', () => {
     void journal.recordPending('A', pendingFor('A'));
     void journal.recordPending('B', pendingFor('B'));
     await journal.flush();
-    expect(Object.keys(readStateSync().segments).sort()).toEqual(['A', 'B']);
+    expect(Object.keys((await durableState()).segments).sort()).toEqual(['A', 'B']);
     await journal.close();
     expect(existsSync(lockPathOf(statePath))).toBe(false);
     await expect(journal.recordPending('C', pendingFor('C'))).rejects.toThrow(/closed/);
@@ -146,7 +148,7 @@ describe('StateJournal', () => {
     const journal = await openJournal();
     expect(journal.state.endpoint).toBe(ENDPOINT);
     await journal.recordPending('A', pendingFor('A'));
-    expect(readStateSync().endpoint).toBe(ENDPOINT);
+    expect((await durableState()).endpoint).toBe(ENDPOINT);
   });
 
   it('refuses a state recorded against another endpoint, and releases the lock', async () => {
@@ -190,7 +192,7 @@ describe('StateJournal', () => {
     await expect(journal.recordCreated('A', createdFor('A', 'seg-2'))).rejects.toThrow(/created/);
     await expect(journal.clear('A')).rejects.toThrow(/created/);
     await expect(journal.markUnknown('A', 'x')).rejects.toThrow(/created/);
-    expect(readStateSync().segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
+    expect((await durableState()).segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
   });
 
   it('refuses an entry that would make the state file invalid, leaving memory unchanged', async () => {
@@ -203,14 +205,14 @@ describe('StateJournal', () => {
 
   it('rejects waiting mutations with a UserError naming the file and the OS error', async () => {
     const journal = await openJournal();
-    await journal.recordPending('A', pendingFor('A'));
-    await rm(dir, { recursive: true, force: true });
+    // The journal cannot be created: its path is taken by a directory.
+    await mkdir(join(dir, 'segsync.state.json.journal'));
     const error = await journal
       .recordPending('B', pendingFor('B'))
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toContain(statePath);
-    expect((error as UserError).message).toContain('ENOENT');
+    expect((error as UserError).message).toContain('EISDIR');
     await expect(journal.close()).rejects.toBeInstanceOf(UserError);
   });
 

@@ -1,0 +1,130 @@
+// `npm run bench -- apply`: the apply command against the emulator (in this process, from dist),
+// the CLI as a child process — once with 50 ms latency (throughput vs the ideal), once behind a
+// 20 req/s rate limit (does segsync pace itself instead of failing on 429s?).
+
+import { readFile } from 'node:fs/promises';
+import { startEmulator } from '../../dist/emulator/server.js';
+import { EMPTY_STATE, CLI, createWorkspace } from './workspace.mjs';
+import { formatMs, median, runNode, verdict } from './measure.mjs';
+import { writeFile } from 'node:fs/promises';
+
+const CONCURRENCY = 8;
+
+const LATENCY_SCENARIO = { creates: 1000, latencyMs: 50, runs: 3 };
+const RATE_LIMIT_SCENARIO = { creates: 200, latencyMs: 50, rateLimitRps: 20 };
+
+/** Runs `segsync apply --format json` once against `emulator`; returns wall time and the result. */
+async function applyOnce(workspace, emulator) {
+  const args = [
+    CLI,
+    'apply',
+    workspace.defs,
+    '--yes',
+    '--state',
+    workspace.state,
+    '--concurrency',
+    String(CONCURRENCY),
+    '--format',
+    'json',
+  ];
+  const env = { ...process.env, WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token };
+  // A CI runner's step summary is no place for benchmark runs.
+  delete env.GITHUB_STEP_SUMMARY;
+  const run = await runNode(args, { cwd: workspace.root, env });
+  let result;
+  try {
+    result = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`apply printed no JSON result (exit ${run.code}):\n${run.stderr.slice(-1000)}`);
+  }
+  const state = JSON.parse(await readFile(workspace.state, 'utf8'));
+  const recorded = Object.values(state.segments).filter((e) => e.status === 'created').length;
+  return { wallMs: run.wallMs, code: run.code, result, recorded, snapshot: emulator.snapshot() };
+}
+
+async function benchLatency() {
+  const { creates, latencyMs, runs } = LATENCY_SCENARIO;
+  const idealMs = (creates / CONCURRENCY) * latencyMs;
+  const workspace = await createWorkspace(creates, { prefix: 'segsync-bench-apply-' });
+  const emulator = await startEmulator({ port: 0, latencyMs, seed: 1 });
+  const measured = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      emulator.reset();
+      await writeFile(workspace.state, EMPTY_STATE);
+      measured.push(await applyOnce(workspace, emulator));
+    }
+  } finally {
+    await emulator.close();
+    await workspace.remove();
+  }
+  const wall = median(measured.map((m) => m.wallMs));
+  const reported = median(measured.map((m) => m.result.durationMs));
+  const maxInFlight = Math.max(...measured.map((m) => m.snapshot.maxInFlight));
+  const duplicates = measured.reduce((sum, m) => sum + m.snapshot.duplicates.length, 0);
+  const allCreated = measured.every(
+    (m) => m.code === 0 && m.result.summary.created === creates && m.recorded === creates,
+  );
+  console.log(
+    `\nApply: ${creates} creates, emulator latency ${latencyMs} ms, concurrency ${CONCURRENCY} (${runs} runs)`,
+  );
+  console.log(`  ideal (${creates}/${CONCURRENCY} × ${latencyMs} ms)   ${formatMs(idealMs)}`);
+  console.log(
+    `  wall, spawn to exit          ${formatMs(wall)} median (runs: ${measured.map((m) => formatMs(m.wallMs)).join(', ')})`,
+  );
+  console.log(`  durationMs reported          ${formatMs(reported)} median`);
+  console.log(
+    `  created / recorded in state  ${measured.map((m) => `${m.result.summary.created}/${m.recorded}`).join(', ')}`,
+  );
+  console.log(`  emulator maxInFlight         ${maxInFlight}; duplicates ${duplicates}`);
+  console.log('  state journal writes         not exposed by the CLI (skipped)');
+  return [
+    verdict('apply 1000 creates: wall vs ideal', wall / idealMs, 1.1),
+    verdict('apply 1000 creates: every segment created and recorded', allCreated ? 0 : 1, 0),
+    verdict('apply 1000 creates: emulator maxInFlight', maxInFlight, CONCURRENCY, {
+      unit: 'requests',
+    }),
+    verdict('apply 1000 creates: duplicates', duplicates, 0, { unit: 'names' }),
+  ];
+}
+
+async function benchRateLimit() {
+  const { creates, latencyMs, rateLimitRps } = RATE_LIMIT_SCENARIO;
+  const workspace = await createWorkspace(creates, { prefix: 'segsync-bench-rate-' });
+  const emulator = await startEmulator({ port: 0, latencyMs, rateLimitRps, seed: 1 });
+  let measured;
+  try {
+    measured = await applyOnce(workspace, emulator);
+  } finally {
+    await emulator.close();
+    await workspace.remove();
+  }
+  const { summary, durationMs } = measured.result;
+  const rate = summary.created / (durationMs / 1000);
+  const status429 = measured.snapshot.requests.byStatus['429'] ?? 0;
+  console.log(
+    `\nApply behind a rate limit: ${creates} creates, ${rateLimitRps} req/s, latency ${latencyMs} ms, concurrency ${CONCURRENCY}`,
+  );
+  console.log(
+    `  created ${summary.created}, failed ${summary.failed}, unknown ${summary.unknown} in ${formatMs(durationMs)}`,
+  );
+  console.log(`  achieved                     ${rate.toFixed(1)} creates/s`);
+  console.log(
+    `  429 answers (retried)        ${status429}; duplicates ${measured.snapshot.duplicates.length}`,
+  );
+  return [
+    verdict('rate limit: creates/s', rate, 0.9 * rateLimitRps, {
+      unit: 'creates/s',
+      atLeast: true,
+    }),
+    verdict('rate limit: segments failed', summary.failed, 0, { unit: 'segments' }),
+  ];
+}
+
+/** Runs both apply scenarios; returns { verdicts }. */
+export async function runApplyBench() {
+  const verdicts = [...(await benchLatency()), ...(await benchRateLimit())];
+  console.log('\nTargets');
+  for (const { line } of verdicts) console.log(`  ${line}`);
+  return { verdicts };
+}

@@ -1,0 +1,153 @@
+// npm run soak [-- --kills=200 --seconds=1200 --segments=300 --seed=N --latency=30 --fail-rate=0.02
+//               --drop-rate=0.01 --quiet]
+// The kill test at scale, against dist/: SIGKILL `segsync apply` at random moments, clean up like
+// a user, rerun until done; when every segment of a round is created, check the round and start
+// the next one, until the kills or the time run out. Environment: SOAK_KILLS, SOAK_SECONDS,
+// SOAK_SEED. Exit 1 on any violation (printed with the seed that replays it).
+
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { startEmulator } from '../dist/emulator/server.js';
+import { readState } from '../dist/state/store.js';
+import { findFinalViolations, KillLoopViolation, runKillLoop } from './lib/kill-loop.mjs';
+import { createRandom } from './lib/random.mjs';
+import { CLI, createWorkspace } from './lib/workspace.mjs';
+
+const DEFAULTS = {
+  kills: Number(process.env.SOAK_KILLS ?? 200),
+  seconds: Number(process.env.SOAK_SECONDS ?? 1200),
+  seed: Number(process.env.SOAK_SEED ?? randomInt(0, 2 ** 31)),
+  segments: 300,
+  latency: 30,
+  'fail-rate': 0.02,
+  'drop-rate': 0.01,
+  quiet: false,
+};
+
+function parseArgs(argv) {
+  const options = { ...DEFAULTS };
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !(match[1] in DEFAULTS)) {
+      throw new Error(
+        `Unknown argument ${arg}. Options: ${Object.keys(DEFAULTS)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
+    }
+    const [, key, value] = match;
+    if (key === 'quiet') {
+      options.quiet = true;
+      continue;
+    }
+    const number = Number(value);
+    if (value === undefined || !Number.isFinite(number) || number < 0) {
+      throw new Error(`--${key} needs a number, 0 or more (got ${arg}).`);
+    }
+    options[key] = number;
+  }
+  return options;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
+  console.log(
+    `segsync soak — seed ${options.seed} (replay with SOAK_SEED=${options.seed}), up to ${options.kills} kills in ${options.seconds} s, ` +
+      `${options.segments} segments per round, latency ${options.latency} ms, fail rate ${options['fail-rate']}, drop rate ${options['drop-rate']}`,
+  );
+  const random = createRandom(options.seed);
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  const totals = {
+    rounds: 0,
+    runs: 0,
+    kills: 0,
+    killsWithPending: 0,
+    killsWithoutChange: 0,
+    blockedRuns: 0,
+    unknownsResolvedCreated: 0,
+    unknownsResolvedAbsent: 0,
+    partialRuns: 0,
+    creates: 0,
+    duplicates: 0,
+  };
+
+  const emulator = await startEmulator({
+    port: 0,
+    latencyMs: options.latency,
+    failRate: options['fail-rate'],
+    dropAfterCommitRate: options['drop-rate'],
+    seed: options.seed,
+  });
+  try {
+    while (totals.kills < options.kills && performance.now() < deadline) {
+      totals.rounds++;
+      emulator.reset();
+      const workspace = await createWorkspace(options.segments, {
+        seed: options.seed + totals.rounds,
+        prefix: 'segsync-soak-',
+      });
+      try {
+        const counts = await runKillLoop({
+          cli: CLI,
+          workspace,
+          readState,
+          emulator,
+          random,
+          kills: options.kills - totals.kills,
+          killDelayMs: [0, 500],
+          deadlineMs: deadline - performance.now(),
+          log: options.quiet
+            ? undefined
+            : (line) => console.log(`  round ${totals.rounds} ${line}`),
+        });
+        for (const key of Object.keys(counts)) totals[key] += counts[key];
+        const snapshot = emulator.snapshot();
+        totals.creates += snapshot.segments.length;
+        totals.duplicates += snapshot.duplicates.length;
+        const problems = findFinalViolations(
+          await readState(workspace.state),
+          snapshot,
+          workspace.names,
+        );
+        if (problems.length > 0) {
+          throw new KillLoopViolation(
+            `round ${totals.rounds} ended wrong: ${problems.slice(0, 10).join('; ')}`,
+          );
+        }
+        console.log(
+          `round ${totals.rounds}: ${counts.kills} kills, ${snapshot.segments.length} segments created once each — ` +
+            `${totals.kills}/${options.kills} kills, ${Math.round((performance.now() - started) / 1000)} s`,
+        );
+      } finally {
+        await workspace.remove();
+      }
+    }
+  } finally {
+    await emulator.close();
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\nSoak finished in ${seconds} s (seed ${options.seed})`);
+  console.log(`  rounds                    ${totals.rounds} × ${options.segments} segments`);
+  console.log(`  apply runs                ${totals.runs}`);
+  console.log(
+    `  kills                     ${totals.kills} (${totals.killsWithPending} left unknown outcomes, ${totals.killsWithoutChange} before anything was recorded)`,
+  );
+  console.log(`  blocked runs              ${totals.blockedRuns}`);
+  console.log(
+    `  unknowns resolved         ${totals.unknownsResolvedCreated + totals.unknownsResolvedAbsent} (${totals.unknownsResolvedCreated} found created, ${totals.unknownsResolvedAbsent} absent)`,
+  );
+  console.log(`  partial runs (500s, drops) ${totals.partialRuns}`);
+  console.log(`  creates                   ${totals.creates}`);
+  console.log(`  duplicates                ${totals.duplicates}`);
+}
+
+main().catch((error) => {
+  const violation = error instanceof KillLoopViolation;
+  console.error(
+    `\nsoak: ${violation ? 'VIOLATION: ' : ''}${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,133 @@
+// Which files hold definitions: walk the given paths, keep `.yaml`/`.yml`, skip what is hidden,
+// never loop on links, and order the result the same way on every machine.
+
+import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../model.js';
+import { describeFsError } from './fs-errors.js';
+
+const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+export interface FoundFile {
+  /** Where to read it. */
+  absolute: string;
+  /** How to show it: relative to the working directory, forward slashes. */
+  file: string;
+}
+
+/** A path relative to `cwd` with forward slashes, so annotations point at repository files. */
+export function displayPath(absolute: string, cwd: string): string {
+  const relative = path.relative(cwd, absolute) || '.';
+  return relative.split(path.sep).join('/');
+}
+
+/**
+ * The files under `paths`, in code-point order of their displayed path. Directories are walked
+ * recursively for `.yaml`/`.yml` files; a file named explicitly is kept whatever its extension.
+ * Hidden entries and `node_modules` are skipped; links are followed, each real directory walked
+ * once. Missing paths and unreadable directories become diagnostics.
+ */
+export function findDefinitionFiles(
+  paths: string[],
+  cwd: string,
+  diagnostics: Diagnostic[],
+): FoundFile[] {
+  const found = new Map<string, string>(); // absolute path → displayed path
+  const walkedDirectories = new Set<string>();
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    const kind = kindOf(absolute);
+    if (kind === 'directory') {
+      walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
+    } else if (kind === 'missing') {
+      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
+    } else {
+      // Named explicitly: read it even without a YAML extension; the reader reports what it is.
+      found.set(absolute, displayPath(absolute, cwd));
+    }
+  }
+  return [...found]
+    .map(([absolute, file]) => ({ absolute, file }))
+    .sort((a, b) => compareCodePoints(a.file, b.file));
+}
+
+function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
+  try {
+    return statSync(absolute).isDirectory() ? 'directory' : 'other';
+  } catch {
+    try {
+      lstatSync(absolute); // a dangling symbolic link exists; the reader explains it
+      return 'other';
+    } catch {
+      return 'missing';
+    }
+  }
+}
+
+function missingPathDiagnostic(file: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'path-not-found',
+    message: `"${file}" does not exist, so no definitions could be read from it.`,
+    file,
+    hint: 'Check the path, create the directory, or set `definitions` in segsync.config.yaml to the directory that holds your segment files.',
+  };
+}
+
+function walkDirectory(
+  directory: string,
+  displayed: string,
+  walked: Set<string>,
+  found: Map<string, string>,
+  diagnostics: Diagnostic[],
+): void {
+  let entries;
+  try {
+    const real = realpathSync.native(directory);
+    if (walked.has(real)) return;
+    walked.add(real);
+    entries = readdirSync(directory, { withFileTypes: true });
+  } catch (error) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'unreadable-directory',
+      message: `This directory cannot be read (${describeFsError(error)}).`,
+      file: displayed,
+      hint: 'Give the user running segsync permission to read it, or remove it from the definitions.',
+    });
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const absolute = path.join(directory, entry.name);
+    // Built by concatenation: path.relative for every one of thousands of files shows up in
+    // profiles.
+    const entryDisplayed = displayed === '.' ? entry.name : `${displayed}/${entry.name}`;
+    const isDirectory =
+      entry.isDirectory() || (entry.isSymbolicLink() && kindOf(absolute) === 'directory');
+    if (isDirectory) walkDirectory(absolute, entryDisplayed, walked, found, diagnostics);
+    // Anything else with a YAML name (file, dangling link, socket...) goes to the reader,
+    // which reports what is wrong with it.
+    else if (YAML_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+      found.set(absolute, entryDisplayed);
+    }
+  }
+}
+
+/** Orders strings by Unicode code point (plain `<` compares UTF-16 units, which differs). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Surrogates (astral code points) must sort after U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}

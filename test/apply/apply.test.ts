@@ -1,0 +1,282 @@
+// segsync apply end to end, in-process, over real HTTP: the emulator or purpose-built local
+// servers on 127.0.0.1. The token is a canary that must never show up anywhere.
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApplyResult } from '../../src/apply/result.js';
+import type { EmulatorHandle } from '../../src/emulator/server.js';
+import { startEmulator } from '../../src/emulator/server.js';
+import type { State } from '../../src/model.js';
+import type { CliRun } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+
+const CANARY = 'tok-CANARY-5b1e9c';
+
+let dir: string;
+let emulator: EmulatorHandle | undefined;
+const servers: Server[] = [];
+const outputs: string[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-apply-'));
+});
+
+afterEach(async () => {
+  // Whatever happened in the test, the token never appears in anything it produced.
+  for (const text of outputs) expect(text).not.toContain(CANARY);
+  const state = await readFile(statePath(), 'utf8').catch(() => '');
+  expect(state).not.toContain(CANARY);
+  outputs.length = 0;
+  await emulator?.close();
+  emulator = undefined;
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function statePath(): string {
+  return path.join(dir, 'segsync.state.json');
+}
+
+async function readStateFile(): Promise<State> {
+  return JSON.parse(await readFile(statePath(), 'utf8')) as State;
+}
+
+async function writeSegments(names: string[]): Promise<void> {
+  await mkdir(path.join(dir, 'segments'), { recursive: true });
+  const docs = names.map(
+    (name) => `name: ${name}\nrefreshType: static\ncontactIds: ["${name.length}001"]\n`,
+  );
+  await writeFile(path.join(dir, 'segments', 'all.yaml'), docs.join('---\n'));
+}
+
+const names = (count: number, prefix = 'Segment') =>
+  Array.from({ length: count }, (_, i) => `${prefix} ${String(i + 1).padStart(3, '0')}`);
+
+async function apply(endpoint: string, extra: string[] = [], token = CANARY): Promise<CliRun> {
+  const run = await runCli(['apply', 'segments', '--yes', '--state', statePath(), ...extra], {
+    cwd: dir,
+    env: { WATI_API_ENDPOINT: endpoint, WATI_API_TOKEN: `Bearer ${token}` },
+  });
+  outputs.push(run.stdout, run.stderr);
+  return run;
+}
+
+async function applyJson(
+  endpoint: string,
+  extra: string[] = [],
+): Promise<{ run: CliRun; result: ApplyResult }> {
+  const run = await apply(endpoint, ['--format', 'json', ...extra]);
+  return { run, result: JSON.parse(run.stdout) as ApplyResult };
+}
+
+async function startTestServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('apply against the emulator', () => {
+  it('creates every planned segment, never more than --concurrency at once, and records each', async () => {
+    emulator = await startEmulator({ token: CANARY, latencyMs: 40 });
+    await writeSegments(names(20));
+    const { run, result } = await applyJson(`${emulator.url}/123456`, ['--concurrency', '3']);
+    expect(run.code).toBe(0);
+    expect(result.summary).toMatchObject({ planned: 20, created: 20, failed: 0, unknown: 0 });
+    const snapshot = emulator.snapshot();
+    expect(snapshot.maxInFlight).toBeLessThanOrEqual(3);
+    expect(snapshot.maxInFlight).toBeGreaterThan(1);
+    expect(snapshot.duplicates).toEqual([]);
+    const state = await readStateFile();
+    expect(state.endpoint).toBe(`${emulator.url}/123456`);
+    for (const segment of snapshot.segments) {
+      expect(state.segments[segment.name]).toMatchObject({ status: 'created', id: segment.id });
+    }
+    // A second apply has nothing to do and sends nothing.
+    const again = await apply(`${emulator.url}/123456`);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to create.');
+    expect(emulator.snapshot().requests.total).toBe(20);
+  });
+
+  it('stops at the segment limit: no new creates, in-flight ones recorded, exit 3', async () => {
+    emulator = await startEmulator({ token: CANARY, latencyMs: 60, segmentLimit: 5 });
+    await writeSegments(names(12));
+    const { run, result } = await applyJson(emulator.url, ['--concurrency', '4']);
+    expect(run.code).toBe(3);
+    expect(result.stop?.reason).toBe('limit-reached');
+    const snapshot = emulator.snapshot();
+    expect(snapshot.segments).toHaveLength(5);
+    expect(result.summary.created).toBe(5);
+    expect(result.summary.notAttempted).toBeGreaterThan(0);
+    // Only requests already started when the limit answer came may follow it.
+    expect(snapshot.requests.total).toBeLessThanOrEqual(5 + 4);
+    const state = await readStateFile();
+    const created = Object.values(state.segments).filter((e) => e.status === 'created');
+    expect(created.map((e) => (e.status === 'created' ? e.id : '')).sort()).toEqual(
+      snapshot.segments.map((s) => s.id).sort(),
+    );
+    expect(Object.values(state.segments).some((e) => e.status === 'pending')).toBe(false);
+    expect(run.stderr + run.stdout).toMatch(/limit/i);
+  });
+
+  it('stops at once when the feature is unavailable (exit 1: nothing changed in Wati)', async () => {
+    emulator = await startEmulator({ token: CANARY, featureDisabled: true, latencyMs: 20 });
+    await writeSegments(names(8));
+    const { run, result } = await applyJson(emulator.url, ['--concurrency', '2']);
+    expect(run.code).toBe(1);
+    expect(result.stop?.reason).toBe('feature-unavailable');
+    expect(emulator.snapshot().requests.total).toBeLessThanOrEqual(2);
+    expect(result.summary.notAttempted).toBeGreaterThanOrEqual(6);
+    expect((await readStateFile()).segments).toEqual({});
+  });
+
+  it('stops at once on a rejected token, saying to check it without showing it', async () => {
+    emulator = await startEmulator({ token: 'the-real-token', latencyMs: 20 });
+    await writeSegments(names(6));
+    const run = await apply(emulator.url, ['--concurrency', '1']);
+    expect(run.code).toBe(1);
+    expect(emulator.snapshot().requests.total).toBe(1);
+    expect(run.stdout).toMatch(/token/i);
+  });
+
+  it('honours 429 Retry-After and creates everything without a failure', async () => {
+    emulator = await startEmulator({ token: CANARY, rateLimitRps: 3 });
+    await writeSegments(names(7));
+    const { run, result } = await applyJson(emulator.url, ['--concurrency', '4']);
+    expect(run.code).toBe(0);
+    expect(result.summary.created).toBe(7);
+    expect(emulator.snapshot().requests.byStatus['429']).toBeGreaterThan(0);
+    expect(emulator.snapshot().duplicates).toEqual([]);
+  });
+
+  it('makes a dropped answer an unknown outcome that blocks the next apply until resolved', async () => {
+    emulator = await startEmulator({ token: CANARY, dropAfterCommitRate: 1 });
+    await writeSegments(['Dropped one']);
+    const first = await apply(emulator.url);
+    expect(first.code).toBe(3);
+    expect(first.stdout).toContain('unknown');
+    expect(emulator.snapshot().createsByName).toEqual({ 'Dropped one': 1 });
+    expect((await readStateFile()).segments['Dropped one']?.status).toBe('pending');
+
+    emulator.configure({ dropAfterCommitRate: 0 });
+    const blocked = await apply(emulator.url);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('outcome of creating segment "Dropped one"');
+    expect(blocked.stdout).toContain('segsync state resolve "Dropped one"');
+    expect(emulator.snapshot().createsByName).toEqual({ 'Dropped one': 1 });
+
+    const id = emulator.snapshot().segments[0]!.id;
+    const resolved = await runCli(
+      ['state', 'resolve', 'Dropped one', '--id', id, '--state', statePath()],
+      { cwd: dir },
+    );
+    expect(resolved.code).toBe(0);
+    const after = await apply(emulator.url);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('Nothing to create.');
+    expect(emulator.snapshot().duplicates).toEqual([]);
+  });
+
+  it('refuses a state file that belongs to another endpoint', async () => {
+    emulator = await startEmulator({ token: CANARY });
+    await writeSegments(['One']);
+    expect((await apply(`${emulator.url}/111`)).code).toBe(0);
+    await writeSegments(['One', 'Two']);
+    const other = await apply(`${emulator.url}/222`);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`${emulator.url}/111`);
+    expect(other.stderr).toContain(`${emulator.url}/222`);
+    expect(emulator.snapshot().requests.total).toBe(1);
+  });
+});
+
+describe('apply against purpose-built servers', () => {
+  it('retries a 500 and then succeeds', async () => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        calls++;
+        res.setHeader('content-type', 'application/json');
+        if (calls === 1) {
+          res.statusCode = 500;
+          res.end(JSON.stringify({ result: false, message: 'failed to create' }));
+        } else {
+          res.end(JSON.stringify({ result: true, info: { id: 'seg-42', name: 'Only' } }));
+        }
+      });
+    });
+    await writeSegments(['Only']);
+    const { run, result } = await applyJson(url);
+    expect(run.code).toBe(0);
+    expect(calls).toBe(2);
+    expect(result.results[0]).toMatchObject({ result: 'created', id: 'seg-42', attempts: 2 });
+  });
+
+  it('does not follow a redirect, names its host, and sends nothing more', async () => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      calls++;
+      req.resume();
+      res
+        .writeHead(302, { location: 'https://elsewhere.example/api/v1/createCustomSegment' })
+        .end();
+    });
+    await writeSegments(names(3));
+    const run = await apply(url, ['--concurrency', '1']);
+    expect(run.code).toBe(1);
+    expect(calls).toBe(1);
+    expect(run.stdout).toContain('elsewhere.example');
+  });
+
+  it('never echoes the token even when the server puts it in its error message', async () => {
+    const url = await startTestServer((req, res) => {
+      req.resume();
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `bad request for ${req.headers.authorization ?? ''}` }));
+    });
+    await writeSegments(['Echo']);
+    const run = await apply(url);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('apply refuses before sending anything', () => {
+  it('refuses http to a non-loopback host', async () => {
+    await writeSegments(['One']);
+    const run = await apply('http://wati.example.com/123');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/https/i);
+  });
+
+  it('refuses without --yes when not on a terminal', async () => {
+    emulator = await startEmulator({ token: CANARY });
+    await writeSegments(['One']);
+    const run = await runCli(['apply', 'segments', '--state', statePath()], {
+      cwd: dir,
+      env: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: CANARY },
+    });
+    outputs.push(run.stdout, run.stderr);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--yes');
+    expect(emulator.snapshot().requests.total).toBe(0);
+  });
+
+  it('says which variable is missing', async () => {
+    await writeSegments(['One']);
+    const run = await runCli(['apply', 'segments', '--yes', '--state', statePath()], {
+      cwd: dir,
+      env: {},
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('WATI_API_ENDPOINT is not set');
+  });
+});

@@ -1,0 +1,46 @@
+// Runs the segsync program in-process, as the CLI would, capturing everything it prints.
+import { buildProgram } from '../../src/program.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  isTTY?: boolean;
+  confirm?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function runCli(argv: string[], options: CliOptions): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await buildProgram({
+    version: '0.0.0-test',
+    argv,
+    io: {
+      cwd: options.cwd,
+      env: options.env ?? {},
+      stdout: (text) => {
+        stdout += text.endsWith('\n') ? text : `${text}\n`;
+      },
+      stderr: (text) => {
+        stderr += text.endsWith('\n') ? text : `${text}\n`;
+      },
+      isTTY: options.isTTY ?? false,
+      color: false,
+      signal: options.signal ?? new AbortController().signal,
+      confirm: () => Promise.resolve(options.confirm ?? false),
+    },
+  }).catch(async (error: unknown) => {
+    // Mirror the CLI's top-level handler so tests see what a user sees.
+    const { formatFatal } = await import('../../src/report-error.js');
+    const fatal = formatFatal(error, false);
+    stderr += fatal.message;
+    return fatal.exitCode;
+  });
+  return { code, stdout, stderr };
+}
