@@ -6,10 +6,11 @@ import { acquireStateLock, forceUnlock } from '../state/lock.js';
 import {
   forgetSegment,
   listEntries,
+  requireEntry,
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
-import { readState, segmentEntry, writeStateAtomic } from '../state/store.js';
+import { readState, writeStateAtomic } from '../state/store.js';
 import type { CommandIO } from './io.js';
 import type { CommonOptions } from './settings.js';
 import { resolveSettings } from './settings.js';
@@ -50,12 +51,7 @@ export async function runStateShow(
   io: CommandIO,
 ): Promise<number> {
   const state = await readState(await statePathFor(options, io));
-  const entry = segmentEntry(state, name);
-  if (!entry) {
-    // forgetSegment raises the helpful "not recorded" error, with near-miss suggestions.
-    forgetSegment(state, name);
-    throw new UserError(`Segment ${JSON.stringify(name)} is not recorded in the state file.`);
-  }
+  const entry = requireEntry(state, name);
   io.stdout(JSON.stringify({ name, ...entry }, null, 2));
   return ExitCode.ok;
 }

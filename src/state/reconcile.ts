@@ -47,7 +47,7 @@ export function resolveAsAbsent(state: State, name: string): State {
 
 /** Removes any entry, e.g. the segment was deleted in the Wati dashboard. */
 export function forgetSegment(state: State, name: string): State {
-  if (!segmentEntry(state, name)) throw notRecordedError(state, name, Object.keys(state.segments));
+  requireEntry(state, name);
   return withoutSegment(state, name);
 }
 
@@ -92,6 +92,13 @@ function pendingEntryOf(state: State, name: string, verb: string) {
         'removes the record (the next apply then creates it again).',
     );
   }
+  return entry;
+}
+
+/** The entry recorded for `name`, or a UserError suggesting near-miss names. */
+export function requireEntry(state: State, name: string): StateEntry {
+  const entry = segmentEntry(state, name);
+  if (!entry) throw notRecordedError(state, name, Object.keys(state.segments));
   return entry;
 }
 

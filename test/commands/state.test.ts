@@ -1,0 +1,105 @@
+// segsync state …: what a user does by hand to reconcile the state file with the dashboard.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { State } from '../../src/model.js';
+import { serializeState } from '../../src/state/store.js';
+import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
+import { runCli } from '../helpers/cli.js';
+
+let dir: string;
+let statePath: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-state-cmd-'));
+  statePath = path.join(dir, 'segsync.state.json');
+  await writeFile(
+    statePath,
+    serializeState(
+      stateOf(created(staticPayload('Done'), 'seg-1'), pending(staticPayload('Maybe'))),
+    ),
+  );
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const state = (...args: string[]) => runCli(['state', ...args], { cwd: dir });
+const readBack = async () => JSON.parse(await readFile(statePath, 'utf8')) as State;
+
+describe('segsync state', () => {
+  it('lists recorded segments, flagging unknown outcomes', async () => {
+    const run = await state('list');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Done\s+created\s+id seg-1/);
+    expect(run.stdout).toMatch(/Maybe\s+UNKNOWN/);
+    expect(run.stdout).toContain('2 recorded, 1 with an unknown outcome.');
+    const json = await state('list', '--format', 'json');
+    expect((JSON.parse(json.stdout) as Array<{ name: string }>).map((r) => r.name)).toEqual([
+      'Done',
+      'Maybe',
+    ]);
+  });
+
+  it('shows one record, and suggests near-miss names for a typo', async () => {
+    const shown = await state('show', 'Done');
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      name: 'Done',
+      status: 'created',
+      id: 'seg-1',
+    });
+    const typo = await state('show', 'done');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('"done" is not recorded in the state file.');
+    expect(typo.stderr).toContain('Did you mean "Done"?');
+  });
+
+  it('resolves an unknown outcome with the id found in the dashboard', async () => {
+    const run = await state('resolve', 'Maybe', '--id', ' seg-77 ');
+    expect(run.code).toBe(0);
+    expect((await readBack()).segments.Maybe).toMatchObject({
+      status: 'created',
+      id: 'seg-77',
+      recordedBy: 'resolve',
+    });
+  });
+
+  it('resolves an unknown outcome as absent, so the next apply creates it', async () => {
+    expect((await state('resolve', 'Maybe', '--absent')).code).toBe(0);
+    expect(Object.keys((await readBack()).segments)).toEqual(['Done']);
+  });
+
+  it('refuses resolve without exactly one of --id / --absent, and for a created segment', async () => {
+    expect((await state('resolve', 'Maybe')).stderr).toContain('exactly one of --id ID');
+    expect((await state('resolve', 'Maybe', '--id', 'x', '--absent')).code).toBe(1);
+    const createdOne = await state('resolve', 'Done', '--absent');
+    expect(createdOne.code).toBe(1);
+    expect(createdOne.stderr).toContain('seg-1');
+  });
+
+  it('forgets a segment deleted in the dashboard', async () => {
+    const run = await state('forget', 'Done');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('the next apply will create it again');
+    expect(Object.keys((await readBack()).segments)).toEqual(['Maybe']);
+  });
+
+  it('refuses to edit while another segsync holds the lock, and unlock clears it', async () => {
+    await writeFile(
+      `${statePath}.lock`,
+      JSON.stringify({
+        pid: 999999,
+        hostname: os.hostname(),
+        startedAt: '2026-11-26T00:00:00Z',
+        command: 'apply',
+      }),
+    );
+    const blocked = await state('forget', 'Done');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('segsync state unlock');
+    const unlocked = await state('unlock');
+    expect(unlocked.stdout).toContain('pid 999999');
+    expect(existsSync(`${statePath}.lock`)).toBe(false);
+    expect((await state('forget', 'Done')).code).toBe(0);
+  });
+});
