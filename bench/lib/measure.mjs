@@ -89,3 +89,8 @@ export function verdict(label, value, limit, { unit = '×', strict = false, atLe
     line: `${pass ? 'PASS' : 'FAIL'}  ${label}: ${shown} (target ${relation} ${bound})`,
   };
 }
+
+/** A PASS/FAIL line for a yes/no target; `detail` says what was seen. */
+export function check(label, pass, detail) {
+  return { pass, line: `${pass ? 'PASS' : 'FAIL'}  ${label}: ${detail}` };
+}

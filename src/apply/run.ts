@@ -68,7 +68,9 @@ export interface ApplyReport {
   stop?: ApplyStop;
 }
 
-const DEFAULT_GRACE_MS = 30_000;
+// CI runners give a cancelled job about 10 s between SIGINT and SIGKILL; a person pressing Ctrl-C
+// rarely waits longer either. Creates still in flight after that stay pending (unknown outcome).
+const DEFAULT_GRACE_MS = 8_000;
 const DEFAULT_MAX_CONSECUTIVE_UNKNOWN = 3;
 
 export async function applyCreates(

@@ -1,6 +1,8 @@
 // segsync apply end to end, in-process, over real HTTP: the emulator or purpose-built local
 // servers on 127.0.0.1. The token is a canary that must never show up anywhere.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,12 +67,22 @@ async function apply(endpoint: string, extra: string[] = [], token = CANARY): Pr
   return run;
 }
 
+const validateApplyResult = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(
+    readFileSync(new URL('../../schemas/apply-result.schema.json', import.meta.url), 'utf8'),
+  ) as object,
+);
+
+/** `apply --format json`: stdout is one JSON document, valid against its schema. */
 async function applyJson(
   endpoint: string,
   extra: string[] = [],
 ): Promise<{ run: CliRun; result: ApplyResult }> {
   const run = await apply(endpoint, ['--format', 'json', ...extra]);
-  return { run, result: JSON.parse(run.stdout) as ApplyResult };
+  const result = JSON.parse(run.stdout) as ApplyResult;
+  expect(validateApplyResult(result), JSON.stringify(validateApplyResult.errors)).toBe(true);
+  expect(result.exitCode).toBe(run.code);
+  return { run, result };
 }
 
 async function startTestServer(

@@ -59,7 +59,7 @@ describe('apply killed with SIGKILL at random moments', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    // Slow enough that every kill lands with creates in flight; a few 500s exercise the retries.
+    // Slow enough that kills land with creates in flight; a few 500s exercise the retries.
     emulator = await startEmulator({ port: 0, latencyMs: 40, failRate: 0.02, seed });
     workspace = await createWorkspace(SEGMENTS, { seed, prefix: 'segsync-kill-' });
   }, 120_000);

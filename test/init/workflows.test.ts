@@ -288,7 +288,10 @@ describe('the GitLab example', () => {
     // The commit comes after apply and before the job's verdict.
     expect(script.indexOf('git commit')).toBeGreaterThan(script.indexOf('segsync apply'));
     expect(script.lastIndexOf('exit "$apply_code"')).toBeGreaterThan(script.indexOf('git commit'));
-    expect(apply.artifacts).toMatchObject({ when: 'always', paths: ['segsync.state.json'] });
+    expect(apply.artifacts).toMatchObject({
+      when: 'always',
+      paths: ['segsync.state.json', 'segsync.state.json.journal'],
+    });
   });
 
   it('never puts a token on a command line', async () => {
