@@ -1,6 +1,7 @@
 // npm run bench [-- definitions|apply|all] [--sizes=100,1000,10000]
 // Prints measurements and PASS/FAIL lines for segsync's performance targets. Runs against dist/
-// (build first). Exit code 1 when a target fails, so CI can notice — but it is never a test.
+// (build first). Exit code 1 when a target fails, so CI can notice — but it is never a test —
+// and 2 when the bench itself could not run.
 
 import { runApplyBench } from './lib/apply-bench.mjs';
 import { runDefinitionsBench } from './lib/definitions-bench.mjs';

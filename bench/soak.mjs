@@ -71,6 +71,8 @@ async function main() {
     partialRuns: 0,
     creates: 0,
     duplicates: 0,
+    answers500: 0,
+    answersDropped: 0,
   };
 
   const emulator = await startEmulator({
@@ -106,6 +108,8 @@ async function main() {
         const snapshot = emulator.snapshot();
         totals.creates += snapshot.segments.length;
         totals.duplicates += snapshot.duplicates.length;
+        totals.answers500 += snapshot.requests.byStatus['500'] ?? 0;
+        totals.answersDropped += snapshot.requests.byStatus.dropped ?? 0;
         const problems = findFinalViolations(
           await readState(workspace.state),
           snapshot,
@@ -139,7 +143,10 @@ async function main() {
   console.log(
     `  unknowns resolved         ${totals.unknownsResolvedCreated + totals.unknownsResolvedAbsent} (${totals.unknownsResolvedCreated} found created, ${totals.unknownsResolvedAbsent} absent)`,
   );
-  console.log(`  partial runs (500s, drops) ${totals.partialRuns}`);
+  console.log(
+    `  faults injected           ${totals.answers500} × 500 (retried), ${totals.answersDropped} answers dropped after commit`,
+  );
+  console.log(`  runs ended partially      ${totals.partialRuns}`);
   console.log(`  creates                   ${totals.creates}`);
   console.log(`  duplicates                ${totals.duplicates}`);
 }

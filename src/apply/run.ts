@@ -83,7 +83,9 @@ export async function applyCreates(
   const emit = options.onEvent ?? (() => undefined);
   const maxUnknown = options.maxConsecutiveUnknown ?? DEFAULT_MAX_CONSECUTIVE_UNKNOWN;
   const results = new Map<string, SegmentResult>();
-  const inFlight = new Set<string>();
+  /** Sent and not yet recorded. */
+  const unsettled = new Set<string>();
+  const recordings: Promise<void>[] = [];
   // Aborted on the first account-wide stop or on interrupt: cancels retry waits, never a request.
   const halt = new AbortController();
   let stop: ApplyStop | undefined;
@@ -126,25 +128,42 @@ export async function applyCreates(
       await journal.clear(name).catch(() => undefined);
       return notAttempted(name);
     }
-    inFlight.add(name);
+    unsettled.add(name);
     let attempt = 0;
     const { outcome, attempts } = await client.createSegment(payload, {
       signal: halt.signal,
       onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
     });
-    inFlight.delete(name);
-    try {
-      await recordOutcome(action, outcome, attempts);
-    } catch (error) {
-      // The answer is known but could not be written: the pending entry stays, so the next run
-      // shows an unknown outcome instead of creating the segment again.
-      stopAll({ reason: 'state-write-failed', message: describe(error) });
-      finish({
-        name,
-        result: 'unknown',
-        attempts,
-        ...(outcome.kind === 'created' ? { id: outcome.id } : {}),
-        message: `Wati answered, but the state file could not be updated: ${describe(error)}`,
+    // Decide about stopping at once, before any other create can start...
+    reactToOutcome(outcome);
+    // ...but record the answer without holding the concurrency slot: the next create's pending
+    // record then shares one durable journal append with this answer.
+    recordings.push(
+      recordOutcome(action, outcome, attempts)
+        .catch((error: unknown) => {
+          // The answer is known but could not be written: the pending entry stays, so the next
+          // run shows an unknown outcome instead of creating the segment again.
+          stopAll({ reason: 'state-write-failed', message: describe(error) });
+          finish({
+            name,
+            result: 'unknown',
+            attempts,
+            ...(outcome.kind === 'created' ? { id: outcome.id } : {}),
+            message: `Wati answered, but the state file could not be updated: ${describe(error)}`,
+          });
+        })
+        .finally(() => unsettled.delete(name)),
+    );
+  };
+
+  /** Account-wide consequences of one answer. */
+  const reactToOutcome = (outcome: CreateOutcome) => {
+    if (outcome.kind === 'stop') stopAll({ reason: outcome.reason, message: outcome.message });
+    if (outcome.kind === 'created' || outcome.kind === 'failed') consecutiveUnknown = 0;
+    if (outcome.kind === 'unknown' && ++consecutiveUnknown >= maxUnknown) {
+      stopAll({
+        reason: 'too-many-unknown',
+        message: `${consecutiveUnknown} creates in a row got no answer; Wati may be unreachable or overloaded.`,
       });
     }
   };
@@ -152,8 +171,7 @@ export async function applyCreates(
   const recordOutcome = async (action: PlanAction, outcome: CreateOutcome, attempts: number) => {
     const { name } = action;
     switch (outcome.kind) {
-      case 'created': {
-        consecutiveUnknown = 0;
+      case 'created':
         await journal.recordCreated(name, {
           id: outcome.id,
           payload: action.payload!,
@@ -163,37 +181,29 @@ export async function applyCreates(
           recordedBy: 'apply',
         });
         return finish({ name, result: 'created', id: outcome.id, attempts });
-      }
       case 'failed':
-        consecutiveUnknown = 0;
-        await journal.clear(name);
-        return finish({ name, result: 'failed', message: outcome.message, attempts });
       case 'stop':
         await journal.clear(name);
-        stopAll({ reason: outcome.reason, message: outcome.message });
         return finish({ name, result: 'failed', message: outcome.message, attempts });
       case 'not-sent':
         await journal.clear(name);
         return finish({ name, result: 'not-attempted', message: outcome.message, attempts });
       case 'unknown':
         await journal.markUnknown(name, outcome.message);
-        if (++consecutiveUnknown >= maxUnknown) {
-          stopAll({
-            reason: 'too-many-unknown',
-            message: `${consecutiveUnknown} creates in a row got no answer; Wati may be unreachable or overloaded.`,
-          });
-        }
         return finish({ name, result: 'unknown', message: outcome.message, attempts });
     }
   };
 
   const limit = pLimit(Math.max(1, options.concurrency));
-  const all = Promise.all(creates.map((action) => limit(() => createOne(action))));
+  const all = Promise.all(creates.map((action) => limit(() => createOne(action)))).then(() =>
+    Promise.all(recordings),
+  );
   await waitWithGrace(all, options.signal, options.inFlightGraceMs ?? DEFAULT_GRACE_MS);
   options.signal?.removeEventListener('abort', onInterrupt);
 
-  // Requests still in flight after the grace period: their pending entries stay (unknown).
-  for (const name of inFlight) {
+  // Requests still in flight (or answers not yet recorded) after the grace period: their pending
+  // entries stay, so the next run reports them as unknown outcomes.
+  for (const name of unsettled) {
     if (!results.has(name)) {
       finish({
         name,

@@ -1,7 +1,6 @@
 // The shared front half of validate, plan and apply: load ─► validate ─► (state) ─► plan.
 import path from 'node:path';
-import { loadDefinitionFiles } from '../definitions/load.js';
-import { validateDocuments } from '../definitions/validate.js';
+import { loadAndValidateDefinitions } from '../definitions/validate.js';
 import type { Diagnostic, Plan, SegmentDefinition, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
 import { readState } from '../state/store.js';
@@ -18,8 +17,8 @@ export async function loadAndValidate(
   cwd: string,
   options: { allowEmpty?: boolean } = {},
 ): Promise<DefinitionsResult> {
-  const loaded = await loadDefinitionFiles(settings.definitionPaths, { cwd });
-  const validated = validateDocuments(loaded, {
+  const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
+    cwd,
     ...(settings.config.operators ? { operators: settings.config.operators } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
   });
@@ -27,7 +26,7 @@ export async function loadAndValidate(
     segments: validated.segments,
     // Config problems first: they may explain everything that follows.
     diagnostics: [...settings.configDiagnostics, ...validated.diagnostics],
-    files: loaded.files,
+    files: validated.files,
   };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../model.js';
 import { describeFsError } from './fs-errors.js';
 
-const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
+const YAML_FILE_NAME = /\.ya?ml$/i;
 
 export interface FoundFile {
   /** Where to read it. */
@@ -32,7 +32,7 @@ export function findDefinitionFiles(
   cwd: string,
   diagnostics: Diagnostic[],
 ): FoundFile[] {
-  const found = new Map<string, string>(); // absolute path → displayed path
+  const found = new Map<string, FoundFile>(); // by absolute path: a file named twice is read once
   const walkedDirectories = new Set<string>();
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
@@ -43,12 +43,10 @@ export function findDefinitionFiles(
       diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
     } else {
       // Named explicitly: read it even without a YAML extension; the reader reports what it is.
-      found.set(absolute, displayPath(absolute, cwd));
+      found.set(absolute, { absolute, file: displayPath(absolute, cwd) });
     }
   }
-  return [...found]
-    .map(([absolute, file]) => ({ absolute, file }))
-    .sort((a, b) => compareCodePoints(a.file, b.file));
+  return [...found.values()].sort((a, b) => compareCodePoints(a.file, b.file));
 }
 
 function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
@@ -78,7 +76,7 @@ function walkDirectory(
   directory: string,
   displayed: string,
   walked: Set<string>,
-  found: Map<string, string>,
+  found: Map<string, FoundFile>,
   diagnostics: Diagnostic[],
 ): void {
   let entries;
@@ -97,19 +95,22 @@ function walkDirectory(
     });
     return;
   }
+  // Paths are built by concatenation: path.join/relative for each of thousands of entries
+  // showed up in profiles, and `directory` is already absolute and normalised.
+  const prefix = directory.endsWith(path.sep) ? directory : `${directory}${path.sep}`;
+  const displayedPrefix = displayed === '.' ? '' : `${displayed}/`;
   for (const entry of entries) {
-    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-    const absolute = path.join(directory, entry.name);
-    // Built by concatenation: path.relative for every one of thousands of files shows up in
-    // profiles.
-    const entryDisplayed = displayed === '.' ? entry.name : `${displayed}/${entry.name}`;
+    const name = entry.name;
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const absolute = prefix + name;
     const isDirectory =
       entry.isDirectory() || (entry.isSymbolicLink() && kindOf(absolute) === 'directory');
-    if (isDirectory) walkDirectory(absolute, entryDisplayed, walked, found, diagnostics);
-    // Anything else with a YAML name (file, dangling link, socket...) goes to the reader,
-    // which reports what is wrong with it.
-    else if (YAML_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-      found.set(absolute, entryDisplayed);
+    if (isDirectory) {
+      walkDirectory(absolute, displayedPrefix + name, walked, found, diagnostics);
+    } else if (YAML_FILE_NAME.test(name)) {
+      // Anything with a YAML name (file, dangling link, socket...) goes to the reader, which
+      // reports what is wrong with it.
+      found.set(absolute, { absolute, file: displayedPrefix + name });
     }
   }
 }

@@ -252,10 +252,16 @@ export function parseYamlText(text: string, file: string): ParsedFile {
     return { documents, diagnostics };
   }
   parsed.forEach((document, index) => {
-    const source = { text, file, lineCounter, document };
-    diagnostics.push(...describeYamlWarnings(document.warnings, source));
+    // Problems are rare: build nothing for the common clean document.
+    if (document.warnings.length > 0) {
+      diagnostics.push(
+        ...describeYamlWarnings(document.warnings, { text, file, lineCounter, document }),
+      );
+    }
     if (document.errors.length > 0) {
-      diagnostics.push(...describeYamlErrors(document.errors, source));
+      diagnostics.push(
+        ...describeYamlErrors(document.errors, { text, file, lineCounter, document }),
+      );
       return;
     }
     if (isEmptyDocument(document)) return;

@@ -110,9 +110,11 @@ function explainOne(error: ErrorObject, context: ExplainContext): Explained {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(propertiesOf(error.parentSchema));
       const suggestion = closest(key, allowed);
+      // A long key where values must not be echoed may be a pasted secret: do not repeat it.
+      const shown = context.echoValues || key.length <= 32 ? ` \`${key}\`` : '';
       return {
         code: 'unknown-key',
-        message: `${capitalise(subjectPhrase)} has an unknown key \`${key}\`.`,
+        message: `${capitalise(subjectPhrase)} has an unknown key${shown}.`,
         ...locateKey(context.loaded, error.instancePath, key),
         hint: [
           suggestion ? `Did you mean \`${suggestion}\`?` : undefined,

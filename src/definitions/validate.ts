@@ -123,8 +123,9 @@ export class SegmentCollector {
       );
     }
     if (isRecord(value)) {
-      if (this.operators)
+      if (this.operators) {
         problems.push(...checkOperators(document, value, this.operators, segment));
+      }
       problems.push(...warnRepeatedContactIds(document, value, segment));
     }
     this.diagnostics.push(...problems);

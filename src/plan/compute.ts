@@ -75,7 +75,18 @@ export function computePlan(input: PlanInput): Plan {
     definitionsChecksum: checksumDefinitions(segments),
     stateChecksum: checksumState(state),
   };
-  return { ...withoutChecksum, checksum: digestOf(withoutChecksum) };
+  return { ...withoutChecksum, checksum: checksumPlan(withoutChecksum) };
+}
+
+/**
+ * sha256 of the plan's canonical form. Payloads are represented by their digests (and diffs are
+ * derived from them), so hashing them again would only cost time on large plans.
+ */
+export function checksumPlan(plan: Omit<Plan, 'checksum'>): string {
+  const actions = plan.actions.map(({ payload: _payload, diff: _diff, recorded, ...rest }) =>
+    recorded ? { ...rest, recorded: { ...recorded, payload: undefined } } : rest,
+  );
+  return digestOf({ ...plan, actions });
 }
 
 /** Identifies what was defined: names and payload digests (descriptions and file moves don't count). */

@@ -3,13 +3,9 @@
 // finishes by itself — then Wati (the emulator) must hold every segment exactly once and the state
 // file must know each one with the right id. The loop is shared with `npm run soak`, which runs
 // it with many more kills. Kill delays come from a printed seed: replay a failure with
-// SEGSYNC_KILL_SEED=<seed>.
+// SEGSYNC_KILL_SEED=<seed>. The CLI under test is dist/, built by test/global-setup.ts.
 
-import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFinalViolations, runKillLoop } from '../../bench/lib/kill-loop.mjs';
 import { createRandom } from '../../bench/lib/random.mjs';
@@ -19,38 +15,8 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { readState } from '../../src/state/store.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEGMENTS = 200;
 const KILLS = 6;
-
-/** The newest modification time of any file under `dir`, in ms. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** The test drives the built CLI (a real process to kill): build it when missing or stale. */
-function ensureBuilt(): void {
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: ROOT,
-        stdio: 'pipe',
-      },
-    );
-  } catch (error) {
-    // tsc still emits JavaScript when it reports type errors; only a missing CLI stops the test.
-    if (!existsSync(CLI))
-      throw new Error(`Building dist/ failed:\n${String((error as { stdout?: unknown }).stdout)}`);
-  }
-}
 
 describe('apply killed with SIGKILL at random moments', () => {
   const seed = Number(process.env.SEGSYNC_KILL_SEED ?? randomInt(0, 2 ** 31));
@@ -58,11 +24,10 @@ describe('apply killed with SIGKILL at random moments', () => {
   let workspace: Workspace;
 
   beforeAll(async () => {
-    ensureBuilt();
     // Slow enough that kills land with creates in flight; a few 500s exercise the retries.
     emulator = await startEmulator({ port: 0, latencyMs: 40, failRate: 0.02, seed });
     workspace = await createWorkspace(SEGMENTS, { seed, prefix: 'segsync-kill-' });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await emulator?.close();

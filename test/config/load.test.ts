@@ -248,6 +248,20 @@ describe('an invalid configuration file', () => {
     expect(JSON.stringify(diagnostics)).not.toContain('secret-value');
   });
 
+  it('does not repeat a long unknown key, which may be a token pasted in the wrong place', async () => {
+    const token = 'x9Yk2Lr7Qw8Zt4Nv6Bm3Hc5Jd1Fg0Sa7Pe2Ru9';
+    const { diagnostics } = await diagnose(`${token}: true\n`);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'unknown-key',
+        line: 1,
+        column: 1,
+        message: 'The configuration has an unknown key.',
+      }),
+    ]);
+    expect(JSON.stringify(diagnostics)).not.toContain(token);
+  });
+
   it('reports YAML errors, duplicate keys and hostile input like definition files do', async () => {
     expect((await diagnose('definitions: [segments\n')).diagnostics).toEqual([
       expect.objectContaining({ code: 'yaml-syntax', line: 1, column: 14 }),
