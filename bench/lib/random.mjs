@@ -1,17 +1,8 @@
 // A seeded PRNG (mulberry32) so generated definitions and kill points are reproducible: the same
 // seed gives the same files and the same kill delays, which turns a failure into a replayable one.
 
-/** Returns a function yielding floats in [0, 1) from a 32-bit seed. */
-export function createRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's mulberry32 (the bench runs against dist/, built by `npm ci`). */
+export { createSeededRandom as createRandom } from '../../dist/emulator/random.js';
 
 /** A whole number in [min, max], both included. */
 export function randomInt(random, min, max) {
