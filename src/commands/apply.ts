@@ -1,5 +1,6 @@
 // segsync apply: plan exactly as `plan` does (from the state read under the lock), refuse when
 // blocked, confirm, create with bounded concurrency, record every answer, report.
+import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { renderPlanText } from '../render/text.js';
@@ -64,6 +65,19 @@ export async function runApply(
     const creates = plan.actions.filter((action) => action.action === 'create');
     if (creates.length === 0) {
       report('Nothing to create.');
+      // Scripts reading --format json always get a result document on stdout.
+      if (options.format === 'json') {
+        const now = new Date();
+        const result = buildApplyResult({
+          report: { results: [] },
+          endpoint: credentials.endpoint,
+          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+          planChecksum: plan.checksum,
+          startedAt: now,
+          finishedAt: now,
+        });
+        io.stdout(JSON.stringify(result, null, 2));
+      }
       return ExitCode.ok;
     }
     await confirmApply(plan, credentials.endpoint, options, io);

@@ -114,6 +114,14 @@ describe('apply against the emulator', () => {
     const again = await apply(`${emulator.url}/123456`);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Nothing to create.');
+    const againJson = await applyJson(`${emulator.url}/123456`);
+    expect(againJson.result.summary).toEqual({
+      planned: 0,
+      created: 0,
+      failed: 0,
+      unknown: 0,
+      notAttempted: 0,
+    });
     expect(emulator.snapshot().requests.total).toBe(20);
   });
 
