@@ -35,3 +35,9 @@ export class UsageError extends UserError {
 export class StateLockedError extends UserError {
   override readonly name = 'StateLockedError';
 }
+
+/** The `code` of a Node system error (ENOENT, EACCES…), if it has one. Never the message. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -2,7 +2,7 @@
 // flag shows in the process list and in shell history.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { errorCode, UserError } from '../errors.js';
 import { normalizeEndpoint, normalizeToken } from '../wati/endpoint.js';
 import type { CommandIO } from './io.js';
 import type { Settings } from './settings.js';
@@ -42,7 +42,7 @@ async function readRawToken(
     try {
       return await readFile(file, 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      const code = errorCode(error) ?? 'error';
       throw new UserError(
         `Cannot read the token file ${options.tokenFile} (${code}).`,
         'Check the path given to --token-file.',

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, UserError } from '../errors.js';
+import { errorCode, ExitCode, UserError } from '../errors.js';
 import type { EnvironmentScaffold } from './init-environments.js';
 import {
   customizeApplyWorkflow,
@@ -130,7 +130,7 @@ async function ensureDirectory(root: string, cwd: string): Promise<void> {
     await mkdir(root, { recursive: true });
   } catch (error) {
     throw new UserError(
-      `Cannot create the directory ${displayPath(root, cwd)} (${errorCode(error)}).`,
+      `Cannot create the directory ${displayPath(root, cwd)} (${errorCode(error) ?? 'unknown error'}).`,
       'Check the path given to `segsync init`.',
     );
   }
@@ -168,7 +168,7 @@ async function writeScaffoldFile(
 
 function cannotWrite(file: string, error: unknown): UserError {
   return new UserError(
-    `Cannot write ${file} (${errorCode(error)}).`,
+    `Cannot write ${file} (${errorCode(error) ?? 'unknown error'}).`,
     'Check that the path is a writable file or can be created, then run `segsync init` again.',
   );
 }
@@ -237,8 +237,4 @@ function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
   if (relative === '') return '.';
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? 'unknown error';
 }

@@ -1,14 +1,10 @@
 // File-system error codes → words for diagnostics (never the raw error, which may carry paths
 // and stack traces a user does not need).
-
-export function errnoCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
+import { errorCode } from '../errors.js';
 
 /** "permission denied", "it does not exist"... */
 export function describeFsError(error: unknown): string {
-  switch (errnoCode(error)) {
+  switch (errorCode(error)) {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
@@ -21,6 +17,6 @@ export function describeFsError(error: unknown): string {
     case undefined:
       return 'unexpected error';
     default:
-      return `system error ${errnoCode(error)}`;
+      return `system error ${errorCode(error)}`;
   }
 }

@@ -4,9 +4,10 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
+import { errorCode } from '../errors.js';
 import type { Diagnostic } from '../model.js';
 import { findDefinitionFiles } from './find-files.js';
-import { describeFsError, errnoCode } from './fs-errors.js';
+import { describeFsError } from './fs-errors.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { decodeUtf8 } from './utf8.js';
@@ -185,7 +186,7 @@ function formatMiB(bytes: number): string {
 }
 
 function unreadableMessage(absolutePath: string, error: unknown): string {
-  const code = errnoCode(error);
+  const code = errorCode(error);
   if (code === 'ENOENT') {
     let isLink = false;
     try {
@@ -201,7 +202,7 @@ function unreadableMessage(absolutePath: string, error: unknown): string {
 }
 
 function unreadableHint(error: unknown): string {
-  switch (errnoCode(error)) {
+  switch (errorCode(error)) {
     case 'EACCES':
     case 'EPERM':
       return 'Give the user running segsync permission to read it, or move it out of the definitions directory.';

@@ -3,7 +3,7 @@
 // before a create is answered: whoever sees the 200 can already read the segment from the file.
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { errorCode, UserError } from '../errors.js';
 import type { PersistedCounters } from './state.js';
 
 const FORMAT = 'segsync-emulator-data';
@@ -20,7 +20,7 @@ export function readDataFile(path: string): PersistedCounters | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw new UserError(
       `Cannot read the emulator data file ${path}: ${(error as Error).message}`,
       'Check the path and its permissions, or point --data somewhere else.',

@@ -7,8 +7,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { StateLockedError, UserError } from '../errors.js';
-import { describeOsError, errorCode } from './store.js';
+import { errorCode, StateLockedError, UserError } from '../errors.js';
+import { describeOsError } from './store.js';
 
 /** What the lock file says about the process holding it. */
 export interface LockInfo {

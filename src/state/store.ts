@@ -6,7 +6,7 @@ import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { UserError } from '../errors.js';
+import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
@@ -419,11 +419,6 @@ export function segmentEntry(state: State, name: string): StateEntry | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export function errorCode(error: unknown): string | undefined {
-  if (isRecord(error) && typeof error.code === 'string') return error.code;
-  return undefined;
-}
 
 const OS_ERROR_WORDS: Record<string, string> = {
   ENOSPC: 'no space left on the device',

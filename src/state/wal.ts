@@ -12,7 +12,7 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { UserError } from '../errors.js';
+import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 
 export type JournalRecord =
@@ -40,9 +40,9 @@ export async function readJournal(
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw new UserError(
-      `Cannot read the state journal ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      `Cannot read the state journal ${path} (${errorCode(error) ?? 'error'}).`,
       'It holds records of segments an interrupted apply created: make it readable, do not delete it.',
     );
   }
@@ -95,7 +95,7 @@ export async function retireJournal(statePath: string): Promise<void> {
   try {
     await unlink(journalPathOf(statePath));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errorCode(error) !== 'ENOENT') throw error;
     return;
   }
   await syncDirectory(dirname(statePath));
@@ -131,7 +131,7 @@ export async function syncDirectory(directory: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some filesystems (network, FUSE) do not support fsync on a directory; nothing more to do.
-    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const code = errorCode(error) ?? '';
     if (!['EINVAL', 'ENOTSUP', 'EISDIR'].includes(code)) throw error;
   } finally {
     await handle.close();
