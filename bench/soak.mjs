@@ -9,7 +9,12 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { startEmulator } from '../dist/emulator/server.js';
 import { readState } from '../dist/state/store.js';
-import { findFinalViolations, KillLoopViolation, runKillLoop } from './lib/kill-loop.mjs';
+import {
+  emptyKillCounts,
+  findFinalViolations,
+  KillLoopViolation,
+  runKillLoop,
+} from './lib/kill-loop.mjs';
 import { createRandom } from './lib/random.mjs';
 import { CLI, createWorkspace } from './lib/workspace.mjs';
 
@@ -61,14 +66,7 @@ async function main() {
   const deadline = started + options.seconds * 1000;
   const totals = {
     rounds: 0,
-    runs: 0,
-    kills: 0,
-    killsWithPending: 0,
-    killsWithoutChange: 0,
-    blockedRuns: 0,
-    unknownsResolvedCreated: 0,
-    unknownsResolvedAbsent: 0,
-    partialRuns: 0,
+    ...emptyKillCounts(),
     creates: 0,
     duplicates: 0,
     answers500: 0,

@@ -15,6 +15,20 @@ export class KillLoopViolation extends Error {
   name = 'KillLoopViolation';
 }
 
+/** The counters one kill loop reports; the soak script sums them over its rounds. */
+export function emptyKillCounts() {
+  return {
+    runs: 0,
+    kills: 0,
+    killsWithPending: 0,
+    killsWithoutChange: 0,
+    blockedRuns: 0,
+    unknownsResolvedCreated: 0,
+    unknownsResolvedAbsent: 0,
+    partialRuns: 0,
+  };
+}
+
 /**
  * Runs the loop. Options:
  * - cli: path of dist/cli.js; workspace: { root, defs, state };
@@ -53,16 +67,7 @@ export async function runKillLoop(options) {
   const cliRun = (args, kill) =>
     runChild([cli, ...args, '--state', workspace.state], { cwd: workspace.root, env, kill });
 
-  const counts = {
-    runs: 0,
-    kills: 0,
-    killsWithPending: 0,
-    killsWithoutChange: 0,
-    blockedRuns: 0,
-    unknownsResolvedCreated: 0,
-    unknownsResolvedAbsent: 0,
-    partialRuns: 0,
-  };
+  const counts = emptyKillCounts();
 
   for (;;) {
     if (counts.runs >= maxRuns) {
