@@ -248,7 +248,7 @@ function quotaDiagnostic(quota: QuotaCheck): Diagnostic {
   };
 }
 
-/** Codepoint order: stable across machines and locales. */
+/** UTF-16 code-unit order, like the state file's keys: stable across machines and locales. */
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
