@@ -2,6 +2,7 @@
 // believe a segment is missing and create it twice, so apply and `state` edits hold
 // `<state>.lock`, created with O_EXCL. Read-only commands (plan, validate) never take it.
 
+import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
@@ -18,6 +19,12 @@ export interface LockInfo {
   startedAt: string;
   /** The segsync command holding it, e.g. `apply`. */
   command: string;
+  /**
+   * Random per acquisition. pid + host + start time are not unique: one process can take, lose
+   * (`state unlock`) and retake the lock within the same millisecond, and release must then tell
+   * its old lock from its new one.
+   */
+  token: string;
 }
 
 export interface StateLock {
@@ -41,6 +48,7 @@ export async function acquireStateLock(
     hostname: hostname(),
     startedAt: new Date().toISOString(),
     command: options.command,
+    token: randomUUID(),
   };
   let handle: FileHandle;
   try {
@@ -145,12 +153,7 @@ function removeIfOursSync(path: string, info: LockInfo): void {
 }
 
 function isSameHolder(found: LockInfo | undefined, ours: LockInfo): boolean {
-  return (
-    found !== undefined &&
-    found.pid === ours.pid &&
-    found.hostname === ours.hostname &&
-    found.startedAt === ours.startedAt
-  );
+  return found?.token === ours.token;
 }
 
 function parseLockInfo(text: string): LockInfo | undefined {
@@ -163,7 +166,8 @@ function parseLockInfo(text: string): LockInfo | undefined {
       (data.pid as number) > 0 &&
       typeof data.hostname === 'string' &&
       typeof data.startedAt === 'string' &&
-      typeof data.command === 'string'
+      typeof data.command === 'string' &&
+      typeof data.token === 'string'
     ) {
       return data as LockInfo;
     }

@@ -92,6 +92,7 @@ describe('segsync state', () => {
         hostname: os.hostname(),
         startedAt: '2026-11-26T00:00:00Z',
         command: 'apply',
+        token: 'another-run',
       }),
     );
     const blocked = await state('forget', 'Done');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateLockedError } from '../../src/errors.js';
 import type { LockInfo } from '../../src/state/lock.js';
-import { acquireStateLock, forceUnlock, lockPathOf } from '../../src/state/lock.js';
+import { acquireStateLock, forceUnlock, lockPathOf, readLockInfo } from '../../src/state/lock.js';
 import { buildStateModules, deadPid, execNode, makeTempDir, removeDir } from './fixtures.js';
 
 let dir: string;
@@ -70,6 +70,7 @@ describe('acquireStateLock', () => {
       hostname: hostname(),
       startedAt: '2026-11-26T09:00:00.000Z',
       command: 'apply',
+      token: 'another-run',
     };
     await writeFile(lockPathOf(statePath), JSON.stringify(info));
     const error = await lockError();
@@ -86,6 +87,7 @@ describe('acquireStateLock', () => {
       hostname: 'some-other-host',
       startedAt: '2026-11-26T09:00:00.000Z',
       command: 'apply',
+      token: 'another-run',
     };
     await writeFile(lockPathOf(statePath), JSON.stringify(info));
     const error = await lockError();
@@ -108,6 +110,16 @@ describe('acquireStateLock', () => {
     expect(await exists(lockPathOf(statePath))).toBe(true);
     await other.release();
     expect(await exists(lockPathOf(statePath))).toBe(false);
+  });
+
+  it('tells its own lock from a newer one taken by the same process in the same millisecond', async () => {
+    const lock = await acquireStateLock(statePath, { command: 'apply' });
+    await forceUnlock(statePath);
+    // Same pid, host and start time: only the per-acquisition token differs.
+    const newer: LockInfo = { ...lock.info, token: 'newer-acquisition' };
+    await writeFile(lockPathOf(statePath), JSON.stringify(newer));
+    await lock.release();
+    expect(await readLockInfo(lockPathOf(statePath))).toEqual(newer);
   });
 });
 
