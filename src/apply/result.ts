@@ -22,10 +22,19 @@ export interface ApplyResult {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** The durable state writes made while creating (journal appends and rewrites). */
+  stateWrites?: StateWriteSummary;
   summary: ApplySummary;
   stop?: ApplyStop;
   results: SegmentResult[];
   exitCode: number;
+}
+
+export interface StateWriteSummary {
+  writes: number;
+  bytes: number;
+  /** Time spent writing and syncing, in whole milliseconds. */
+  ms: number;
 }
 
 export function summarizeResults(results: readonly SegmentResult[]): ApplySummary {
@@ -62,6 +71,7 @@ export function buildApplyResult(input: {
   planChecksum: string;
   startedAt: Date;
   finishedAt: Date;
+  stateWrites?: StateWriteSummary;
 }): ApplyResult {
   const summary = summarizeResults(input.report.results);
   return {
@@ -72,6 +82,7 @@ export function buildApplyResult(input: {
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    ...(input.stateWrites ? { stateWrites: input.stateWrites } : {}),
     summary,
     ...(input.report.stop ? { stop: input.report.stop } : {}),
     results: input.report.results,

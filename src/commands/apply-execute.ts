@@ -54,6 +54,11 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       planChecksum: plan.checksum,
       startedAt,
       finishedAt: new Date(),
+      stateWrites: {
+        writes: journal.stats.writes,
+        bytes: journal.stats.bytesWritten,
+        ms: Math.round(journal.stats.writeMsTotal),
+      },
     });
     io.stdout(
       options.format === 'json'

@@ -101,6 +101,10 @@ describe('apply against the emulator', () => {
     const { run, result } = await applyJson(`${emulator.url}/123456`, ['--concurrency', '3']);
     expect(run.code).toBe(0);
     expect(result.summary).toMatchObject({ planned: 20, created: 20, failed: 0, unknown: 0 });
+    // 40 mutations (pending, then created, per segment), grouped into fewer durable appends.
+    expect(result.stateWrites?.writes).toBeGreaterThan(0);
+    expect(result.stateWrites?.writes).toBeLessThanOrEqual(40);
+    expect(result.stateWrites?.bytes).toBeGreaterThan(0);
     const snapshot = emulator.snapshot();
     expect(snapshot.maxInFlight).toBeLessThanOrEqual(3);
     expect(snapshot.maxInFlight).toBeGreaterThan(1);
