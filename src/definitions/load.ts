@@ -7,6 +7,7 @@ import type { Document, EmptyStream } from 'yaml';
 import { errorCode } from '../errors.js';
 import type { Diagnostic } from '../model.js';
 import { findDefinitionFiles } from './find-files.js';
+import type { FoundFile } from './find-files.js';
 import { describeFsError } from './fs-errors.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
@@ -78,9 +79,21 @@ export function forEachDefinitionFile(
 ): Omit<LoadResult, 'documents'> {
   const cwd = options.cwd ?? process.cwd();
   const diagnostics: Diagnostic[] = [];
-  const files: string[] = [];
-  for (const { absolute, file } of findDefinitionFiles(paths, cwd, diagnostics)) {
-    files.push(file);
+  const found = findDefinitionFiles(paths, cwd, diagnostics);
+  diagnostics.push(...readDefinitionFiles(found, onFile));
+  return { diagnostics, files: found.map(({ file }) => file) };
+}
+
+/**
+ * Reads and parses files the walk found, handing each file's documents to `onFile`; returns the
+ * reading and parsing diagnostics (unreadable files, YAML errors, empty files), in file order.
+ */
+export function readDefinitionFiles(
+  found: readonly FoundFile[],
+  onFile: (parsed: ParsedFile) => void,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const { absolute, file } of found) {
     const parsed = readYamlFile(absolute, file);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.documents.length === 0 && parsed.diagnostics.length === 0) {
@@ -88,7 +101,7 @@ export function forEachDefinitionFile(
     }
     onFile(parsed);
   }
-  return { diagnostics, files };
+  return diagnostics;
 }
 
 function emptyFileWarning(file: string): Diagnostic {

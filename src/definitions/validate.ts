@@ -12,12 +12,15 @@ import type {
   WatiPayload,
 } from '../model.js';
 import { digestOf } from '../plan/digest.js';
+import { availableParallelism } from 'node:os';
 import type { LoadedDocument, LoadOptions, LoadResult } from './load.js';
-import { compareCodePoints } from './find-files.js';
-import { documentToData, forEachDefinitionFile } from './load.js';
+import { compareCodePoints, findDefinitionFiles } from './find-files.js';
+import type { FoundFile } from './find-files.js';
+import { documentToData, readDefinitionFiles } from './load.js';
 import { locate, locateDocumentStart, locatePath } from './locate.js';
 import { explainSchemaErrors } from './schema-errors.js';
 import { getSegmentValidator } from './schema-validator.js';
+import { shareWork } from './work-sharing.js';
 
 export interface ValidateOptions {
   /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
@@ -47,7 +50,7 @@ interface SegmentDocument {
 const NAME_PATH = ['name'] as const;
 
 /** Where a name was written, for the cross-document name checks. */
-interface NameOccurrence {
+export interface NameOccurrence {
   name: string;
   source: SourceLocation;
 }
@@ -63,20 +66,100 @@ export function validateDocuments(
 }
 
 /**
- * Loads and validates in one pass, file by file, without keeping parsed documents: what the
- * commands use. Same result as `validateDocuments(await loadDefinitionFiles(...))`.
+ * Below this many files one thread is as fast or faster. Measured on 2 cores (fresh process each
+ * run): 2,000 files +11% with a worker, 5,000 ±2%, 10,000 −16%. The worker's own start-up (yaml,
+ * ajv, schema compile) costs ~150 ms, and the two threads then compete with V8's background
+ * compiler and garbage collector, which a single thread leaves the second core to.
  */
-export function loadAndValidateDefinitions(
+const PARALLEL_MIN_FILES = 5000;
+/** Files per unit of shared work: small enough that neither thread waits long for the other. */
+const FILES_PER_CHUNK = 100;
+
+export interface ParallelOptions {
+  /** Use a worker thread from this many files on (default 5000); Infinity disables it. */
+  minFiles?: number;
+  /** Files per chunk of shared work (default 100). */
+  filesPerChunk?: number;
+}
+
+/**
+ * Loads and validates file by file, without keeping parsed documents: what the commands use.
+ * Same result as `validateDocuments(await loadDefinitionFiles(...))`. From `minFiles` files on,
+ * when the machine has a second core, a worker thread takes a share of the files
+ * (work-sharing.ts); the result is identical either way.
+ */
+export async function loadAndValidateDefinitions(
   paths: string[],
-  options: ValidateOptions & LoadOptions = {},
+  options: ValidateOptions & LoadOptions & { parallel?: ParallelOptions } = {},
 ): Promise<ValidateResult & { files: string[] }> {
-  return new Promise((resolve) => {
-    const collector = new SegmentCollector(options);
-    const loaded = forEachDefinitionFile(paths, options, (parsed) => {
-      for (const document of parsed.documents) collector.add(document);
-    });
-    resolve({ ...collector.finish(loaded.diagnostics), files: loaded.files });
+  const cwd = options.cwd ?? process.cwd();
+  const validateOptions: ValidateOptions = {
+    ...(options.operators ? { operators: options.operators } : {}),
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+  };
+  const findDiagnostics: Diagnostic[] = [];
+  const found = findDefinitionFiles(paths, cwd, findDiagnostics);
+  const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
+
+  const collector = new SegmentCollector(validateOptions);
+  const loaderDiagnostics = findDiagnostics;
+  for (const chunk of chunks) {
+    loaderDiagnostics.push(...chunk.loaderDiagnostics);
+    collector.absorb(chunk.part);
+  }
+  return { ...collector.finish(loaderDiagnostics), files: found.map(({ file }) => file) };
+}
+
+async function collectInChunks(
+  found: readonly FoundFile[],
+  options: ValidateOptions,
+  parallel: ParallelOptions,
+): Promise<CollectedFiles[]> {
+  const minFiles = parallel.minFiles ?? PARALLEL_MIN_FILES;
+  if (found.length < minFiles || availableParallelism() < 2) return [collectFiles(found, options)];
+  const filesPerChunk = Math.max(1, parallel.filesPerChunk ?? FILES_PER_CHUNK);
+  const chunkOf = (index: number) =>
+    found.slice(index * filesPerChunk, (index + 1) * filesPerChunk);
+  const workerData: ValidateWorkerData = { found, options, filesPerChunk };
+  return shareWork({
+    chunkCount: Math.ceil(found.length / filesPerChunk),
+    processChunk: (index) => collectFiles(chunkOf(index), options),
+    workerUrl: new URL('./validate-worker.js', import.meta.url),
+    workerData: { ...workerData },
   });
+}
+
+/** What validate-worker.ts receives (besides the shared chunk counter). */
+export interface ValidateWorkerData {
+  found: readonly FoundFile[];
+  options: ValidateOptions;
+  filesPerChunk: number;
+}
+
+/** One chunk of files, read, parsed and validated: plain data a worker can post back. */
+export interface CollectedFiles {
+  loaderDiagnostics: Diagnostic[];
+  part: CollectedPart;
+}
+
+/** Reads, parses and validates `found` in order; the cross-document rules wait for `finish`. */
+export function collectFiles(
+  found: readonly FoundFile[],
+  options: ValidateOptions,
+): CollectedFiles {
+  const collector = new SegmentCollector(options);
+  const loaderDiagnostics = readDefinitionFiles(found, (parsed) => {
+    for (const document of parsed.documents) collector.add(document);
+  });
+  return { loaderDiagnostics, part: collector.part() };
+}
+
+/** What a collector has gathered, as plain data, so collectors of consecutive files can merge. */
+export interface CollectedPart {
+  documentCount: number;
+  diagnostics: Diagnostic[];
+  candidates: SegmentDefinition[];
+  names: NameOccurrence[];
 }
 
 /**
@@ -93,6 +176,24 @@ export class SegmentCollector {
 
   constructor(private readonly options: ValidateOptions = {}) {
     this.operators = options.operators?.length ? new Set(options.operators) : undefined;
+  }
+
+  /** Everything gathered so far, for another collector to absorb. */
+  part(): CollectedPart {
+    return {
+      documentCount: this.documentCount,
+      diagnostics: this.diagnostics,
+      candidates: this.candidates,
+      names: this.names,
+    };
+  }
+
+  /** Adds what another collector gathered from the files that follow this one's. */
+  absorb(part: CollectedPart): void {
+    this.documentCount += part.documentCount;
+    this.diagnostics.push(...part.diagnostics);
+    this.candidates.push(...part.candidates);
+    this.names.push(...part.names);
   }
 
   add(document: LoadedDocument): void {
@@ -139,9 +240,11 @@ export class SegmentCollector {
     const nameCheck = checkNames(this.names);
     diagnostics.push(...nameCheck.diagnostics);
     // A name defined twice keeps its first definition only; the error above blocks apply anyway.
-    const segments = this.candidates.filter(
-      (segment) => nameCheck.firstSources.get(segment.name) === segment.source,
-    );
+    const segments = this.candidates.filter((segment) => {
+      const first = nameCheck.firstSources.get(segment.name);
+      // Compared by place, not identity: parts may have crossed from a worker thread.
+      return first !== undefined && sameLocation(first, segment.source);
+    });
     const hasErrors = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
     // Missing paths and unreadable files already explain an empty set; say it only otherwise.
     if (this.documentCount === 0 && !this.options.allowEmpty && !hasErrors) {
@@ -266,6 +369,10 @@ function warnRepeatedContactIds(
 
 // ---------------------------------------------------------------------------------------------
 // Rules across documents.
+
+function sameLocation(a: SourceLocation, b: SourceLocation): boolean {
+  return a.file === b.file && a.line === b.line && a.column === b.column;
+}
 
 function formatLocation(source: SourceLocation): string {
   return `${source.file}:${source.line}:${source.column}`;
