@@ -2,6 +2,7 @@
 import type { ApplyResult } from '../apply/result.js';
 import type { SegmentResult } from '../model.js';
 import { plural } from './diagnostics.js';
+import { markdownCell } from './markdown-escape.js';
 import { styleFor } from './style.js';
 
 export function summarizeApply(result: ApplyResult): string {
@@ -59,24 +60,17 @@ export function renderApplyMarkdown(result: ApplyResult): string {
   const rows = result.results
     .filter((r) => r.result !== 'created')
     .slice(0, 200)
-    .map((r) => `| ${escapeCell(r.name)} | ${r.result} | ${escapeCell(r.message ?? '')} |`);
+    .map((r) => `| ${markdownCell(r.name)} | ${r.result} | ${markdownCell(r.message ?? '')} |`);
   const created = result.results.filter((r) => r.result === 'created').length;
   return [
     `### ${icon} segsync apply${result.environment ? ` — \`${result.environment}\`` : ''}`,
     '',
     `**${summarizeApply(result)}**`,
-    result.stop ? `\nStopped: ${escapeCell(result.stop.message)}` : '',
+    result.stop ? `\nStopped: ${markdownCell(result.stop.message)}` : '',
     rows.length > 0 ? `\n| Segment | Result | Why |\n|---|---|---|\n${rows.join('\n')}` : '',
     created > 0 ? `\n${plural(created, 'segment')} created; ids are in the state file.` : '',
     `\n<sub>Plan checksum \`${result.planChecksum}\`</sub>`,
   ]
     .filter(Boolean)
     .join('\n');
-}
-
-function escapeCell(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;');
 }

@@ -4,6 +4,7 @@ import type { Diagnostic, Plan, PlanAction } from '../model.js';
 import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
 import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import { markdownCell, markdownInline } from './markdown-escape.js';
 import { summarizePlan } from './text.js';
 
 /** Comment actions find the comment to update by this line. */
@@ -69,7 +70,7 @@ function renderCreateTable(plan: Plan): Section | undefined {
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${cell(a.name)} | ${cell(describePayload(a.payload!))} | ${cell(a.source ? `${a.source.file}:${a.source.line}` : '')} |`,
+        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload!))} | ${markdownCell(a.source ? `${a.source.file}:${a.source.line}` : '')} |`,
     ),
     close: '',
     noun: 'segment',
@@ -91,8 +92,8 @@ function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined
     items: diagnostics.map((d) => {
       const location = formatLocation(d);
       const icon = d.severity === 'error' ? '⛔' : '⚠️';
-      const hint = d.hint ? `<br>→ ${inline(d.hint)}` : '';
-      return `- ${icon} ${location ? `\`${location}\` ` : ''}${inline(d.message)}${hint}`;
+      const hint = d.hint ? `<br>→ ${markdownInline(d.hint)}` : '';
+      return `- ${icon} ${location ? `\`${location}\` ` : ''}${markdownInline(d.message)}${hint}`;
     }),
     close: '\n</details>',
     noun: 'problem',
@@ -118,7 +119,7 @@ function renderChangedItem(action: PlanAction, options: MarkdownOptions): string
     !options.showContactIds && counts.added + counts.removed > 0
       ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
       : '';
-  return `\n**${inline(action.name)}** (id \`${action.recorded!.id ?? '?'}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
+  return `\n**${markdownInline(action.name)}** (id \`${action.recorded!.id ?? '?'}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
 }
 
 function renderOthers(
@@ -131,7 +132,7 @@ function renderOthers(
   return {
     open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
     items: actions.map(
-      (a) => `- ${inline(a.name)}${a.recorded?.id ? ` (id \`${a.recorded.id}\`)` : ''}`,
+      (a) => `- ${markdownInline(a.name)}${a.recorded?.id ? ` (id \`${a.recorded.id}\`)` : ''}`,
     ),
     close: '\n</details>',
     noun: 'segment',
@@ -170,31 +171,6 @@ function assemble(head: string, sections: readonly Section[], maxLength: number)
       'Run `segsync plan` locally or read the CI log for the full plan.';
   }
   return `${body}\n`;
-}
-
-/** Text for a table cell: no pipes or newlines can break the table. */
-function cell(text: string): string {
-  return inline(text).replace(/\|/g, '\\|');
-}
-
-/**
- * Neutralise Markdown/HTML in text (segment names, server messages) for inline use. Our own
- * messages put commands in `code spans`; those are kept as code, everything else is escaped.
- */
-function inline(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .split(/(`[^`]+`)/)
-    .map((part, index) => (index % 2 === 1 ? part : escapeMarkdown(part)))
-    .join('');
-}
-
-function escapeMarkdown(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]])/g, '\\$1');
 }
 
 function fence(text: string, language: string): string {
