@@ -1,0 +1,109 @@
+// Parsing and validating segsync.config.yaml: read, parsed and diagnosed exactly like a
+// definition file (same reader, same locating, same wording), against schemas/config.schema.json.
+// Loaded by config/load.ts only when a configuration file exists.
+
+import path from 'node:path';
+import type { Diagnostic } from '../model.js';
+import type { LoadedDocument } from '../definitions/load.js';
+import { displayPath } from '../definitions/find-files.js';
+import { documentToData, readYamlFile } from '../definitions/load.js';
+import { locateDocumentStart } from '../definitions/locate.js';
+import { explainSchemaErrors } from '../definitions/schema-errors.js';
+import { getConfigValidator } from '../definitions/schema-validator.js';
+import { sortDiagnostics } from '../definitions/validate.js';
+import type { ConfigResult, EnvironmentConfig, SegsyncConfig } from './load.js';
+import { DEFAULT_DEFINITIONS, DEFAULT_STATE_FILE, defaults } from './load.js';
+
+/** The configuration as written in the file (validated by the schema). */
+interface ConfigDocument {
+  definitions?: string;
+  state?: string;
+  operators?: string[];
+  segmentLimit?: number;
+  concurrency?: number;
+  environments?: Record<string, EnvironmentConfig>;
+}
+
+/** Reads, parses and validates the configuration file the lookup found. */
+export function readConfigFile(
+  file: string,
+  cwd: string,
+  lookupDiagnostics: readonly Diagnostic[],
+): ConfigResult {
+  const baseDir = path.dirname(file);
+  const displayed = displayPath(file, cwd);
+  const diagnostics = [...lookupDiagnostics];
+  const fallback: SegsyncConfig = { ...defaults(baseDir), file };
+
+  const parsed = readYamlFile(file, displayed);
+  diagnostics.push(...parsed.diagnostics);
+  const [document, extra] = parsed.documents;
+  if (extra) diagnostics.push(multipleDocumentsDiagnostic(extra));
+  if (!document || hasError(diagnostics)) {
+    return { config: fallback, diagnostics: sortDiagnostics(diagnostics) };
+  }
+
+  const data = documentToData(document);
+  if (!data.ok)
+    return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, data.diagnostic]) };
+  const validator = getConfigValidator();
+  if (!validator.validate(data.value)) {
+    diagnostics.push(
+      ...explainSchemaErrors(validator.validate.errors ?? [], {
+        loaded: document,
+        data: data.value,
+        subject: 'configuration',
+        // A value in the wrong place here may be a pasted token: never quote it back.
+        echoValues: false,
+      }),
+    );
+    return { config: fallback, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  return {
+    config: toConfig(data.value as ConfigDocument, file, baseDir),
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+/** Built key by key from validated data (never spread: it may hold a `__proto__` own key). */
+function toConfig(document: ConfigDocument, file: string, baseDir: string): SegsyncConfig {
+  const config: SegsyncConfig = {
+    file,
+    baseDir,
+    definitions: path.resolve(baseDir, document.definitions ?? DEFAULT_DEFINITIONS),
+    state: path.resolve(baseDir, document.state ?? DEFAULT_STATE_FILE),
+  };
+  if (document.operators) config.operators = [...document.operators];
+  if (document.segmentLimit !== undefined) config.segmentLimit = document.segmentLimit;
+  if (document.concurrency !== undefined) config.concurrency = document.concurrency;
+  if (document.environments) {
+    const environments: Record<string, EnvironmentConfig> = {};
+    // Environment names are schema-checked (letters, digits, - and _), so none is `__proto__`.
+    for (const [name, written] of Object.entries(document.environments)) {
+      const environment: EnvironmentConfig = {
+        endpointEnv: written.endpointEnv,
+        tokenEnv: written.tokenEnv,
+      };
+      if (written.state !== undefined) environment.state = path.resolve(baseDir, written.state);
+      if (written.segmentLimit !== undefined) environment.segmentLimit = written.segmentLimit;
+      if (written.include) environment.include = [...written.include];
+      environments[name] = environment;
+    }
+    config.environments = environments;
+  }
+  return config;
+}
+
+function multipleDocumentsDiagnostic(extra: LoadedDocument): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'config-multiple-documents',
+    message: 'The configuration file holds more than one YAML document; it must hold exactly one.',
+    ...locateDocumentStart(extra),
+    hint: 'Remove the `---` line and merge the settings into one document.',
+  };
+}
+
+function hasError(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+}
