@@ -22,6 +22,21 @@ const onMainThread = (index: number): Tagged => ({
   thread: MAIN_THREAD,
 });
 
+/**
+ * The main thread's chunk function, holding its first chunk until the worker has claimed one of
+ * its own (the worker raises `signal`), so the worker certainly takes part however slowly it
+ * starts. Bounded: 20 s.
+ */
+function waitingForTheWorker(signal: SharedArrayBuffer): (index: number) => Tagged {
+  const flag = new Int32Array(signal);
+  let first = true;
+  return (index) => {
+    if (first) Atomics.wait(flag, 0, 0, 20_000);
+    first = false;
+    return onMainThread(index);
+  };
+}
+
 function expectEveryChunkOnceInOrder(results: Tagged[], chunkCount: number): void {
   expect(results.map((result) => result.index)).toEqual([...Array(chunkCount).keys()]);
   for (const result of results) expect(result.square).toBe(result.index * result.index);
@@ -30,17 +45,9 @@ function expectEveryChunkOnceInOrder(results: Tagged[], chunkCount: number): voi
 describe('shareWork', () => {
   it('shares chunks with the worker and returns every result once, in chunk order', async () => {
     const signal = new SharedArrayBuffer(4);
-    const flag = new Int32Array(signal);
-    let first = true;
     const results = await shareWork<Tagged>({
       chunkCount: 60,
-      processChunk: (index) => {
-        // Hold the main thread's first chunk until the worker has claimed one of its own, so the
-        // worker certainly takes part however slowly it starts (bounded: 20 s).
-        if (first) Atomics.wait(flag, 0, 0, 20_000);
-        first = false;
-        return onMainThread(index);
-      },
+      processChunk: waitingForTheWorker(signal),
       workerUrl: workerUrl('tagging-worker.mjs'),
       workerData: { signal },
     });
@@ -73,15 +80,9 @@ describe('shareWork', () => {
 
   it('redoes the chunks of a worker that dies holding one', async () => {
     const signal = new SharedArrayBuffer(4);
-    const flag = new Int32Array(signal);
-    let first = true;
     const results = await shareWork<Tagged>({
       chunkCount: 40,
-      processChunk: (index) => {
-        if (first) Atomics.wait(flag, 0, 0, 20_000);
-        first = false;
-        return onMainThread(index);
-      },
+      processChunk: waitingForTheWorker(signal),
       workerUrl: workerUrl('tagging-worker.mjs'),
       // The worker exits while doing its first claimed chunk and delivers nothing.
       workerData: { signal, crashAfter: 0 },
