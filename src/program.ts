@@ -161,7 +161,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .option('--token <token>', "the emulator's own token (not a Wati token)")
     .option('--segment-limit <n>', 'active-segment limit of the pretend account', parseInteger)
     .option('--feature-disabled', 'answer every create with "feature not available"')
-    .option('--latency <ms>', 'delay before each answer', parseInteger)
+    .option('--latency <ms>', 'answer each create this many ms after it arrives', parseInteger)
     .option('--fail-rate <p>', 'fraction of creates answered 500 (0..1)', parseFloat)
     .option('--rate-limit <rps>', 'requests per second before 429 with Retry-After', parseFloat)
     .option(

@@ -182,13 +182,18 @@ class Emulator {
     }
     this.state.beginRequest();
     try {
-      await this.handleWati(req, res, path);
+      await this.handleWati(req, res, path, performance.now());
     } finally {
       this.state.endRequest();
     }
   }
 
-  private async handleWati(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  private async handleWati(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    arrivedAt: number,
+  ): Promise<void> {
     const match = CREATE_PATH.exec(path);
     if (match === null) {
       this.answer(
@@ -222,9 +227,13 @@ class Emulator {
       return;
     }
     // Everything below happens "on the server" after the latency, so the limit check and the
-    // commit see the state as it is when the create actually lands.
+    // commit see the state as it is when the create actually lands. The latency counts from the
+    // request's arrival: reading the body is part of the time the server takes to answer.
     const latencyMs = this.config.latencyMs ?? 0;
-    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: this.shutdown.signal });
+    const remainingMs = latencyMs - (performance.now() - arrivedAt);
+    if (latencyMs > 0 && remainingMs > 0) {
+      await sleep(remainingMs, undefined, { signal: this.shutdown.signal });
+    }
     this.create(req, res, body, match[1] ?? null);
   }
 
