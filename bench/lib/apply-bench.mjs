@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 
 const CONCURRENCY = 8;
 
-const LATENCY_SCENARIO = { creates: 1000, latencyMs: 50, runs: 3 };
+const LATENCY_SCENARIO = { creates: 1000, latencyMs: 50, runs: 5 };
 const RATE_LIMIT_SCENARIO = { creates: 200, latencyMs: 50, rateLimitRps: 20 };
 
 /** Runs `segsync apply --format json` once against `emulator`; returns wall time and the result. */
@@ -73,7 +73,7 @@ async function benchLatency() {
     `  wall, spawn to exit          ${formatMs(wall)} median (runs: ${measured.map((m) => formatMs(m.wallMs)).join(', ')})`,
   );
   console.log(
-    `  durationMs reported          ${formatMs(reported)} median (${(reported / idealMs).toFixed(2)}× ideal)`,
+    `  durationMs reported          ${formatMs(reported)} median (${(reported / idealMs).toFixed(2)}× ideal; runs: ${measured.map((m) => formatMs(m.result.durationMs)).join(', ')})`,
   );
   console.log(
     `  wall − durationMs            ${formatMs(wall - reported)} (start-up, load, validate, plan, lock; final report)`,
