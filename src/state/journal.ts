@@ -16,13 +16,12 @@ import { acquireStateLock } from './lock.js';
 import {
   describeOsError,
   entryProblems,
-  readState,
+  readStateAndJournal,
   removeLeftoverTempFiles,
   StateEncoder,
   writeFileAtomic,
 } from './store.js';
-import { encodeRecord, JournalAppender, journalPathOf, retireJournal } from './wal.js';
-import { stat } from 'node:fs/promises';
+import { encodeRecord, JournalAppender, retireJournal } from './wal.js';
 
 export interface JournalStats {
   /** Successful durable writes: log appends and state file rewrites. */
@@ -83,7 +82,8 @@ export class StateJournal {
   ): Promise<StateJournal> {
     const lock = await acquireStateLock(path, { command: options.command });
     try {
-      let state = await readState(path);
+      const read = await readStateAndJournal(path);
+      let state = read.state;
       let adoptedEndpoint = false;
       if (options.endpoint !== undefined) {
         if (state.endpoint === undefined) {
@@ -97,7 +97,7 @@ export class StateJournal {
       const journal = new StateJournal(path, lock, state);
       // A log left by a killed run may end in a torn line: fold it into the state file now, so
       // this run's log starts empty.
-      if (await journalExists(path)) await journal.compact();
+      if (read.journalFound) await journal.compact();
       // The endpoint is not a log record: the first write rewrites the state file to carry it.
       else if (adoptedEndpoint) journal.mustCompact = true;
       return journal;
@@ -348,11 +348,4 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-async function journalExists(statePath: string): Promise<boolean> {
-  return stat(journalPathOf(statePath)).then(
-    () => true,
-    () => false,
-  );
 }

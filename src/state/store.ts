@@ -25,6 +25,16 @@ export function emptyState(): State {
 
 /** Reads and validates the state file; a missing file is an empty state (nothing created yet). */
 export async function readState(path: string): Promise<State> {
+  return (await readStateAndJournal(path)).state;
+}
+
+/**
+ * `readState`, also saying whether an interrupted apply left a journal beside the file (its
+ * records are already replayed into `state`).
+ */
+export async function readStateAndJournal(
+  path: string,
+): Promise<{ state: State; journalFound: boolean }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -41,9 +51,14 @@ export async function readState(path: string): Promise<State> {
 }
 
 /** An interrupted apply may have left records in the journal beside the file: they count too. */
-async function withJournal(state: State, path: string): Promise<State> {
+async function withJournal(
+  state: State,
+  path: string,
+): Promise<{ state: State; journalFound: boolean }> {
   const records = await readJournal(path, entryProblems);
-  return records ? replayJournal(state, records) : state;
+  return records
+    ? { state: replayJournal(state, records), journalFound: true }
+    : { state, journalFound: false };
 }
 
 /** Parses and validates state file text; `path` is only used in messages. */
