@@ -97,12 +97,12 @@ export async function loadAndValidateDefinitions(
     ...(options.operators ? { operators: options.operators } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
   };
-  const findDiagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, cwd, findDiagnostics);
+  // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
+  const loaderDiagnostics: Diagnostic[] = [];
+  const found = findDefinitionFiles(paths, cwd, loaderDiagnostics);
   const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
 
   const collector = new SegmentCollector(validateOptions);
-  const loaderDiagnostics = findDiagnostics;
   for (const chunk of chunks) {
     loaderDiagnostics.push(...chunk.loaderDiagnostics);
     collector.absorb(chunk.part);
@@ -125,7 +125,7 @@ async function collectInChunks(
     chunkCount: Math.ceil(found.length / filesPerChunk),
     processChunk: (index) => collectFiles(chunkOf(index), options),
     workerUrl: new URL('./validate-worker.js', import.meta.url),
-    workerData: { ...workerData },
+    workerData,
   });
 }
 

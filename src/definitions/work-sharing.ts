@@ -34,7 +34,7 @@ export interface ShareWorkOptions<T> {
   /** The worker's module; it must call `serveChunks` with the same chunking. */
   workerUrl: URL;
   /** Plain data the worker needs besides the counter (structured-cloned). */
-  workerData: Record<string, unknown>;
+  workerData: object;
 }
 
 /** Runs every chunk once, sharing them with one worker thread; results in chunk order. */
