@@ -122,12 +122,12 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       const { runStateForget } = await import('./commands/state.js');
       exitCode = await runStateForget(name, options, io);
     });
-  stateCommand('unlock', 'remove a lock left behind by a segsync process that is gone').action(
-    async (options: Record<string, unknown>) => {
+  stateCommand('unlock', 'remove a lock left behind by a segsync process that is gone')
+    .option('--force', 'also remove a lock whose holder still runs, or runs on another host')
+    .action(async (options: Record<string, unknown>) => {
       const { runStateUnlock } = await import('./commands/state.js');
       exitCode = await runStateUnlock(options, io);
-    },
-  );
+    });
 
   program
     .command('init')

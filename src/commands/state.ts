@@ -1,8 +1,9 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits hold the state lock, like apply.
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, StateLockedError, UserError } from '../errors.js';
 import type { State } from '../model.js';
-import { acquireStateLock, forceUnlock } from '../state/lock.js';
+import type { LockInfo } from '../state/lock.js';
+import { acquireStateLock, forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
   forgetSegment,
   listEntries,
@@ -98,16 +99,54 @@ export async function runStateForget(
   return ExitCode.ok;
 }
 
-export async function runStateUnlock(options: StateCommandOptions, io: CommandIO): Promise<number> {
+export interface UnlockOptions extends StateCommandOptions {
+  force?: boolean;
+}
+
+/**
+ * Removes a lock whose holder is gone. A holder still running on this host, or one on another host
+ * (which cannot be checked from here), keeps its lock unless --force: removing the lock of a live
+ * apply lets a second writer in, and the two would create the same segments twice.
+ */
+export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Promise<number> {
   const statePath = await statePathFor(options, io);
+  const status = await inspectStateLock(statePath);
+  if (status.state === 'free') {
+    io.stdout('The state file was not locked.');
+    return ExitCode.ok;
+  }
+  if (status.state === 'held' && status.liveness !== 'gone') {
+    const refusal = unlockRefusal(status.holder, status.liveness);
+    if (!options.force) throw refusal;
+    io.stderr(`Warning: ${refusal.message} Removing it anyway (--force).`);
+  }
   const { removed, holder } = await forceUnlock(statePath);
-  if (!removed) io.stdout('The state file was not locked.');
+  if (!removed) io.stdout('The state file was not locked (the lock went away meanwhile).');
   else if (holder)
     io.stdout(
       `Removed the lock held by pid ${holder.pid} on ${holder.hostname} (${holder.command}, since ${holder.startedAt}).`,
     );
-  else io.stdout('Removed the lock.');
+  else io.stdout(`Removed the unreadable lock ${status.path}.`);
   return ExitCode.ok;
+}
+
+function unlockRefusal(holder: LockInfo, liveness: 'running' | 'other-host'): StateLockedError {
+  const who = `pid ${holder.pid} on ${holder.hostname} (\`${holder.command}\`, since ${holder.startedAt})`;
+  if (liveness === 'running') {
+    return new StateLockedError(
+      `The state lock is held by ${who}, which is still running on this host.`,
+      'Removing the lock of a running segsync lets a second one write the same state, and both ' +
+        'would create the same segments. Wait for it to finish, or stop it (Ctrl-C lets it record ' +
+        'what it sent). Only if that pid is not segsync (the pid was reused), run ' +
+        '`segsync state unlock --force`.',
+    );
+  }
+  return new StateLockedError(
+    `The state lock is held by ${who}, on another host: segsync cannot check from here whether it ` +
+      'still runs.',
+    `Check on ${holder.hostname} that no segsync is running against this state file, then run ` +
+      '`segsync state unlock --force`.',
+  );
 }
 
 async function editState(

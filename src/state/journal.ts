@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import type { CreatedEntry, PendingEntry, State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import type { StateLock } from './lock.js';
+import { resolveStateFile } from './identity.js';
 import { acquireStateLock } from './lock.js';
 import {
   describeOsError,
@@ -80,9 +81,12 @@ export class StateJournal {
     path: string,
     options: { command: string; endpoint?: string },
   ): Promise<StateJournal> {
-    const lock = await acquireStateLock(path, { command: options.command });
+    // The file, not the path: through a symlink, the log, the temp files and the rewrite all live
+    // beside the real file, which is where the lock is too.
+    const realPath = resolveStateFile(path);
+    const lock = await acquireStateLock(realPath, { command: options.command });
     try {
-      const read = await readStateAndJournal(path);
+      const read = await readStateAndJournal(realPath);
       let state = read.state;
       let adoptedEndpoint = false;
       if (options.endpoint !== undefined) {
@@ -93,8 +97,8 @@ export class StateJournal {
           throw endpointMismatchError(path, state.endpoint, options.endpoint);
         }
       }
-      await removeLeftoverTempFiles(path);
-      const journal = new StateJournal(path, lock, state);
+      await removeLeftoverTempFiles(realPath);
+      const journal = new StateJournal(realPath, lock, state);
       // A log left by a killed run may end in a torn line: fold it into the state file now, so
       // this run's log starts empty.
       if (read.journalFound) await journal.compact();

@@ -9,8 +9,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
+import { resolveStateFile } from './identity.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
+import { describeOsError } from './os-errors.js';
 import { readJournal, replayJournal, retireJournal, syncDirectory } from './wal.js';
+
+export { describeOsError } from './os-errors.js';
 
 const SCHEMA_URL = new URL('../../schemas/state.schema.json', import.meta.url);
 /** How many schema problems one error message lists before "and N more". */
@@ -30,24 +34,26 @@ export async function readState(path: string): Promise<State> {
 
 /**
  * `readState`, also saying whether an interrupted apply left a journal beside the file (its
- * records are already replayed into `state`).
+ * records are already replayed into `state`). Through a symlink, the journal beside the real file
+ * is the one that counts.
  */
 export async function readStateAndJournal(
   path: string,
 ): Promise<{ state: State; journalFound: boolean }> {
+  const realPath = resolveStateFile(path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(realPath, 'utf8');
   } catch (error) {
     // No state file yet, but a first apply that was killed may have left its journal.
-    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), path);
+    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), realPath);
     throw new UserError(
       `Cannot read the state file ${path} (${describeOsError(error)}).`,
       'Check that the path points to a readable file.',
     );
   }
   const state = parseState(text, path);
-  return withJournal(state, path);
+  return withJournal(state, realPath);
 }
 
 /** An interrupted apply may have left records in the journal beside the file: they count too. */
@@ -347,18 +353,21 @@ let tempCounter = 0;
  * retires the journal, whose records the new file now contains. Callers hold the state lock.
  */
 export async function writeStateAtomic(path: string, state: State): Promise<void> {
-  await writeFileAtomic(path, serializeState(state));
-  await retireJournal(path);
+  const realPath = resolveStateFile(path);
+  await writeFileAtomic(realPath, serializeState(state));
+  await retireJournal(realPath);
 }
 
 /**
  * Temp file in the same directory (rename is only atomic within one filesystem), fsync it,
  * rename it over the target, fsync the directory so the rename itself survives a power loss.
- * Failures become a UserError naming the file and the OS error code.
+ * Failures become a UserError naming the file and the OS error code. Through a symlink, all of
+ * this happens beside the real file, so the link stays a link and keeps naming the new content.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.tmp-${process.pid}-${++tempCounter}`);
+  const realPath = resolveStateFile(path);
+  const directory = dirname(realPath);
+  const temp = join(directory, `.${basename(realPath)}.tmp-${process.pid}-${++tempCounter}`);
   let renamed = false;
   try {
     const handle = await open(temp, 'wx');
@@ -368,7 +377,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await rename(temp, realPath);
     renamed = true;
     await syncDirectory(directory);
   } catch (error) {
@@ -392,8 +401,9 @@ function tempFilePattern(path: string): RegExp {
  * state lock: then no other writer of this state can be mid-write.
  */
 export async function removeLeftoverTempFiles(path: string): Promise<string[]> {
-  const directory = dirname(path);
-  const pattern = tempFilePattern(path);
+  const realPath = resolveStateFile(path);
+  const directory = dirname(realPath);
+  const pattern = tempFilePattern(realPath);
   let names: string[];
   try {
     names = await readdir(directory);
@@ -434,27 +444,6 @@ export function segmentEntry(state: State, name: string): StateEntry | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
-
-const OS_ERROR_WORDS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOENT: 'the directory does not exist',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EIO: 'input/output error',
-  EMFILE: 'too many open files',
-};
-
-/** "ENOSPC: no space left on the device" — the code for searching, the words for reading. */
-export function describeOsError(error: unknown): string {
-  const code = errorCode(error);
-  if (code === undefined) return error instanceof Error ? error.message : String(error);
-  const words = OS_ERROR_WORDS[code];
-  return words ? `${code}: ${words}` : code;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
