@@ -116,6 +116,14 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       const { runStateResolve } = await import('./commands/state.js');
       exitCode = await runStateResolve(name, options, io);
     });
+  stateCommand('adopt', 'record a segment made in the Wati dashboard for its definition')
+    .argument('<name>', 'segment name (as defined, and as named in the dashboard)')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .option('--id <id>', "the segment's id in Wati")
+    .action(async (name: string, paths: string[], options: Record<string, unknown>) => {
+      const { runStateAdopt } = await import('./commands/state.js');
+      exitCode = await runStateAdopt(name, paths, options, io);
+    });
   stateCommand('forget', 'stop tracking a segment (e.g. after deleting it in Wati)')
     .argument('<name>', 'segment name')
     .action(async (name: string, options: Record<string, unknown>) => {

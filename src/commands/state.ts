@@ -1,19 +1,21 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits hold the state lock, like apply.
-import { ExitCode, StateLockedError, UserError } from '../errors.js';
-import type { State } from '../model.js';
+import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import type { SegmentDefinition, State } from '../model.js';
 import type { LockInfo } from '../state/lock.js';
 import { acquireStateLock, forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
+  adoptSegment,
   forgetSegment,
   listEntries,
+  nearMisses,
   requireEntry,
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
 import { readState, writeStateAtomic } from '../state/store.js';
 import type { CommandIO } from './io.js';
-import type { CommonOptions } from './settings.js';
+import type { CommonOptions, Settings } from './settings.js';
 import { resolveSettings } from './settings.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
@@ -37,7 +39,7 @@ export async function runStateList(options: StateCommandOptions, io: CommandIO):
   for (const row of rows) {
     const status =
       row.status === 'created'
-        ? `created  id ${row.id ?? '?'}`
+        ? `created  id ${row.id ?? '?'}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
         : 'UNKNOWN  (pending: run `segsync state resolve`)';
     io.stdout(`${row.name.padEnd(width)}  ${status}  ${row.at}  ${row.source}`);
   }
@@ -84,6 +86,79 @@ export async function runStateResolve(
       : `Recorded: ${JSON.stringify(name)} exists in Wati with id ${options.id!.trim()}.`,
   );
   return ExitCode.ok;
+}
+
+export interface AdoptOptions extends StateCommandOptions {
+  id?: string;
+}
+
+/**
+ * `state adopt NAME --id ID [paths...]`: records a segment made in the Wati dashboard for its
+ * definition. The definitions are loaded like plan loads them, before the lock is taken (a large
+ * repository takes a while); the state is read and written under the lock, like every edit.
+ */
+export async function runStateAdopt(
+  name: string,
+  paths: readonly string[],
+  options: AdoptOptions,
+  io: CommandIO,
+): Promise<number> {
+  if (options.id === undefined) {
+    throw new UsageError(
+      'state adopt needs --id ID: the id of the segment in the Wati dashboard.',
+      'segsync cannot look it up (the Wati API cannot list segments).',
+    );
+  }
+  const id = options.id;
+  const settings = await resolveSettings(io.cwd, options, paths);
+  const definition = await definitionToAdopt(name, settings, io.cwd);
+  const adoptedAt = new Date().toISOString();
+  const next = await editState(settings.statePath, 'state adopt', (state) =>
+    adoptSegment(state, definition, id, adoptedAt),
+  );
+  const recorded = next.segments[name];
+  const where = `${definition.source.file}:${definition.source.line}`;
+  io.stdout(
+    `Adopted: ${JSON.stringify(name)} exists in Wati with id ${recorded?.status === 'created' ? recorded.id : '?'}; ` +
+      `its definition (${where}) is recorded as what it contains, so plan shows it unchanged and ` +
+      'apply will not create it.',
+  );
+  io.stdout(
+    'segsync cannot read the segment from Wati: make sure its filter in the dashboard matches the ' +
+      'definition, since later edits to the definition will be reported as changed.',
+  );
+  return ExitCode.ok;
+}
+
+/** The valid definition named `name`; refuses while any definition has errors. */
+async function definitionToAdopt(
+  name: string,
+  settings: Settings,
+  cwd: string,
+): Promise<SegmentDefinition> {
+  // Loaded on demand: the other state commands never parse YAML, and start faster without it.
+  const { loadAndValidate } = await import('./pipeline.js');
+  const { segments, diagnostics } = await loadAndValidate(settings, cwd);
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0) {
+    throw new UserError(
+      `The definitions have ${errors.length} error(s), so segsync cannot tell what ${JSON.stringify(name)} contains.`,
+      'Run `segsync validate` and fix them, then adopt again.',
+    );
+  }
+  const definition = segments.find((segment) => segment.name === name);
+  if (definition) return definition;
+  const suggestions = nearMisses(
+    name,
+    segments.map((segment) => segment.name),
+  );
+  throw new UserError(
+    `${JSON.stringify(name)} has no definition, so there is nothing to adopt it for.`,
+    (suggestions.length > 0
+      ? `Did you mean ${suggestions.map((candidate) => JSON.stringify(candidate)).join(' or ')}? `
+      : '') +
+      'Write its definition first (the same name as in the dashboard, the same filter), then adopt it.',
+  );
 }
 
 export async function runStateForget(
@@ -149,15 +224,17 @@ function unlockRefusal(holder: LockInfo, liveness: 'running' | 'other-host'): St
   );
 }
 
+/** Reads, edits and atomically rewrites the state under its lock; returns the state written. */
 async function editState(
   statePath: string,
   command: string,
   edit: (state: State) => State,
-): Promise<void> {
+): Promise<State> {
   const lock = await acquireStateLock(statePath, { command });
   try {
     const next = edit(await readState(statePath));
     await writeStateAtomic(statePath, next);
+    return next;
   } finally {
     await lock.release();
   }
