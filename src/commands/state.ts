@@ -190,12 +190,23 @@ export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Pro
     io.stdout('The state file was not locked.');
     return ExitCode.ok;
   }
-  if (status.state === 'held' && status.liveness !== 'gone') {
-    const refusal = unlockRefusal(status.holder, status.liveness);
+  // An unreadable lock is removed like a stale one: the moment between creating a lock file and
+  // writing its holder is too short to meet, and a crash in it would otherwise block for good.
+  const refusal =
+    status.state === 'held' && status.liveness !== 'gone'
+      ? unlockRefusal(status.holder, status.liveness)
+      : undefined;
+  if (refusal) {
     if (!options.force) throw refusal;
     io.stderr(`Warning: ${refusal.message} Removing it anyway (--force).`);
   }
-  const { removed, holder } = await forceUnlock(statePath);
+  const { removed, holder, changed } = await forceUnlock(statePath, { expected: status });
+  if (changed) {
+    throw new StateLockedError(
+      'The state lock changed hands while segsync was checking it; nothing was removed.',
+      'Run `segsync state unlock` again to see who holds it now.',
+    );
+  }
   if (!removed) io.stdout('The state file was not locked (the lock went away meanwhile).');
   else if (holder)
     io.stdout(

@@ -90,13 +90,22 @@ function cannotCreateLock(path: string, error: unknown): UserError {
 
 /**
  * Removes the lock whoever holds it. `segsync state unlock` first asks `inspectStateLock` whether
- * that is safe; the returned holder lets the caller say whose lock was removed.
+ * that is safe, and passes what it saw as `expected`: if the lock changed hands since (its holder
+ * left and another segsync took it), it is left alone and `changed` says so. The returned holder
+ * lets the caller say whose lock was removed.
  */
 export async function forceUnlock(
   statePath: string,
-): Promise<{ removed: boolean; holder?: LockInfo }> {
+  options: { expected?: LockStatus } = {},
+): Promise<{ removed: boolean; holder?: LockInfo; changed?: boolean }> {
   const path = lockPathOf(statePath);
   const holder = await readLockInfo(path);
+  const expected = options.expected;
+  if (expected !== undefined && expected.state !== 'free') {
+    const expectedToken = expected.state === 'held' ? expected.holder.token : undefined;
+    if (holder?.token !== expectedToken)
+      return holder ? { removed: false, holder, changed: true } : { removed: false, changed: true };
+  }
   try {
     await unlink(path);
   } catch (error) {
@@ -129,7 +138,10 @@ export async function inspectStateLock(statePath: string): Promise<LockStatus> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { state: 'free', path };
-    return { state: 'unreadable', path };
+    throw new UserError(
+      `Cannot read the state lock ${path} (${describeOsError(error)}).`,
+      'Check that the file is readable.',
+    );
   }
   const holder = parseLockInfo(text);
   if (!holder) return { state: 'unreadable', path };

@@ -174,6 +174,21 @@ describe('forceUnlock', () => {
     expect(await forceUnlock(statePath)).toEqual({ removed: false });
   });
 
+  it('leaves a lock alone that changed hands since it was inspected', async () => {
+    const first = await acquireStateLock(statePath, { command: 'apply' });
+    const seen = await inspectStateLock(statePath);
+    await forceUnlock(statePath);
+    const second = await acquireStateLock(statePath, { command: 'apply' });
+    expect(await forceUnlock(statePath, { expected: seen })).toEqual({
+      removed: false,
+      holder: second.info,
+      changed: true,
+    });
+    expect(await readLockInfo(lockPathOf(statePath))).toEqual(second.info);
+    await second.release();
+    await first.release();
+  });
+
   it('removes an unreadable lock too', async () => {
     await writeFile(lockPathOf(statePath), 'garbage');
     expect(await forceUnlock(statePath)).toEqual({ removed: true });
