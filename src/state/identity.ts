@@ -65,8 +65,10 @@ export function refuseHardLinkedStateFile(realPath: string, given: string): void
     throw unresolvableError(given, error);
   }
   if (links <= 1) return;
+  const named =
+    realPath === resolve(given) ? given : `${given} (${realPath} once links are followed)`;
   throw new UserError(
-    `The state file ${given} has ${links} hard links (other names for the same file), so segsync ` +
+    `The state file ${named} has ${links} hard links (other names for the same file), so segsync ` +
       'will not write it: its atomic rewrite would leave the other names holding the old content, ' +
       'and an apply through one of them would create every segment again.',
     'Keep one name for the state file: delete the other hard links, or replace them with symbolic ' +
