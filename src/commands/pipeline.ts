@@ -1,6 +1,6 @@
 // The shared front half of validate, plan and apply: load ─► validate ─► (state) ─► plan.
-import path from 'node:path';
-import { loadAndValidateDefinitions } from '../definitions/validate.js';
+import { displayPath } from '../diagnostics/display-path.js';
+import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
 import type { Diagnostic, Plan, SegmentDefinition, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
 import { readState } from '../state/store.js';
@@ -70,14 +70,9 @@ export function planFrom(
       ...(settings.segmentLimit !== undefined ? { segmentLimit: settings.segmentLimit } : {}),
       ...(settings.environment ? { environment: settings.environment.name } : {}),
       inputs: {
-        definitions: settings.definitionPaths.map((p) => relativePath(cwd, p)),
-        state: relativePath(cwd, settings.statePath),
+        definitions: settings.definitionPaths.map((p) => displayPath(p, cwd)),
+        state: displayPath(settings.statePath, cwd),
       },
     },
   });
-}
-
-/** Forward slashes, so a plan saved on one OS reads the same on another. */
-function relativePath(cwd: string, target: string): string {
-  return (path.relative(cwd, target) || '.').split(path.sep).join('/');
 }

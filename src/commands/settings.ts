@@ -1,6 +1,6 @@
 // Resolves what a command works on: config file, environment, definition paths, state file.
 import path from 'node:path';
-import type { EnvironmentConfig, SegsyncConfig } from '../config/load.js';
+import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../model.js';

@@ -11,7 +11,7 @@ import type {
   StateEntry,
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
-import { digestOf } from './digest.js';
+import { digestOf } from '../canonical-json.js';
 import { diffPayloads } from './payload-diff.js';
 
 export interface PlanOptions {

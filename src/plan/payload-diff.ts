@@ -1,21 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
+import { prettyCanonicalJson } from '../canonical-json.js';
 import type { WatiPayload } from '../model.js';
-
-/** Pretty JSON with sorted keys, so diffs line up field by field whatever the key order was. */
-export function prettyCanonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeysDeep(value), null, 2);
-}
-
-function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] !== undefined) sorted[key] = sortKeysDeep(record[key]);
-  }
-  return sorted;
-}
 
 /**
  * Contact IDs are personal data: PR-facing output shows how many there are, never the values.

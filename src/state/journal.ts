@@ -13,8 +13,8 @@ import type { CreatedEntry, PendingEntry, State, StateEntry } from '../model.js'
 import { STATE_FORMAT_VERSION } from '../model.js';
 import type { StateLock } from './lock.js';
 import { acquireStateLock } from './lock.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
 import {
-  describeOsError,
   entryProblems,
   readStateAndJournal,
   removeLeftoverTempFiles,

@@ -6,6 +6,8 @@ import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { prettyCanonicalJson } from '../canonical-json.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
@@ -253,30 +255,11 @@ function jsonPath(root: string, segments: (string | number)[]): string {
 // Serialisation
 
 /**
- * The file's exact text: keys sorted (UTF-16 code unit order) at every level, 2-space indent,
- * trailing newline, `undefined` members dropped. Written by hand rather than by sorting keys and
- * calling JSON.stringify, because JavaScript objects always enumerate integer-like keys ("10",
- * "9") first and in numeric order, which would leave segment names like those unsorted.
+ * The file's exact text: canonical JSON (keys sorted at every level, even integer-like segment
+ * names), 2-space indent, trailing newline, `undefined` members dropped.
  */
 export function serializeState(state: State): string {
-  return `${stringifySorted(state, '') ?? 'null'}\n`;
-}
-
-function stringifySorted(value: unknown, indent: string): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    const items = value.map((item) => stringifySorted(item, inner) ?? 'null');
-    return `[\n${inner}${items.join(`,\n${inner}`)}\n${indent}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const members: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const member = stringifySorted(record[key], inner);
-    if (member !== undefined) members.push(`${inner}${JSON.stringify(key)}: ${member}`);
-  }
-  return members.length === 0 ? '{}' : `{\n${members.join(',\n')}\n${indent}}`;
+  return `${prettyCanonicalJson(state)}\n`;
 }
 
 const SEGMENTS_INDENT = '  ';
@@ -296,7 +279,7 @@ export class StateEncoder {
     let first = true;
     for (const key of [...Object.keys(header), 'segments'].sort()) {
       const value = key === 'segments' ? undefined : (header as Record<string, unknown>)[key];
-      const member = value === undefined ? undefined : stringifySorted(value, SEGMENTS_INDENT);
+      const member = value === undefined ? undefined : prettyCanonicalJson(value, SEGMENTS_INDENT);
       if (key !== 'segments' && member === undefined) continue;
       if (!first) parts.push(Buffer.from(',\n'));
       first = false;
@@ -325,7 +308,7 @@ export class StateEncoder {
   private encodedEntry(name: string, entry: StateEntry): Buffer {
     const cached = this.encoded.get(name);
     if (cached?.entry === entry) return cached.bytes;
-    const text = `${ENTRY_INDENT}${JSON.stringify(name)}: ${stringifySorted(entry, ENTRY_INDENT) ?? 'null'}`;
+    const text = `${ENTRY_INDENT}${JSON.stringify(name)}: ${prettyCanonicalJson(entry, ENTRY_INDENT)}`;
     const bytes = Buffer.from(text, 'utf8');
     this.encoded.set(name, { entry, bytes });
     return bytes;
@@ -431,29 +414,6 @@ export function withoutSegment(state: State, name: string): State {
 /** The entry recorded for `name`, never an inherited property such as `constructor`. */
 export function segmentEntry(state: State, name: string): StateEntry | undefined {
   return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const OS_ERROR_WORDS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOENT: 'the directory does not exist',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EIO: 'input/output error',
-  EMFILE: 'too many open files',
-};
-
-/** "ENOSPC: no space left on the device" — the code for searching, the words for reading. */
-export function describeOsError(error: unknown): string {
-  const code = errorCode(error);
-  if (code === undefined) return error instanceof Error ? error.message : String(error);
-  const words = OS_ERROR_WORDS[code];
-  return words ? `${code}: ${words}` : code;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,14 +1,14 @@
-// Files on disk → parsed YAML documents that remember their file, line and column.
-// Hostile or broken input never throws: every problem becomes a located diagnostic.
+// One YAML file on disk → parsed documents that remember their file, line and column: a bounded
+// read, UTF-8 decoding, parsing, and plain data guarded against alias bombs. Shared by the
+// definitions and the configuration. Hostile or broken input never throws: every problem becomes
+// a located diagnostic.
 
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
+import { describeFsError } from '../diagnostics/os-errors.js';
 import { errorCode } from '../errors.js';
 import type { Diagnostic } from '../model.js';
-import { findDefinitionFiles } from './find-files.js';
-import type { FoundFile } from './find-files.js';
-import { describeFsError } from './fs-errors.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { decodeUtf8 } from './utf8.js';
@@ -22,102 +22,14 @@ export interface LoadedDocument {
   lineCounter: LineCounter;
 }
 
-export interface LoadResult {
-  /** Every non-empty document that parsed without YAML errors, in file order. */
-  documents: LoadedDocument[];
-  /** Problems found while finding, reading and parsing files. */
-  diagnostics: Diagnostic[];
-  /** Every file that was read (relative, forward slashes), in load order. */
-  files: string[];
-}
-
 /** Files bigger than this are refused unread: no segment definition comes close. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** More alias expansions than this in one document is treated as an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
 
-export interface LoadOptions {
-  /** Paths are resolved, and displayed, relative to this directory (default: process.cwd()). */
-  cwd?: string;
-}
-
-/**
- * Loads every `.yaml`/`.yml` file under `paths` (directories are walked recursively; a file
- * named explicitly is read whatever its extension). Hidden entries (names starting with a dot:
- * `.git`, editor lock and backup files) and `node_modules` are skipped. Symbolic links are
- * followed; each real directory is walked at most once, so a link cycle cannot loop. Files are
- * read in code-point order of their displayed path.
- *
- * Reads are synchronous: for thousands of small files in the page cache they measured faster
- * than bounded-concurrency async reads, whose per-file promise and thread-pool hops cost more
- * than the I/O they overlap.
- */
-export function loadDefinitionFiles(
-  paths: string[],
-  options: LoadOptions = {},
-): Promise<LoadResult> {
-  return new Promise((resolve) => {
-    const documents: LoadedDocument[] = [];
-    const { diagnostics, files } = forEachDefinitionFile(paths, options, (parsed) => {
-      documents.push(...parsed.documents);
-    });
-    resolve({ documents, diagnostics, files });
-  });
-}
-
-/**
- * The streaming form of `loadDefinitionFiles`: hands each file's documents to `onFile` and keeps
- * none of them, so memory stays flat however many files there are (holding 10,000 parsed
- * documents at once measured about 10% slower, from garbage collection alone).
- * Returns the loader's own diagnostics (missing paths, unreadable files, YAML errors...).
- */
-export function forEachDefinitionFile(
-  paths: string[],
-  options: LoadOptions,
-  onFile: (parsed: ParsedFile) => void,
-): Omit<LoadResult, 'documents'> {
-  const cwd = options.cwd ?? process.cwd();
-  const diagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, cwd, diagnostics);
-  diagnostics.push(...readDefinitionFiles(found, onFile));
-  return { diagnostics, files: found.map(({ file }) => file) };
-}
-
-/**
- * Reads and parses files the walk found, handing each file's documents to `onFile`; returns the
- * reading and parsing diagnostics (unreadable files, YAML errors, empty files), in file order.
- */
-export function readDefinitionFiles(
-  found: readonly FoundFile[],
-  onFile: (parsed: ParsedFile) => void,
-): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  for (const { absolute, file } of found) {
-    const parsed = readYamlFile(absolute, file);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.documents.length === 0 && parsed.diagnostics.length === 0) {
-      diagnostics.push(emptyFileWarning(file));
-    }
-    onFile(parsed);
-  }
-  return diagnostics;
-}
-
-function emptyFileWarning(file: string): Diagnostic {
-  return {
-    severity: 'warning',
-    code: 'empty-file',
-    message: 'This file holds no segment definition: it is empty or has only comments.',
-    file,
-    line: 1,
-    column: 1,
-    hint: 'Add a definition to it, or delete it.',
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
-// Reading and parsing one file (shared with the config loader).
+// Reading and parsing one file.
 
 export interface ParsedFile {
   /** Non-empty documents without YAML errors. */
@@ -238,7 +150,7 @@ const parseOptions = {
   logLevel: 'error',
 } as const;
 
-/** Parses YAML text into documents; exported so configuration files share the same rules. */
+/** Parses YAML text into documents, with the same rules for every file segsync reads. */
 export function parseYamlText(text: string, file: string): ParsedFile {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];

@@ -4,10 +4,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SharedChunks } from './work-sharing.js';
 import { serveChunks } from './work-sharing.js';
-import type { ValidateWorkerData } from './validate.js';
-import { collectFiles } from './validate.js';
+import type { LoadWorkerData } from './load-definitions.js';
+import { collectFiles } from './load-definitions.js';
 
-const { found, options, filesPerChunk, shared } = workerData as ValidateWorkerData & {
+const { found, options, filesPerChunk, shared } = workerData as LoadWorkerData & {
   shared: SharedChunks;
 };
 

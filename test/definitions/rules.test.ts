@@ -4,9 +4,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDefinitionFiles } from '../../src/definitions/load.js';
-import { loadAndValidateDefinitions, validateDocuments } from '../../src/definitions/validate.js';
-import { digestOf } from '../../src/plan/digest.js';
+import { loadAndValidateDefinitions } from '../../src/definitions/load-definitions.js';
+import { SegmentCollector } from '../../src/definitions/rules.js';
+import { digestOf } from '../../src/canonical-json.js';
 import {
   check,
   checkText,
@@ -14,6 +14,7 @@ import {
   diagnosticAt,
   diagnosticsOf,
   fixturesDir,
+  loadFiles,
   withTempDir,
 } from './helpers.js';
 
@@ -92,8 +93,11 @@ describe('valid definitions', () => {
 
   it('are streamed to the same result by loadAndValidateDefinitions', async () => {
     const streamed = await loadAndValidateDefinitions(['valid', 'invalid'], { cwd: fixturesDir });
-    const loaded = await loadDefinitionFiles(['valid', 'invalid'], { cwd: fixturesDir });
-    expect(streamed).toEqual({ ...validateDocuments(loaded), files: loaded.files });
+    // The same rules fed every document at once, kept in memory.
+    const loaded = await loadFiles(['valid', 'invalid'], { cwd: fixturesDir });
+    const collector = new SegmentCollector();
+    for (const document of loaded.documents) collector.add(document);
+    expect(streamed).toEqual({ ...collector.finish(loaded.diagnostics), files: loaded.files });
   });
 });
 

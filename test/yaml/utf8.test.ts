@@ -2,7 +2,7 @@
 // platform decoder about what is valid, byte for byte.
 
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, firstInvalidUtf8Offset } from '../../src/definitions/utf8.js';
+import { decodeUtf8, firstInvalidUtf8Offset } from '../../src/yaml/utf8.js';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 

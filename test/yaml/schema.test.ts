@@ -3,12 +3,8 @@
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { JsonSchema, SchemaName } from '../../src/definitions/schema-validator.js';
-import {
-  ajvOptions,
-  getSchemaValidator,
-  readSchemaText,
-} from '../../src/definitions/schema-validator.js';
+import type { JsonSchema, SchemaName } from '../../src/yaml/schema-validator.js';
+import { ajvOptions, getSchemaValidator, readSchemaText } from '../../src/yaml/schema-validator.js';
 
 const names: SchemaName[] = ['segment', 'config'];
 

@@ -1,7 +1,8 @@
-// Parsed documents → segment definitions + diagnostics. Collects every problem of every file;
-// never throws for bad input. The schema (schemas/segment.schema.json) holds the per-document
-// rules; this module adds what a schema cannot see: allowed operators, repeated contact ids,
-// names shared between documents, and the empty set.
+// The segment rules: parsed documents → segment definitions + diagnostics. Collects every problem
+// of every file; never throws for bad input. The schema (schemas/segment.schema.json) holds the
+// per-document rules; this module adds what a schema cannot see: allowed operators, repeated
+// contact ids, names shared between documents, and the empty set. The canonical payload and its
+// digest are built here too.
 
 import type {
   Condition,
@@ -11,16 +12,13 @@ import type {
   SourceLocation,
   WatiPayload,
 } from '../model.js';
-import { digestOf } from '../plan/digest.js';
-import { availableParallelism } from 'node:os';
-import type { LoadedDocument, LoadOptions, LoadResult } from './load.js';
-import { compareCodePoints, findDefinitionFiles } from './find-files.js';
-import type { FoundFile } from './find-files.js';
-import { documentToData, readDefinitionFiles } from './load.js';
-import { locate, locateDocumentStart, locatePath } from './locate.js';
-import { explainSchemaErrors } from './schema-errors.js';
-import { getSegmentValidator } from './schema-validator.js';
-import { shareWork } from './work-sharing.js';
+import { digestOf } from '../canonical-json.js';
+import { sortDiagnostics } from '../diagnostics/sort.js';
+import type { LoadedDocument } from '../yaml/read.js';
+import { documentToData } from '../yaml/read.js';
+import { locate, locateDocumentStart, locatePath } from '../yaml/locate.js';
+import { explainSchemaErrors } from '../yaml/schema-errors.js';
+import { getSegmentValidator } from '../yaml/schema-validator.js';
 
 export interface ValidateOptions {
   /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
@@ -53,105 +51,6 @@ const NAME_PATH = ['name'] as const;
 export interface NameOccurrence {
   name: string;
   source: SourceLocation;
-}
-
-/** Validates documents already loaded (see `loadAndValidateDefinitions` for the streaming form). */
-export function validateDocuments(
-  loaded: LoadResult,
-  options: ValidateOptions = {},
-): ValidateResult {
-  const collector = new SegmentCollector(options);
-  for (const document of loaded.documents) collector.add(document);
-  return collector.finish(loaded.diagnostics);
-}
-
-/**
- * Below this many files one thread is as fast or faster. Measured on 2 cores (fresh process each
- * run): 2,000 files +11% with a worker, 5,000 ±2%, 10,000 −16%. The worker's own start-up (yaml,
- * ajv, schema compile) costs ~150 ms, and the two threads then compete with V8's background
- * compiler and garbage collector, which a single thread leaves the second core to.
- */
-const PARALLEL_MIN_FILES = 5000;
-/** Files per unit of shared work: small enough that neither thread waits long for the other. */
-const FILES_PER_CHUNK = 100;
-
-export interface ParallelOptions {
-  /** Use a worker thread from this many files on (default 5000); Infinity disables it. */
-  minFiles?: number;
-  /** Files per chunk of shared work (default 100). */
-  filesPerChunk?: number;
-}
-
-/**
- * Loads and validates file by file, without keeping parsed documents: what the commands use.
- * Same result as `validateDocuments(await loadDefinitionFiles(...))`. From `minFiles` files on,
- * when the machine has a second core, a worker thread takes a share of the files
- * (work-sharing.ts); the result is identical either way.
- */
-export async function loadAndValidateDefinitions(
-  paths: string[],
-  options: ValidateOptions & LoadOptions & { parallel?: ParallelOptions } = {},
-): Promise<ValidateResult & { files: string[] }> {
-  const cwd = options.cwd ?? process.cwd();
-  const validateOptions: ValidateOptions = {
-    ...(options.operators ? { operators: options.operators } : {}),
-    ...(options.allowEmpty ? { allowEmpty: true } : {}),
-  };
-  // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
-  const loaderDiagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, cwd, loaderDiagnostics);
-  const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
-
-  const collector = new SegmentCollector(validateOptions);
-  for (const chunk of chunks) {
-    loaderDiagnostics.push(...chunk.loaderDiagnostics);
-    collector.absorb(chunk.part);
-  }
-  return { ...collector.finish(loaderDiagnostics), files: found.map(({ file }) => file) };
-}
-
-async function collectInChunks(
-  found: readonly FoundFile[],
-  options: ValidateOptions,
-  parallel: ParallelOptions,
-): Promise<CollectedFiles[]> {
-  const minFiles = parallel.minFiles ?? PARALLEL_MIN_FILES;
-  if (found.length < minFiles || availableParallelism() < 2) return [collectFiles(found, options)];
-  const filesPerChunk = Math.max(1, parallel.filesPerChunk ?? FILES_PER_CHUNK);
-  const chunkOf = (index: number) =>
-    found.slice(index * filesPerChunk, (index + 1) * filesPerChunk);
-  const workerData: ValidateWorkerData = { found, options, filesPerChunk };
-  return shareWork({
-    chunkCount: Math.ceil(found.length / filesPerChunk),
-    processChunk: (index) => collectFiles(chunkOf(index), options),
-    workerUrl: new URL('./validate-worker.js', import.meta.url),
-    workerData,
-  });
-}
-
-/** What validate-worker.ts receives (besides the shared chunk counter). */
-export interface ValidateWorkerData {
-  found: readonly FoundFile[];
-  options: ValidateOptions;
-  filesPerChunk: number;
-}
-
-/** One chunk of files, read, parsed and validated: plain data a worker can post back. */
-export interface CollectedFiles {
-  loaderDiagnostics: Diagnostic[];
-  part: CollectedPart;
-}
-
-/** Reads, parses and validates `found` in order; the cross-document rules wait for `finish`. */
-export function collectFiles(
-  found: readonly FoundFile[],
-  options: ValidateOptions,
-): CollectedFiles {
-  const collector = new SegmentCollector(options);
-  const loaderDiagnostics = readDefinitionFiles(found, (parsed) => {
-    for (const document of parsed.documents) collector.add(document);
-  });
-  return { loaderDiagnostics, part: collector.part() };
 }
 
 /** What a collector has gathered, as plain data, so collectors of consecutive files can merge. */
@@ -420,16 +319,6 @@ function checkNames(names: readonly NameOccurrence[]): {
     });
   }
   return { diagnostics, firstSources };
-}
-
-/** By file, line, column; diagnostics without a file (about the whole set) come first. */
-export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort(
-    (a, b) =>
-      compareCodePoints(a.file ?? '', b.file ?? '') ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0),
-  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
