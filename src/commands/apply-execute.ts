@@ -5,7 +5,7 @@ import { buildApplyResult } from '../apply/result.js';
 import { applyCreates } from '../apply/run.js';
 import type { Plan, PlanAction } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
-import type { StateJournal } from '../state/journal.js';
+import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
 import type { ApplyCommandOptions } from './apply.js';
 import type { Credentials } from './credentials.js';
@@ -15,7 +15,7 @@ import { appendStepSummary } from './step-summary.js';
 export interface ExecuteApplyInput {
   plan: Plan;
   creates: PlanAction[];
-  journal: StateJournal;
+  journal: StateSession;
   credentials: Credentials;
   concurrency: number;
   options: ApplyCommandOptions;

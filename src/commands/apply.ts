@@ -4,7 +4,7 @@ import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { renderPlanText } from '../render/text.js';
-import { StateJournal } from '../state/journal.js';
+import { StateSession } from '../state/session.js';
 import { readCredentials } from './credentials.js';
 import type { CommandIO } from './io.js';
 import { loadAndValidate, planFrom } from './pipeline.js';
@@ -52,7 +52,7 @@ export async function runApply(
   const definitions = await loadAndValidate(settings, io.cwd, options);
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
 
-  const journal = await StateJournal.open(settings.statePath, {
+  const journal = await StateSession.open(settings.statePath, {
     command: 'apply',
     endpoint: credentials.endpoint,
   });

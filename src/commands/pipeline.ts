@@ -3,7 +3,7 @@ import { displayPath } from '../diagnostics/display-path.js';
 import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
 import type { Diagnostic, Plan, SegmentDefinition, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
-import { readState } from '../state/store.js';
+import { readState } from '../state/file.js';
 import type { Settings } from './settings.js';
 
 export interface DefinitionsResult {

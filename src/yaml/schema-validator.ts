@@ -5,9 +5,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
-export type SchemaName = 'segment' | 'config';
+/** The schemas segsync validates against at run time (the files in schemas/). */
+export type SchemaName = 'segment' | 'config' | 'state';
 
 /** A JSON Schema as parsed from its file; walked by the error translator for titles and rules. */
 export type JsonSchema = Record<string, unknown>;
@@ -31,7 +32,7 @@ export function readSchemaText(name: SchemaName): string {
 
 const cache = new Map<SchemaName, SchemaValidator>();
 
-export function getSchemaValidator(name: SchemaName): SchemaValidator {
+export function getSchemaValidator(name: 'segment' | 'config'): SchemaValidator {
   let validator = cache.get(name);
   if (!validator) {
     validator = compile(name);
@@ -73,4 +74,35 @@ function compile(name: SchemaName): SchemaValidator {
     meta: false,
   });
   return { schema, validate: ajv.compile(schema) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state file's schema: JSON segsync writes itself, so no source positions and no `verbose`
+// error details are needed; a date-time format and a validator for a single entry are.
+
+export interface StateValidators {
+  /** A whole state file. */
+  state: ValidateFunction;
+  /** One entry about to be recorded (`$defs/entry`). */
+  entry: ValidateFunction;
+}
+
+let stateValidators: StateValidators | undefined;
+
+// RFC 3339 date-time, which is what `new Date().toISOString()` produces. Registered by hand
+// because ajv-formats is not a dependency and ajv rejects unknown formats in strict mode.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+export function getStateValidators(): StateValidators {
+  if (!stateValidators) {
+    const schema = JSON.parse(readSchemaText('state')) as object;
+    const ajv = new Ajv2020({ allErrors: true });
+    ajv.addFormat('date-time', DATE_TIME);
+    ajv.addSchema(schema, 'state');
+    stateValidators = {
+      state: ajv.compile({ $ref: 'state' }),
+      entry: ajv.compile({ $ref: 'state#/$defs/entry' }),
+    };
+  }
+  return stateValidators;
 }

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import type { CreatedEntry, PendingEntry, WatiPayload } from '../../src/model.js';
 import { digestOf } from '../../src/canonical-json.js';
+import type { State } from '../../src/model.js';
+import { serializeState } from '../../src/state/file.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -85,4 +87,9 @@ export async function buildStateModules(): Promise<string> {
   await writeFile(join(root, 'package.json'), '{ "type": "module" }\n');
   await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
+}
+
+/** Writes a state file as segsync would (for setting up a test, not under the state lock). */
+export async function writeStateFile(path: string, state: State): Promise<void> {
+  await writeFile(path, serializeState(state));
 }

@@ -9,8 +9,8 @@ import {
   readState,
   serializeState,
   StateEncoder,
-  writeStateAtomic,
-} from '../../src/state/store.js';
+  writeFileAtomic,
+} from '../../src/state/file.js';
 import { createdFor, makeTempDir, pendingFor, removeDir } from './fixtures.js';
 
 let dir: string;
@@ -139,28 +139,30 @@ describe('StateEncoder', () => {
   });
 });
 
-describe('readState / writeStateAtomic', () => {
+describe('readState / writeFileAtomic', () => {
   it('reads a missing file as an empty state', async () => {
     expect(await readState(statePath)).toEqual(emptyState());
   });
 
   it('round-trips a state', async () => {
     const state = sampleState();
-    await writeStateAtomic(statePath, state);
+    await writeFileAtomic(statePath, serializeState(state));
     expect(await readState(statePath)).toEqual(state);
     expect(await readFile(statePath, 'utf8')).toBe(serializeState(state));
   });
 
   it('replaces the file and leaves no temp file behind', async () => {
-    await writeStateAtomic(statePath, emptyState());
-    await writeStateAtomic(statePath, sampleState());
+    await writeFileAtomic(statePath, serializeState(emptyState()));
+    await writeFileAtomic(statePath, serializeState(sampleState()));
     expect(await readdir(dir)).toEqual(['segsync.state.json']);
     expect(await readState(statePath)).toEqual(sampleState());
   });
 
   it('names the file and the OS error when the directory is missing', async () => {
     const missing = join(dir, 'no-such-dir', 'state.json');
-    const error = await writeStateAtomic(missing, emptyState()).catch((caught: unknown) => caught);
+    const error = await writeFileAtomic(missing, serializeState(emptyState())).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toContain(missing);
     expect((error as Error).message).toContain('ENOENT');

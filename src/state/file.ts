@@ -1,20 +1,19 @@
-// The state file on disk: read + validate, stable serialisation (clean git diffs), atomic write.
-// This module is the only place that knows the file's layout; the journal builds on it.
+// The state file on disk: read (with the write-ahead log's records replayed), parse, serialise
+// (canonical JSON: clean git diffs) and write atomically. This module is the only place that
+// knows the file's layout; the schema check is schema.ts, and every write goes through the
+// session (session.ts), which holds the lock.
 
-import { readFileSync } from 'node:fs';
 import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { prettyCanonicalJson } from '../canonical-json.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
-import { readJournal, replayJournal, retireJournal, syncDirectory } from './wal.js';
+import { entryProblems, schemaProblems } from './schema.js';
+import { readJournal, replayJournal, syncDirectory } from './wal.js';
 
-const SCHEMA_URL = new URL('../../schemas/state.schema.json', import.meta.url);
 /** How many schema problems one error message lists before "and N more". */
 const MAX_LISTED_PROBLEMS = 5;
 
@@ -130,128 +129,6 @@ function invalidJsonError(text: string, path: string): UserError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation (ajv, compiled lazily once)
-
-interface Validators {
-  state: ValidateFunction;
-  entry: ValidateFunction;
-}
-
-let validators: Validators | undefined;
-
-// RFC 3339 date-time, which is what `new Date().toISOString()` produces. Registered by hand
-// because ajv-formats is not a dependency and ajv rejects unknown formats in strict mode.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
-
-function compiledValidators(): Validators {
-  if (!validators) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    const ajv = new Ajv2020({ allErrors: true });
-    ajv.addFormat('date-time', DATE_TIME);
-    ajv.addSchema(schema, 'state');
-    validators = {
-      state: ajv.compile({ $ref: 'state' }),
-      entry: ajv.compile({ $ref: 'state#/$defs/entry' }),
-    };
-  }
-  return validators;
-}
-
-/** Readable problems ("<json path>: <what is wrong>") of a parsed state file; empty when valid. */
-export function schemaProblems(data: unknown): string[] {
-  const validate = compiledValidators().state;
-  if (!validate(data)) return describeErrors(validate.errors ?? [], data, '$');
-  const problems: string[] = [];
-  for (const [name, entry] of Object.entries((data as State).segments)) {
-    if (entry.payload.name !== name) {
-      problems.push(
-        `${jsonPath('$', ['segments', name, 'payload', 'name'])}: must equal the segment's key ${JSON.stringify(name)}`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** Problems of one entry about to be recorded under `name`; empty when valid. */
-export function entryProblems(name: string, entry: unknown): string[] {
-  const validate = compiledValidators().entry;
-  const base = jsonPath('$', ['segments', name]);
-  if (!validate(entry)) return describeErrors(validate.errors ?? [], entry, base);
-  const payloadName = (entry as StateEntry).payload.name;
-  return payloadName === name ? [] : [`${base}.payload.name: must equal the segment's key`];
-}
-
-function describeErrors(errors: ErrorObject[], data: unknown, root: string): string[] {
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  for (const error of errors) {
-    // "must match "then" schema" only repeats the problems already reported inside `then`.
-    if (error.keyword === 'if') continue;
-    const problem = `${jsonPath(root, pointerSegments(error.instancePath, data))}: ${describeError(error)}`;
-    if (seen.has(problem)) continue;
-    seen.add(problem);
-    problems.push(problem);
-  }
-  return problems;
-}
-
-function describeError(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return `missing required property ${JSON.stringify(params.missingProperty)}`;
-    case 'additionalProperties':
-      return `unknown property ${JSON.stringify(params.additionalProperty)}`;
-    case 'const':
-      return `must be ${JSON.stringify(params.allowedValue)}`;
-    case 'enum':
-      return `must be one of ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
-    case 'type':
-      return `must be ${article(String(params.type))}`;
-    case 'format':
-      return `must be a ${String(params.format)} such as 2026-01-31T09:00:00.000Z`;
-    case 'minLength':
-      return params.limit === 1 ? 'must not be empty' : (error.message ?? 'is invalid');
-    case 'pattern':
-      return error.instancePath.endsWith('/digest')
-        ? 'must be "sha256:" followed by 64 lowercase hex digits'
-        : `must match ${String(params.pattern)}`;
-    default:
-      return error.message ?? 'is invalid';
-  }
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-/** Splits an ajv instancePath (a JSON Pointer) into keys and array indexes, guided by the data. */
-function pointerSegments(pointer: string, data: unknown): (string | number)[] {
-  if (pointer === '') return [];
-  const segments: (string | number)[] = [];
-  let node: unknown = data;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    const segment = Array.isArray(node) ? Number(key) : key;
-    segments.push(segment);
-    node =
-      isRecord(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
-  }
-  return segments;
-}
-
-/** `$.segments["VIP Customers"].payload.groups[0]`: readable, and unambiguous for any name. */
-function jsonPath(root: string, segments: (string | number)[]): string {
-  let path = root;
-  for (const segment of segments) {
-    if (typeof segment === 'number') path += `[${segment}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) path += `.${segment}`;
-    else path += `[${JSON.stringify(segment)}]`;
-  }
-  return path;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Serialisation
 
 /**
@@ -326,15 +203,6 @@ export class StateEncoder {
 let tempCounter = 0;
 
 /**
- * Writes the complete state so the file is always either the old or the new complete state, then
- * retires the journal, whose records the new file now contains. Callers hold the state lock.
- */
-export async function writeStateAtomic(path: string, state: State): Promise<void> {
-  await writeFileAtomic(path, serializeState(state));
-  await retireJournal(path);
-}
-
-/**
  * Temp file in the same directory (rename is only atomic within one filesystem), fsync it,
  * rename it over the target, fsync the directory so the rename itself survives a power loss.
  * Failures become a UserError naming the file and the OS error code.
@@ -393,27 +261,6 @@ export async function removeLeftoverTempFiles(path: string): Promise<string[]> {
     }
   }
   return removed;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Copy-on-write helpers: states are shared (journal snapshots), so never modify one in place.
-
-/** A new state with `name` set to `entry`. Safe for any name, `__proto__` included. */
-export function withSegment(state: State, name: string, entry: StateEntry): State {
-  const segments = Object.entries(state.segments).filter(([key]) => key !== name);
-  segments.push([name, entry]);
-  return { ...state, segments: Object.fromEntries(segments) };
-}
-
-/** A new state without `name`. */
-export function withoutSegment(state: State, name: string): State {
-  const segments = Object.entries(state.segments).filter(([key]) => key !== name);
-  return { ...state, segments: Object.fromEntries(segments) };
-}
-
-/** The entry recorded for `name`, never an inherited property such as `constructor`. */
-export function segmentEntry(state: State, name: string): StateEntry | undefined {
-  return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

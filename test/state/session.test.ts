@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { State } from '../../src/model.js';
-import { StateJournal } from '../../src/state/journal.js';
+import { StateSession } from '../../src/state/session.js';
 import { acquireStateLock, lockPathOf } from '../../src/state/lock.js';
-import { parseState, readState, writeStateAtomic } from '../../src/state/store.js';
-import { createdFor, makeTempDir, pendingFor, removeDir } from './fixtures.js';
+import { parseState, readState, serializeState } from '../../src/state/file.js';
+import { forgetSegment, resolveAsAbsent } from '../../src/state/reconcile.js';
+import { createdFor, makeTempDir, pendingFor, removeDir, writeStateFile } from './fixtures.js';
 
 const ENDPOINT = 'https://live-mt-server.wati.io/123456';
 
 let dir: string;
 let statePath: string;
-const opened: StateJournal[] = [];
+const opened: StateSession[] = [];
 
 beforeEach(async () => {
   dir = await makeTempDir();
@@ -24,8 +25,8 @@ afterEach(async () => {
   await removeDir(dir);
 });
 
-async function openJournal(endpoint: string | undefined = ENDPOINT): Promise<StateJournal> {
-  const journal = await StateJournal.open(statePath, { command: 'apply', endpoint });
+async function openJournal(endpoint: string | undefined = ENDPOINT): Promise<StateSession> {
+  const journal = await StateSession.open(statePath, { command: 'apply', endpoint });
   opened.push(journal);
   return journal;
 }
@@ -35,7 +36,7 @@ function durableState(): Promise<State> {
   return readState(statePath);
 }
 
-describe('StateJournal', () => {
+describe('StateSession', () => {
   it('records pending, then created, then clears, each durable when its promise resolves', async () => {
     const journal = await openJournal();
     await journal.recordPending('A', pendingFor('A'));
@@ -136,15 +137,43 @@ describe('StateJournal', () => {
     expect(journal.stats.writes).toBe(0);
   });
 
+  it('edit() records only the entries that differ, durably, through the same log', async () => {
+    await writeStateFile(statePath, {
+      formatVersion: 1,
+      segments: {
+        A: { status: 'created', ...createdFor('A', 'a1') },
+        B: { status: 'pending', ...pendingFor('B') },
+      },
+    });
+    const journal = await StateSession.open(statePath, { command: 'state forget' });
+    await journal.edit((state) => forgetSegment(resolveAsAbsent(state, 'B'), 'A'));
+    expect(journal.stats.mutations).toBe(2);
+    expect((await durableState()).segments).toEqual({});
+    await journal.close();
+    expect(await readFile(statePath, 'utf8')).toBe(
+      serializeState({ formatVersion: 1, segments: {} }),
+    );
+  });
+
+  it('edit() that throws changes nothing', async () => {
+    const journal = await StateSession.open(statePath, { command: 'state forget' });
+    await expect(journal.edit((state) => forgetSegment(state, 'Nobody'))).rejects.toThrow(
+      /not recorded/,
+    );
+    expect(journal.stats.mutations).toBe(0);
+    await journal.close();
+    expect(existsSync(statePath)).toBe(false);
+  });
+
   it('holds the lock while open', async () => {
     await openJournal();
-    await expect(StateJournal.open(statePath, { command: 'apply' })).rejects.toThrow(
+    await expect(StateSession.open(statePath, { command: 'apply' })).rejects.toThrow(
       /Another segsync/,
     );
   });
 
   it('adopts the endpoint when the state has none', async () => {
-    await writeStateAtomic(statePath, { formatVersion: 1, segments: {} });
+    await writeStateFile(statePath, { formatVersion: 1, segments: {} });
     const journal = await openJournal();
     expect(journal.state.endpoint).toBe(ENDPOINT);
     await journal.recordPending('A', pendingFor('A'));
@@ -152,12 +181,12 @@ describe('StateJournal', () => {
   });
 
   it('refuses a state recorded against another endpoint, and releases the lock', async () => {
-    await writeStateAtomic(statePath, {
+    await writeStateFile(statePath, {
       formatVersion: 1,
       endpoint: 'https://live-mt-server.wati.io/999',
       segments: {},
     });
-    const error = await StateJournal.open(statePath, {
+    const error = await StateSession.open(statePath, {
       command: 'apply',
       endpoint: ENDPOINT,
     }).catch((caught: unknown) => caught);

@@ -1,7 +1,10 @@
-// Write-ahead journal over the state file, with group commit.
+// The state session: the one way segsync writes the state file. It holds the state lock from
+// open() to close(); apply records each create through it, and `segsync state resolve|forget`
+// change the state through edit(). Every change goes the same way: into memory at once, then
+// durably into the write-ahead log (wal.ts), then into the state file when the session closes.
 //
-// apply records PENDING before each create is sent, then CREATED (or clears the entry) when Wati
-// answers. Each record must be durable before the caller relies on it, but rewriting + fsyncing the
+// Group commit: apply records PENDING before each create is sent, then CREATED (or clears the
+// entry) when Wati answers. Each record must be durable before the caller relies on it, but rewriting + fsyncing the
 // whole file once per record is too slow for a thousand creates. So: mutations change the
 // in-memory state at once and are appended to the log beside the state file (wal.ts); at most one
 // append is in flight; every mutation made meanwhile is carried by the next append; a mutation's
@@ -15,15 +18,15 @@ import type { StateLock } from './lock.js';
 import { acquireStateLock } from './lock.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import {
-  entryProblems,
   readStateAndJournal,
   removeLeftoverTempFiles,
   StateEncoder,
   writeFileAtomic,
-} from './store.js';
+} from './file.js';
+import { entryProblems } from './schema.js';
 import { encodeRecord, JournalAppender, retireJournal } from './wal.js';
 
-export interface JournalStats {
+export interface SessionStats {
   /** Successful durable writes: log appends and state file rewrites. */
   writes: number;
   mutations: number;
@@ -39,8 +42,8 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-export class StateJournal {
-  readonly stats: JournalStats = { writes: 0, mutations: 0, bytesWritten: 0, writeMsTotal: 0 };
+export class StateSession {
+  readonly stats: SessionStats = { writes: 0, mutations: 0, bytesWritten: 0, writeMsTotal: 0 };
 
   // A Map, not a copied State per mutation: copying a 1,000-entry object costs milliseconds.
   private readonly entries: Map<string, StateEntry>;
@@ -79,7 +82,7 @@ export class StateJournal {
   static async open(
     path: string,
     options: { command: string; endpoint?: string },
-  ): Promise<StateJournal> {
+  ): Promise<StateSession> {
     const lock = await acquireStateLock(path, { command: options.command });
     try {
       const read = await readStateAndJournal(path);
@@ -94,13 +97,13 @@ export class StateJournal {
         }
       }
       await removeLeftoverTempFiles(path);
-      const journal = new StateJournal(path, lock, state);
+      const session = new StateSession(path, lock, state);
       // A log left by a killed run may end in a torn line: fold it into the state file now, so
       // this run's log starts empty.
-      if (read.journalFound) await journal.compact();
+      if (read.journalFound) await session.compact();
       // The endpoint is not a log record: the first write rewrites the state file to carry it.
-      else if (adoptedEndpoint) journal.mustCompact = true;
-      return journal;
+      else if (adoptedEndpoint) session.mustCompact = true;
+      return session;
     } catch (error) {
       // The original error matters more than a failure to remove our own lock.
       await lock.release().catch(() => undefined);
@@ -153,6 +156,24 @@ export class StateJournal {
       if (existing.status === 'created') throw refuse(name, existing, 'clear it');
       return undefined;
     });
+  }
+
+  /**
+   * Replaces the state by `change(state)` (a pure function, e.g. from reconcile.ts): each entry
+   * that differs is recorded like apply's records, and is durable when this resolves. The
+   * endpoint is not the edit's to change.
+   */
+  async edit(change: (state: State) => State): Promise<void> {
+    const before = this.state;
+    const after = change(before);
+    const names = new Set([...Object.keys(before.segments), ...Object.keys(after.segments)]);
+    const writes: Promise<void>[] = [];
+    for (const name of names) {
+      const next = Object.hasOwn(after.segments, name) ? after.segments[name] : undefined;
+      if (next === this.entries.get(name)) continue;
+      writes.push(this.mutate(name, () => next));
+    }
+    await Promise.all(writes);
   }
 
   /** Resolves once everything recorded so far is durable. */
@@ -243,7 +264,7 @@ export class StateJournal {
   ): Promise<void> {
     let next: StateEntry | undefined;
     try {
-      if (this.closing) throw new Error(`The state journal for ${this.path} is closed.`);
+      if (this.closing) throw new Error(`The state session for ${this.path} is closed.`);
       next = change(this.entries.get(name));
       if (next !== undefined) next = ownedEntry(name, next);
     } catch (error) {
@@ -348,4 +369,21 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * One edit of the state file by hand (`segsync state resolve|forget`): open a session (lock, read,
+ * replay), apply `change`, close (write the file, release the lock).
+ */
+export async function editStateFile(
+  path: string,
+  command: string,
+  change: (state: State) => State,
+): Promise<void> {
+  const session = await StateSession.open(path, { command });
+  try {
+    await session.edit(change);
+  } finally {
+    await session.close();
+  }
 }
