@@ -13,7 +13,7 @@ import {
   customizePlanWorkflow,
   describeEnvironments,
 } from './init-environments.js';
-import type { CommandIO } from './io.js';
+import type { CommandIO } from '../app/io.js';
 
 export interface InitOptions {
   /** Environment names: scaffold an `environments` config and matrix workflows. */

@@ -11,9 +11,9 @@ import {
 } from '../state/reconcile.js';
 import { readState } from '../state/file.js';
 import { editStateFile } from '../state/session.js';
-import type { CommandIO } from './io.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import type { CommandIO } from '../app/io.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 

@@ -7,7 +7,6 @@ import type { Plan, PlanAction } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
-import type { ApplyCommandOptions } from './apply.js';
 import type { Credentials } from './credentials.js';
 import type { CommandIO } from './io.js';
 import { appendStepSummary } from './step-summary.js';
@@ -15,15 +14,16 @@ import { appendStepSummary } from './step-summary.js';
 export interface ExecuteApplyInput {
   plan: Plan;
   creates: PlanAction[];
-  journal: StateSession;
+  session: StateSession;
   credentials: Credentials;
   concurrency: number;
-  options: ApplyCommandOptions;
+  /** How the result is printed on stdout. */
+  format: 'text' | 'json';
   io: CommandIO;
 }
 
 export async function executeApply(input: ExecuteApplyInput): Promise<number> {
-  const { plan, creates, journal, credentials, io, options } = input;
+  const { plan, creates, session, credentials, io } = input;
   const progress = new ProgressReporter(creates.length, {
     live: io.isTTY,
     write: (text) => io.stderr(text.replace(/\n$/, '')),
@@ -41,7 +41,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
   );
   try {
-    const report = await applyCreates(creates, client, journal, {
+    const report = await applyCreates(creates, client, session, {
       concurrency: input.concurrency,
       signal: io.signal,
       onEvent: progress.onEvent,
@@ -55,13 +55,13 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       startedAt,
       finishedAt: new Date(),
       stateWrites: {
-        writes: journal.stats.writes,
-        bytes: journal.stats.bytesWritten,
-        ms: Math.round(journal.stats.writeMsTotal),
+        writes: session.stats.writes,
+        bytes: session.stats.bytesWritten,
+        ms: Math.round(session.stats.writeMsTotal),
       },
     });
     io.stdout(
-      options.format === 'json'
+      input.format === 'json'
         ? JSON.stringify(result, null, 2)
         : renderApplyText(result, { color: io.color }),
     );
