@@ -3,7 +3,7 @@
 import { ProgressReporter } from '../apply/progress.js';
 import { buildApplyResult } from '../apply/result.js';
 import { applyCreates } from '../apply/run.js';
-import type { Plan, PlanAction } from '../model.js';
+import type { CreateAction, Plan } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
@@ -13,7 +13,7 @@ import { appendStepSummary } from './step-summary.js';
 
 export interface ExecuteApplyInput {
   plan: Plan;
-  creates: PlanAction[];
+  creates: CreateAction[];
   session: StateSession;
   credentials: Credentials;
   concurrency: number;
