@@ -1,9 +1,9 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
-// list segments. Edits hold the state lock, like apply.
+// list segments. Edits go through a state session, exactly like apply's records.
 import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
-import type { SegmentDefinition, State } from '../model.js';
+import type { SegmentDefinition } from '../model.js';
 import type { LockInfo } from '../state/lock.js';
-import { acquireStateLock, forceUnlock, inspectStateLock } from '../state/lock.js';
+import { forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
   adoptSegment,
   forgetSegment,
@@ -13,10 +13,12 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
-import { readState, writeStateAtomic } from '../state/store.js';
-import type { CommandIO } from './io.js';
-import type { CommonOptions, Settings } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { checkSegmentId } from '../state/segment-id.js';
+import { readState } from '../state/file.js';
+import { editStateFile } from '../state/session.js';
+import type { CommandIO } from '../app/io.js';
+import type { CommonOptions, Settings } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -75,7 +77,7 @@ export async function runStateResolve(
     );
   }
   const statePath = await statePathFor(options, io);
-  await editState(statePath, 'state resolve', (state) =>
+  await editStateFile(statePath, 'state resolve', (state) =>
     options.absent
       ? resolveAsAbsent(state, name)
       : resolveAsCreated(state, name, options.id!, new Date().toISOString()),
@@ -113,13 +115,12 @@ export async function runStateAdopt(
   const settings = await resolveSettings(io.cwd, options, paths);
   const definition = await definitionToAdopt(name, settings, io.cwd);
   const adoptedAt = new Date().toISOString();
-  const next = await editState(settings.statePath, 'state adopt', (state) =>
+  await editStateFile(settings.statePath, 'state adopt', (state) =>
     adoptSegment(state, definition, id, adoptedAt),
   );
-  const recorded = next.segments[name];
   const where = `${definition.source.file}:${definition.source.line}`;
   io.stdout(
-    `Adopted: ${JSON.stringify(name)} exists in Wati with id ${recorded?.status === 'created' ? recorded.id : '?'}; ` +
+    `Adopted: ${JSON.stringify(name)} exists in Wati with id ${checkSegmentId(id, name)}; ` +
       `its definition (${where}) is recorded as what it contains, so plan shows it unchanged and ` +
       'apply will not create it.',
   );
@@ -137,7 +138,7 @@ async function definitionToAdopt(
   cwd: string,
 ): Promise<SegmentDefinition> {
   // Loaded on demand: the other state commands never parse YAML, and start faster without it.
-  const { loadAndValidate } = await import('./pipeline.js');
+  const { loadAndValidate } = await import('../app/pipeline.js');
   const { segments, diagnostics } = await loadAndValidate(settings, cwd);
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0) {
@@ -167,7 +168,7 @@ export async function runStateForget(
   io: CommandIO,
 ): Promise<number> {
   const statePath = await statePathFor(options, io);
-  await editState(statePath, 'state forget', (state) => forgetSegment(state, name));
+  await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
   io.stdout(
     `Forgot ${JSON.stringify(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
   );
@@ -233,20 +234,4 @@ function unlockRefusal(holder: LockInfo, liveness: 'running' | 'other-host'): St
     `Check on ${holder.hostname} that no segsync is running against this state file, then run ` +
       '`segsync state unlock --force`.',
   );
-}
-
-/** Reads, edits and atomically rewrites the state under its lock; returns the state written. */
-async function editState(
-  statePath: string,
-  command: string,
-  edit: (state: State) => State,
-): Promise<State> {
-  const lock = await acquireStateLock(statePath, { command });
-  try {
-    const next = edit(await readState(statePath));
-    await writeStateAtomic(statePath, next);
-    return next;
-  } finally {
-    await lock.release();
-  }
 }

@@ -12,7 +12,7 @@
 import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errorCode, UserError } from '../errors.js';
-import { describeOsError } from './os-errors.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
 
 /** Linux gives up after 40 links in one lookup; so do we (a loop would otherwise never end). */
 const MAX_SYMLINK_HOPS = 40;

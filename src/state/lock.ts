@@ -11,8 +11,8 @@ import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorCode, StateLockedError, UserError } from '../errors.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
 import { refuseHardLinkedStateFile, resolveStateFile } from './identity.js';
-import { describeOsError } from './os-errors.js';
 
 /** What the lock file says about the process holding it. */
 export interface LockInfo {

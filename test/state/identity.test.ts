@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateLockedError, UserError } from '../../src/errors.js';
 import { resolveStateFile } from '../../src/state/identity.js';
-import { StateJournal } from '../../src/state/journal.js';
+import { StateSession } from '../../src/state/session.js';
 import { acquireStateLock, lockPathOf } from '../../src/state/lock.js';
-import { emptyState, readState, serializeState, writeStateAtomic } from '../../src/state/store.js';
+import { emptyState, readState, serializeState, writeFileAtomic } from '../../src/state/file.js';
 import { createdFor, makeTempDir, pendingFor, removeDir } from './fixtures.js';
 
 let dir: string;
@@ -81,7 +81,7 @@ describe('a state file behind a symlink', () => {
   it('is written through: the link stays a link and the target holds the state', async () => {
     await writeFile(join(dir, 'real.json'), serializeState(emptyState()));
     await symlink('real.json', join(dir, 'link.json'));
-    const journal = await StateJournal.open(join(dir, 'link.json'), { command: 'apply' });
+    const journal = await StateSession.open(join(dir, 'link.json'), { command: 'apply' });
     await journal.recordPending('A', pendingFor('A'));
     // Mid-run, the journal lives beside the real file, and a reader through either name sees it.
     expect(existsSync(join(dir, 'real.json.journal'))).toBe(true);
@@ -97,7 +97,7 @@ describe('a state file behind a symlink', () => {
 
   it('is created through a dangling link as the link target', async () => {
     await symlink('real.json', join(dir, 'link.json'));
-    await writeStateAtomic(join(dir, 'link.json'), emptyState());
+    await writeFileAtomic(join(dir, 'link.json'), serializeState(emptyState()));
     expect((await lstat(join(dir, 'link.json'))).isSymbolicLink()).toBe(true);
     expect((await lstat(join(dir, 'real.json'))).isFile()).toBe(true);
   });
@@ -108,7 +108,7 @@ describe('a state file with several hard links', () => {
     const text = serializeState(emptyState());
     await writeFile(join(dir, 'one.json'), text);
     await link(join(dir, 'one.json'), join(dir, 'two.json'));
-    const error = await StateJournal.open(join(dir, 'two.json'), { command: 'apply' }).catch(
+    const error = await StateSession.open(join(dir, 'two.json'), { command: 'apply' }).catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(UserError);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { State } from '../../src/model.js';
 import type { SegmentDefinition } from '../../src/model.js';
-import { digestOf } from '../../src/plan/digest.js';
+import { digestOf } from '../../src/canonical-json.js';
 import {
   adoptSegment,
   forgetSegment,
@@ -11,7 +11,7 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../../src/state/reconcile.js';
-import { schemaProblems } from '../../src/state/store.js';
+import { schemaProblems } from '../../src/state/schema.js';
 import { createdFor, pendingFor } from './fixtures.js';
 
 const NOW = '2026-11-26T12:00:00.000Z';
