@@ -66,6 +66,15 @@ export interface ApplyReport {
   /** In the order of the plan's creates. */
   results: SegmentResult[];
   stop?: ApplyStop;
+  /** How many creates were allowed in flight at once, and the most that actually were. */
+  concurrency?: ConcurrencyUsed;
+}
+
+export interface ConcurrencyUsed {
+  /** The limit asked for (--concurrency); the HTTP client's socket pool has the same size. */
+  limit: number;
+  /** The most requests that were in flight at the same moment during this run. */
+  maxInFlight: number;
 }
 
 // CI runners give a cancelled job about 10 s between SIGINT and SIGKILL; a person pressing Ctrl-C
@@ -90,6 +99,9 @@ export async function applyCreates(
   const halt = new AbortController();
   let stop: ApplyStop | undefined;
   let consecutiveUnknown = 0;
+  const concurrencyLimit = Math.max(1, options.concurrency);
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const stopAll = (next: ApplyStop) => {
     if (stop) return;
@@ -130,10 +142,16 @@ export async function applyCreates(
     }
     unsettled.add(name);
     let attempt = 0;
-    const { outcome, attempts } = await client.createSegment(payload, {
-      signal: halt.signal,
-      onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
-    });
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const { outcome, attempts } = await client
+      .createSegment(payload, {
+        signal: halt.signal,
+        onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
+      })
+      .finally(() => {
+        inFlight -= 1;
+      });
     // Decide about stopping at once, before any other create can start...
     reactToOutcome(outcome);
     // ...but record the answer without holding the concurrency slot: the next create's pending
@@ -194,7 +212,7 @@ export async function applyCreates(
     }
   };
 
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const limit = pLimit(concurrencyLimit);
   const all = Promise.all(creates.map((action) => limit(() => createOne(action)))).then(() =>
     Promise.all(recordings),
   );
@@ -222,6 +240,7 @@ export async function applyCreates(
         },
     ),
     ...(stop ? { stop } : {}),
+    concurrency: { limit: concurrencyLimit, maxInFlight },
   };
 }
 

@@ -129,6 +129,26 @@ describe('apply against the emulator', () => {
     expect(emulator.snapshot().requests.total).toBe(20);
   });
 
+  it('keeps exactly --concurrency creates in flight (the socket pool follows it) and reports it', async () => {
+    // Before: the HTTP agent kept its default of 8 sockets whatever --concurrency said.
+    emulator = await startEmulator({ token: CANARY, latencyMs: 300 });
+    await writeSegments(names(48));
+    const { run, result } = await applyJson(emulator.url, ['--concurrency', '16']);
+    expect(run.code).toBe(0);
+    expect(emulator.snapshot().maxInFlight).toBe(16);
+    expect(result.concurrency).toEqual({ limit: 16, maxInFlight: 16 });
+    const text = await apply(emulator.url);
+    expect(text.stdout).toContain('Nothing to create.');
+  });
+
+  it('says in the text report how many creates were in flight at most', async () => {
+    emulator = await startEmulator({ token: CANARY, latencyMs: 200 });
+    await writeSegments(names(4));
+    const run = await apply(emulator.url, ['--concurrency', '2']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/at most 2 of 2 in flight/);
+  });
+
   it('stops at the segment limit: no new creates, in-flight ones recorded, exit 3', async () => {
     emulator = await startEmulator({ token: CANARY, latencyMs: 60, segmentLimit: 5 });
     await writeSegments(names(12));
