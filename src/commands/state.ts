@@ -11,6 +11,7 @@ import {
   resolveAsCreated,
 } from '../state/reconcile.js';
 import { readState, writeStateAtomic } from '../state/store.js';
+import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
 import type { CommandIO } from './io.js';
 import type { CommonOptions } from './settings.js';
 import { resolveSettings } from './settings.js';
@@ -69,6 +70,14 @@ export async function runStateResolve(
   if ((options.id === undefined) === !options.absent) {
     throw new UserError(
       'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
+    );
+  }
+  const idProblem = options.id === undefined ? undefined : segmentIdProblem(options.id.trim());
+  if (idProblem !== undefined) {
+    // The id is not echoed: it may hold control characters meant for the terminal.
+    throw new UserError(
+      `state resolve --id: that is not a segment id: ${idProblem}.`,
+      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
     );
   }
   const statePath = await statePathFor(options, io);

@@ -131,12 +131,24 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    // got's promise interface, not its stream one: on Node 24 the stream interface hands a failed
+    // TLS handshake over as a plain Error, which would turn a retry into an unknown outcome. The
+    // promise reports progress as it reads (decoded bytes, after decompression), so an answer is
+    // cancelled as soon as it grows past the bound: memory stays small even for a gzip bomb.
+    const request = send(url, { body });
+    let tooLarge = false;
+    void request.on('downloadProgress', ({ transferred, total }) => {
+      if (tooLarge || (transferred <= MAX_ANSWER_BYTES && (total ?? 0) <= MAX_ANSWER_BYTES)) return;
+      tooLarge = true;
+      request.cancel();
+    });
     try {
-      const response = await send(url, { body });
+      const response = await request;
       status = response.statusCode;
       headers = response.headers;
       text = response.body;
     } catch (error) {
+      if (tooLarge) return fromOversizedAnswer(error, redact);
       return fromRequestError(error, settings, host, redact);
     }
     // Scrub before classifying: the message is capped there, which could leave half a token.
@@ -198,6 +210,26 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       agents.https.destroy();
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A create's answer is a few hundred bytes. Larger answers (counted after decompression, and by
+ * their announced Content-Length) are not read: a 2xx among them is an unknown outcome.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+function fromOversizedAnswer(error: unknown, redact: (text: string) => string): AttemptResult {
+  const response = error instanceof RequestError ? error.response : undefined;
+  if (response === undefined || (response.statusCode >= 200 && response.statusCode < 300)) {
+    const status = response === undefined ? '' : ` HTTP ${response.statusCode}`;
+    return unknownOutcome(
+      `Wati answered${status} with more than ${MAX_ANSWER_BYTES} bytes (decoded), which were not read`,
+    );
+  }
+  // A refusal is decided by its status (and Retry-After); the oversized body is not quoted.
+  return fromClassification(classifyResponse(response.statusCode, response.headers, ''), redact);
 }
 
 // ---------------------------------------------------------------------------------------------

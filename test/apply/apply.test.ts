@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../src/apply/result.js';
@@ -15,6 +16,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
+import { zeros } from '../wati/zeros.js';
 
 const CANARY = 'tok-CANARY-5b1e9c';
 
@@ -290,6 +292,52 @@ describe('apply against purpose-built servers', () => {
     const run = await apply(url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('a 2xx that does not say what happened: unknown, pending kept, the next apply sends nothing', () => {
+  const answers: Record<string, (res: ServerResponse) => void> = {
+    'an HTML page': (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><title>Welcome</title></html>');
+    },
+    'a truncated body': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"result": true, "info": {"id": "ab');
+      setTimeout(() => res.socket?.destroy(), 20);
+    },
+    'an oversize body': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"result": true, "info": {"id": "x"}, "pad": "');
+      const source = zeros(64 * 1024 * 1024, () => undefined);
+      source.pipe(res);
+      res.on('close', () => source.destroy());
+    },
+    'a gzip bomb': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const source = zeros(4 * 1024 ** 3, () => undefined);
+      source.pipe(createGzip({ level: 1 })).pipe(res);
+      res.on('close', () => source.destroy());
+    },
+  };
+
+  it.each(Object.keys(answers))('HTTP 200 with %s', async (kind) => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => answers[kind]!(res));
+    });
+    await writeSegments(['Hostile']);
+    const { run, result } = await applyJson(url);
+    expect(run.code).toBe(3);
+    expect(result.results[0]).toMatchObject({ name: 'Hostile', result: 'unknown', attempts: 1 });
+    expect((await readStateFile()).segments['Hostile']?.status).toBe('pending');
+
+    const next = await apply(url);
+    expect(next.code).toBe(1);
+    expect(next.stdout).toContain('segsync state resolve "Hostile"');
+    expect(calls).toBe(1);
   });
 });
 

@@ -97,7 +97,7 @@ describe('createSegment: answers', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('reads the message at the start of an oversized error answer', async () => {
+  it('decides an oversized error answer by its status without reading it', async () => {
     // 3 MiB: a 400 whose message comes first, then padding a misbehaving proxy might append.
     const padding = ' '.repeat(3 * 1024 * 1024);
     const server = await serve((_request, response) => {
@@ -106,9 +106,7 @@ describe('createSegment: answers', () => {
     });
     const result = await clientFor(server.origin).createSegment(PAYLOAD);
     expect(result.outcome).toMatchObject({ kind: 'failed', status: 400 });
-    if (result.outcome.kind === 'failed') {
-      expect(result.outcome.message).toContain('Invalid attribute country');
-    }
+    expect(server.requests).toHaveLength(1);
   });
 
   it('does not follow a redirect and names the host it points to', async () => {
