@@ -181,10 +181,19 @@ export type CreateOutcome =
   | { kind: 'created'; id: string }
   /** Definitely not created; the segment may be attempted again. */
   | { kind: 'failed'; message: string; status?: number }
-  /** The account cannot take more creates: limit reached, feature unavailable, bad token. */
+  /**
+   * The account cannot take more creates now: limit reached, feature unavailable, bad token,
+   * throttled beyond what segsync waits, or a TLS certificate it cannot trust. Not created.
+   */
   | {
       kind: 'stop';
-      reason: 'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
+      reason:
+        | 'limit-reached'
+        | 'feature-unavailable'
+        | 'unauthorized'
+        | 'misconfigured'
+        | 'rate-limited'
+        | 'untrusted-certificate';
       message: string;
       status?: number;
     }

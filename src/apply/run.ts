@@ -20,6 +20,8 @@ export type StopReason =
   | 'feature-unavailable'
   | 'unauthorized'
   | 'misconfigured'
+  | 'rate-limited'
+  | 'untrusted-certificate'
   | 'interrupted'
   | 'too-many-unknown'
   | 'state-write-failed';
@@ -199,8 +201,17 @@ export async function applyCreates(
           recordedBy: 'apply',
         });
         return finish({ name, result: 'created', id: outcome.id, attempts });
-      case 'failed':
       case 'stop':
+        await journal.clear(name);
+        // Throttled or an untrusted certificate: Wati never considered this create, so it is
+        // not a failure of the segment; it is simply still to do.
+        return finish({
+          name,
+          result: stopsBeforeWati(outcome.reason) ? 'not-attempted' : 'failed',
+          message: outcome.message,
+          attempts,
+        });
+      case 'failed':
         await journal.clear(name);
         return finish({ name, result: 'failed', message: outcome.message, attempts });
       case 'not-sent':
@@ -281,6 +292,10 @@ function notAttemptedReason(stop: ApplyStop | undefined): string {
       return 'Not attempted: Wati rejected the token.';
     case 'misconfigured':
       return 'Not attempted: the endpoint does not answer like the Wati API.';
+    case 'rate-limited':
+      return "Not attempted: Wati's rate limit asked for a longer wait than segsync allows.";
+    case 'untrusted-certificate':
+      return "Not attempted: the endpoint's TLS certificate is not trusted.";
     case 'interrupted':
       return 'Not attempted: interrupted.';
     case 'too-many-unknown':
@@ -288,6 +303,10 @@ function notAttemptedReason(stop: ApplyStop | undefined): string {
     case 'state-write-failed':
       return 'Not attempted: the state file could not be written.';
   }
+}
+
+function stopsBeforeWati(reason: StopReason): boolean {
+  return reason === 'rate-limited' || reason === 'untrusted-certificate';
 }
 
 function describe(error: unknown): string {

@@ -260,8 +260,9 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) {
+    // Too many digits for a number is still a (very) long wait, not a missing header.
     const ms = Math.round(Number(text) * 1000);
-    return Number.isFinite(ms) ? ms : undefined;
+    return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY;
   }
   // Date.parse accepts odd inputs ("12" is a year), so only text with a month or weekday name.
   if (!/[a-z]{3}/i.test(text)) return undefined;

@@ -33,8 +33,17 @@ export interface WatiClientOptions {
   responseTimeoutMs?: number;
   /** Attempts per create, the first included. Default 5. */
   maxAttempts?: number;
-  /** Longest wait between attempts (caps Retry-After and the backoff). Default 60 s. */
+  /**
+   * Longest Retry-After honoured; a longer one stops the run at once (reason 'rate-limited'), since
+   * waiting hours in a CI job helps nobody. Also caps the backoff. Default 2 minutes.
+   */
   maxRetryAfterMs?: number;
+  /**
+   * Total time one client (one apply run) may spend held back by rate limits (429/503), counted
+   * as wall time during which some create waits; beyond it the run stops ('rate-limited').
+   * Default 5 minutes.
+   */
+  rateLimitBudgetMs?: number;
   /** First backoff ceiling; doubles per attempt (full jitter). Default 500 ms. */
   baseBackoffMs?: number;
   /** Connections open at once; should be at least the apply concurrency. Default 8. */
@@ -124,6 +133,9 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
 
   /** Shared "not before" time (performance.now() scale) set by a Retry-After on 429/503. */
   let pausedUntil = 0;
+  /** Wall time (union of intervals) some create has waited on a rate limit, and its end so far. */
+  let throttledMs = 0;
+  let throttledUntil = 0;
   let closed = false;
   const redact = (text: string) => redactSecret(text, token);
 
@@ -176,7 +188,21 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       const result = await attempt(body);
       if (result.kind === 'final') return { outcome: result.outcome, attempts };
 
+      const throttled = result.status === 429 || result.status === 503;
+      if (result.retryAfterMs !== undefined && result.retryAfterMs > settings.maxRetryAfterMs) {
+        return { outcome: waitTooLong(result, settings.maxRetryAfterMs), attempts };
+      }
       if (attempts >= settings.maxAttempts) {
+        if (result.status === 429) {
+          // Every other create meets the same limit: stop instead of failing them one by one.
+          const message = redact(
+            `Wati still answered 429 (rate limited) after ${attempts} attempts for this segment; nothing was created for it. Run apply again later.`,
+          );
+          return {
+            outcome: { kind: 'stop', reason: 'rate-limited', message, status: 429 },
+            attempts,
+          };
+        }
         const message = redact(`gave up after ${attempts} attempts: ${result.reason}`);
         const outcome: CreateOutcome =
           result.status === undefined
@@ -188,9 +214,21 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       const now = performance.now();
       let delayMs = backoffDelay(attempts, settings);
       if (result.retryAfterMs !== undefined) {
-        delayMs = Math.min(result.retryAfterMs, settings.maxRetryAfterMs);
+        delayMs = result.retryAfterMs;
         // The rate limit is the account's, not this request's: hold every caller back.
         if (result.pauseOthers) pausedUntil = Math.max(pausedUntil, now + delayMs);
+      }
+      if (throttled) {
+        const waitEnd = Math.max(now + delayMs, pausedUntil);
+        throttledMs += Math.max(0, waitEnd - Math.max(now, throttledUntil));
+        throttledUntil = Math.max(throttledUntil, waitEnd);
+        if (throttledMs > settings.rateLimitBudgetMs) {
+          const message = `this run has been held back by Wati's rate limit for ${formatDuration(throttledMs)}, more than the ${formatDuration(settings.rateLimitBudgetMs)} segsync allows per run; nothing was created for this segment. Run apply again later.`;
+          return {
+            outcome: { kind: 'stop', reason: 'rate-limited', message, status: result.status! },
+            attempts,
+          };
+        }
       }
       ownNotBefore = now + delayMs;
       settings.onRetry?.({
@@ -239,6 +277,7 @@ interface Settings {
   responseTimeoutMs: number;
   maxAttempts: number;
   maxRetryAfterMs: number;
+  rateLimitBudgetMs: number;
   baseBackoffMs: number;
   maxSockets: number;
   random: () => number;
@@ -257,7 +296,8 @@ function resolveSettings(options: WatiClientOptions): Settings {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 5,
-    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    rateLimitBudgetMs: options.rateLimitBudgetMs ?? 300_000,
     baseBackoffMs: options.baseBackoffMs ?? 500,
     maxSockets: options.maxSockets ?? 8,
     random: options.random ?? Math.random,
@@ -269,7 +309,7 @@ function resolveSettings(options: WatiClientOptions): Settings {
       throw new RangeError(`WatiClientOptions.${key} must be a positive integer`);
     }
   }
-  for (const key of ['maxRetryAfterMs', 'baseBackoffMs'] as const) {
+  for (const key of ['maxRetryAfterMs', 'rateLimitBudgetMs', 'baseBackoffMs'] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new RangeError(`WatiClientOptions.${key} must be a number >= 0`);
     }
@@ -317,6 +357,35 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** A Retry-After longer than segsync waits: the run stops; the wait is named, the header is not quoted. */
+function waitTooLong(
+  result: { status?: number; retryAfterMs?: number },
+  maxMs: number,
+): CreateOutcome {
+  return {
+    kind: 'stop',
+    reason: 'rate-limited',
+    message: `Wati asked to wait ${formatDuration(result.retryAfterMs ?? 0)} before the next request (HTTP ${result.status ?? '?'} with Retry-After), longer than segsync waits (${formatDuration(maxMs)}); nothing was created for this segment. Run apply again later.`,
+    ...(result.status === undefined ? {} : { status: result.status }),
+  };
+}
+
+/** A wait for people: seconds, minutes, hours, days or years, rounded. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unbounded time';
+  const seconds = ms / 1000;
+  const units: [number, string][] = [
+    [365.25 * 86_400, 'years'],
+    [86_400, 'days'],
+    [3_600, 'hours'],
+    [60, 'minutes'],
+  ];
+  for (const [size, unit] of units) {
+    if (seconds >= 2 * size) return `${Math.round(seconds / size)} ${unit}`;
+  }
+  return `${Math.round(seconds)} s`;
 }
 
 function notSent(attempts: number): CreateOutcome {

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -292,6 +293,36 @@ describe('apply against purpose-built servers', () => {
     const run = await apply(url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('a throttled account stops the run within a bounded time, nothing lost', () => {
+  // Before: each segment waited up to 60 s per retry, 5 tries: 8 segments took 480 s to fail.
+  it.each([
+    ['Retry-After: 1000000000', { 'retry-after': '1000000000' }, /wait 32 years/],
+    ['an HTTP date in 2099', { 'retry-after': 'Thu, 01 Jan 2099 00:00:00 GMT' }, /wait \d+ years/],
+    ['persistent 429 without Retry-After', {}, /still answered 429/],
+  ])('%s', async (_label, headers: Record<string, string>, message) => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      calls++;
+      req.resume();
+      res.writeHead(429, headers).end();
+    });
+    await writeSegments(names(8));
+    const started = performance.now();
+    const { run, result } = await applyJson(url, ['--concurrency', '2']);
+    // The expected time is a few seconds at most; the bound is far from it and far below 480 s.
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(run.code).toBe(1);
+    expect(result.stop).toMatchObject({ reason: 'rate-limited' });
+    expect(result.stop?.message).toMatch(message);
+    expect(result.summary).toMatchObject({ created: 0, failed: 0, unknown: 0, notAttempted: 8 });
+    expect(calls).toBeLessThanOrEqual(2 * 5);
+    // Nothing pending: every segment is simply still to do, and the next plan says so.
+    expect(Object.keys((await readStateFile().catch(() => ({ segments: {} }))).segments)).toEqual(
+      [],
+    );
   });
 });
 
