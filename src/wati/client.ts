@@ -496,6 +496,19 @@ function fromRequestError(
   if (PRE_SEND_CODES.has(code) || (syscall !== undefined && PRE_SEND_SYSCALLS.has(syscall))) {
     return retryable(connectFailureReason(code, host));
   }
+  const certificateProblem = describeCertificateProblem(code);
+  if (certificateProblem !== undefined) {
+    // Certificate checks happen during the handshake, before any byte of the request is written.
+    // Retrying cannot help, and every other create would meet the same certificate: stop the run.
+    return {
+      kind: 'final',
+      outcome: {
+        kind: 'stop',
+        reason: 'untrusted-certificate',
+        message: `the TLS certificate of ${host} cannot be trusted: ${certificateProblem} (${code}); nothing was sent. ${CERTIFICATE_HINT}`,
+      },
+    };
+  }
   if (isTlsHandshakeFailure(code, error)) {
     return retryable(`the TLS handshake with ${host} failed (${code})`);
   }
@@ -505,6 +518,34 @@ function fromRequestError(
     );
   }
   return unknownOutcome(`the request to ${host} failed (${code}) after it may have been sent`);
+}
+
+const CERTIFICATE_HINT =
+  'If a company proxy inspects TLS or the endpoint uses a private certificate authority, give Node its CA certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem segsync apply …; otherwise check that the endpoint is the one shown in the Wati dashboard.';
+
+/** What an OpenSSL / Node certificate verification code means, or undefined for other errors. */
+function describeCertificateProblem(code: string): string | undefined {
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'it is self-signed';
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return 'its chain ends in a self-signed certificate authority this machine does not trust';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return 'it is signed by a certificate authority this machine does not know';
+    case 'CERT_HAS_EXPIRED':
+      return 'it has expired (or the clock of this machine is wrong)';
+    case 'CERT_NOT_YET_VALID':
+      return 'it is not valid yet (or the clock of this machine is wrong)';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'HOSTNAME_MISMATCH':
+      return 'it was issued for another host name';
+  }
+  if (/^(CERT_|UNABLE_TO_|INVALID_CA$|PATH_LENGTH_EXCEEDED$|INVALID_PURPOSE$)/.test(code)) {
+    return 'it failed verification';
+  }
+  return undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
+import { makeTestCertificates } from '../wati/tls-certificates.js';
 import { zeros } from '../wati/zeros.js';
 
 const CANARY = 'tok-CANARY-5b1e9c';
@@ -293,6 +295,36 @@ describe('apply against purpose-built servers', () => {
     const run = await apply(url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('an untrusted TLS certificate stops the run at once', () => {
+  it('self-signed: one connection, nothing sent, not attempted, the NODE_EXTRA_CA_CERTS hint', async () => {
+    const certificates = makeTestCertificates();
+    let connections = 0;
+    let requests = 0;
+    const server = createHttpsServer(certificates.selfSigned, (req, res) => {
+      requests++;
+      req.resume();
+      res.end();
+    });
+    server.on('connection', () => connections++);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await writeSegments(names(5));
+      const { run, result } = await applyJson(url, ['--concurrency', '1']);
+      expect(run.code).toBe(1);
+      expect(result.stop?.reason).toBe('untrusted-certificate');
+      expect(result.stop?.message).toContain('NODE_EXTRA_CA_CERTS=');
+      expect(result.summary).toMatchObject({ created: 0, failed: 0, unknown: 0, notAttempted: 5 });
+      expect(connections).toBe(1);
+      expect(requests).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      certificates.remove();
+    }
   });
 });
 
