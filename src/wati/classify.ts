@@ -32,14 +32,19 @@ const MAX_JSON_DEPTH = 6;
 const MAX_JSON_NODES = 500;
 const MAX_LIST_ITEMS = 5;
 
+/** Hides secrets in server text; applied to decoded text before anything is cut to length. */
+export type Scrub = (text: string) => string;
+const keep: Scrub = (text) => text;
+
 export function classifyResponse(
   status: number,
   headers: HttpHeaders,
   bodyText: string,
+  scrub: Scrub = keep,
 ): Classification {
-  if (status >= 200 && status < 300) return classifySuccessStatus(status, bodyText);
+  if (status >= 200 && status < 300) return classifySuccessStatus(status, bodyText, scrub);
 
-  const server = extractServerMessage(bodyText);
+  const server = extractServerMessage(bodyText, scrub);
   const answered = (note = '') =>
     `Wati answered HTTP ${status}${note}${server === undefined ? '' : `: ${server}`}`;
 
@@ -107,7 +112,7 @@ export function classifyResponse(
  * and does not tell whether the segment was created: unknown, never failed (a failure would invite a
  * duplicate on the next run).
  */
-function classifySuccessStatus(status: number, bodyText: string): Classification {
+function classifySuccessStatus(status: number, bodyText: string, scrub: Scrub): Classification {
   const body = parseJson(bodyText.replace(/^\uFEFF/, '').trim());
   const unknown = (what: string): Classification => ({
     kind: 'unknown',
@@ -129,7 +134,7 @@ function classifySuccessStatus(status: number, bodyText: string): Classification
     return unknown(`result false, which Wati documents only with HTTP 200`);
   }
   // Wati's APIs answer 200 with result false on failure; that failure may be an account-wide stop.
-  const server = extractServerMessage(bodyText);
+  const server = extractServerMessage(bodyText, scrub);
   const stop = stopFor(status, server);
   if (stop) return stop;
   return {
@@ -291,20 +296,24 @@ const MESSAGE_KEYS = [
   'result',
 ];
 
-/** The server's message in a JSON, text or HTML body: trimmed, without control characters, capped. */
-export function extractServerMessage(bodyText: string): string | undefined {
-  const text = bodyText.replace(/^\uFEFF/, '').trim();
-  if (text === '') return undefined;
-  if (text.length <= MAX_PARSED_ERROR_BODY) {
-    const json = parseJson(text);
+/**
+ * The server's message in a JSON, text or HTML body: trimmed, without control characters, capped.
+ * `scrub` runs on the whole text and again on every decoded form (JSON strings, HTML entities),
+ * always before a cut, so no cut can leave part of a secret behind.
+ */
+export function extractServerMessage(bodyText: string, scrub: Scrub = keep): string | undefined {
+  const raw = bodyText.replace(/^\uFEFF/, '').trim();
+  if (raw === '') return undefined;
+  if (raw.length <= MAX_PARSED_ERROR_BODY) {
+    const json = parseJson(raw);
     if (json !== undefined) {
       const budget = { nodes: MAX_JSON_NODES };
       const found = findMessage(json, 0, budget, undefined);
-      return cleanMessage(found ?? text);
+      return cleanMessage(scrub(found ?? raw));
     }
   }
-  const head = text.slice(0, MAX_TEXT_SCAN);
-  return cleanMessage(head.startsWith('<') ? htmlToText(head) : head);
+  const head = scrub(raw).slice(0, MAX_TEXT_SCAN);
+  return cleanMessage(scrub(head.startsWith('<') ? htmlToText(head) : head));
 }
 
 function findMessage(

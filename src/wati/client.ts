@@ -20,7 +20,7 @@ import type { CreateOutcome, WatiPayload } from '../model.js';
 import { classifyResponse } from './classify.js';
 import type { Classification } from './classify.js';
 import { normalizeEndpoint, normalizeToken } from './endpoint.js';
-import { redactSecret } from './redact.js';
+import { createRedactor } from './redact.js';
 
 export interface WatiClientOptions {
   /** Normalised with normalizeEndpoint. */
@@ -137,7 +137,7 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
   let throttledMs = 0;
   let throttledUntil = 0;
   let closed = false;
-  const redact = (text: string) => redactSecret(text, token);
+  const redact = createRedactor(token);
 
   async function attempt(body: string): Promise<AttemptResult> {
     let status: number;
@@ -163,8 +163,9 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       if (tooLarge) return fromOversizedAnswer(error, redact);
       return fromRequestError(error, settings, host, redact);
     }
-    // Scrub before classifying: the message is capped there, which could leave half a token.
-    return fromClassification(classifyResponse(status, headers, redact(text)), redact);
+    // The classifier scrubs the decoded text before it cuts anything to length; the final messages
+    // are scrubbed once more (fromClassification), which also hides partial echoes.
+    return fromClassification(classifyResponse(status, headers, text, redact), redact);
   }
 
   async function createSegment(
