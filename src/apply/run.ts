@@ -5,6 +5,7 @@
 // the answer arrives. A crash at any moment therefore leaves either no trace of a create that was
 // never sent, or a pending entry that plan and apply treat as an unknown outcome — never a segment
 // created in Wati that the state does not know about.
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type {
   CreateOutcome,
@@ -102,6 +103,8 @@ export async function applyCreates(
   let stop: ApplyStop | undefined;
   let consecutiveUnknown = 0;
   const concurrencyLimit = Math.max(1, options.concurrency);
+  // Every create waiting to retry listens on `halt`: up to one per slot, which is not a leak.
+  setMaxListeners(concurrencyLimit + 10, halt.signal);
   let inFlight = 0;
   let maxInFlight = 0;
 
