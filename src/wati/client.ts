@@ -5,10 +5,15 @@
 //   connection was never established, or Wati answered with a retryable refusal (429, 500, 503);
 // - a failure after the request may have been written (reset, timeout waiting for the answer,
 //   gateway error) is 'unknown' and never retried; when unsure whether it was sent, it is unknown;
-// - an abort signal stops waits between attempts but never a request in flight.
+// - an abort signal stops waits between attempts but never a request in flight;
+// - an answer is read up to MAX_ANSWER_BYTES (decoded); a 2xx beyond it, cut off, or not the
+//   documented JSON is unknown (classify.ts), never failed;
+// - what cannot heal by waiting stops the run instead of being retried per segment: an untrusted
+//   TLS certificate, a Retry-After beyond maxRetryAfterMs, a run throttled beyond its budget.
 //
 // Redaction: messages are built from error codes, statuses and our own words, never from got error
-// objects (they carry the Authorization header); server text is scrubbed of the token anyway.
+// objects (they carry the Authorization header); server text is scrubbed of the token anyway, in
+// every encoding, before anything is cut to length (redact.ts).
 
 import http from 'node:http';
 import https from 'node:https';
