@@ -67,7 +67,8 @@ export async function runStateResolve(
   options: ResolveOptions,
   io: CommandIO,
 ): Promise<number> {
-  if ((options.id === undefined) === !options.absent) {
+  const { id, absent = false } = options;
+  if ((id === undefined) === !absent) {
     throw new UserError(
       'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
     );
@@ -81,16 +82,17 @@ export async function runStateResolve(
     );
   }
   const statePath = await statePathFor(options, io);
-  await editStateFile(statePath, 'state resolve', (state) =>
-    options.absent
-      ? resolveAsAbsent(state, name)
-      : resolveAsCreated(state, name, options.id!, new Date().toISOString()),
-  );
-  io.stdout(
-    options.absent
-      ? `Recorded: ${JSON.stringify(name)} does not exist in Wati. The next apply will create it.`
-      : `Recorded: ${JSON.stringify(name)} exists in Wati with id ${options.id!.trim()}.`,
-  );
+  if (id === undefined) {
+    await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
+    io.stdout(
+      `Recorded: ${JSON.stringify(name)} does not exist in Wati. The next apply will create it.`,
+    );
+  } else {
+    await editStateFile(statePath, 'state resolve', (state) =>
+      resolveAsCreated(state, name, id, new Date().toISOString()),
+    );
+    io.stdout(`Recorded: ${JSON.stringify(name)} exists in Wati with id ${id.trim()}.`);
+  }
   return ExitCode.ok;
 }
 
