@@ -31,6 +31,8 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
   const client = createWatiClient({
     endpoint: credentials.endpoint,
     token: credentials.token,
+    // One owner for "creates in flight": the socket pool follows --concurrency.
+    maxSockets: input.concurrency,
     onRetry: ({ name, attempt, delayMs, reason }) =>
       io.stderr(
         `retrying ${name} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`,

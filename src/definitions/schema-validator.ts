@@ -1,11 +1,12 @@
-// The one place that turns schemas/*.schema.json into validation functions. Each validator is
-// compiled once, on first use, and cached: compiling costs tens of milliseconds, validating a
-// document microseconds. A precompiled (ajv standalone) validator can replace the body of
-// `compile` without touching any caller.
+// The one place that turns schemas/*.schema.json into validation functions. The built CLI uses
+// validators generated at build time (precompiled-validators.ts); from src, each is compiled once,
+// on first use, and cached: compiling costs tens of milliseconds, validating a document
+// microseconds.
 
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject } from 'ajv/dist/2020.js';
+import { precompiled } from './precompiled-validators.js';
 
 export type SchemaName = 'segment' | 'config';
 
@@ -64,13 +65,24 @@ export const ajvOptions = {
 
 function compile(name: SchemaName): SchemaValidator {
   const schema = JSON.parse(readSchemaText(name)) as JsonSchema;
+  return { schema, validate: precompiled[name] ?? compileAtRunTime(schema) };
+}
+
+/** ajv's compiler, loaded only where no precompiled validator exists (from src, in tests). */
+export function loadAjv(): typeof Ajv2020 {
+  const ajv = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 };
+  return ajv.Ajv2020;
+}
+
+function compileAtRunTime(schema: JsonSchema): SchemaValidator['validate'] {
+  const Ajv = loadAjv();
   // Checking the schema against the draft 2020-12 meta-schema costs ~100 ms per run; the test
   // suite does it once instead (test/definitions/schema.test.ts).
-  const ajv = new Ajv2020({
+  const ajv = new Ajv({
     ...ajvOptions,
     keywords: [...ajvOptions.keywords],
     validateSchema: false,
     meta: false,
   });
-  return { schema, validate: ajv.compile(schema) };
+  return ajv.compile(schema);
 }

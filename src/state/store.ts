@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { precompiled } from '../definitions/precompiled-validators.js';
+import { loadAjv } from '../definitions/schema-validator.js';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
@@ -128,7 +129,7 @@ function invalidJsonError(text: string, path: string): UserError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation (ajv, compiled lazily once)
+// Validation (precompiled at build time; from src, compiled lazily once)
 
 interface Validators {
   state: ValidateFunction;
@@ -139,13 +140,19 @@ let validators: Validators | undefined;
 
 // RFC 3339 date-time, which is what `new Date().toISOString()` produces. Registered by hand
 // because ajv-formats is not a dependency and ajv rejects unknown formats in strict mode.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+export const STATE_FORMATS = {
+  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i,
+};
 
 function compiledValidators(): Validators {
+  if (!validators && precompiled.state && precompiled.stateEntry) {
+    validators = { state: precompiled.state, entry: precompiled.stateEntry };
+  }
   if (!validators) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    const ajv = new Ajv2020({ allErrors: true });
-    ajv.addFormat('date-time', DATE_TIME);
+    const Ajv = loadAjv();
+    const ajv = new Ajv({ allErrors: true });
+    for (const [name, format] of Object.entries(STATE_FORMATS)) ajv.addFormat(name, format);
     ajv.addSchema(schema, 'state');
     validators = {
       state: ajv.compile({ $ref: 'state' }),

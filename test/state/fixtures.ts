@@ -71,7 +71,12 @@ export async function buildStateModules(): Promise<string> {
   const stateModules = (await readdir(join(REPO_ROOT, 'src/state')))
     .filter((name) => name.endsWith('.ts'))
     .map((name) => `src/state/${name}`);
-  const sources = ['src/model.ts', 'src/errors.ts', ...stateModules];
+  // The validators the state modules use (run-time compiled here: no build step).
+  const validators = [
+    'src/definitions/precompiled-validators.ts',
+    'src/definitions/schema-validator.ts',
+  ];
+  const sources = ['src/model.ts', 'src/errors.ts', ...validators, ...stateModules];
   for (const source of sources) {
     const text = await readFile(join(REPO_ROOT, source), 'utf8');
     const output = ts.transpileModule(text, {

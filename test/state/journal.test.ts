@@ -195,12 +195,21 @@ describe('StateJournal', () => {
     expect((await durableState()).segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
   });
 
-  it('refuses an entry that would make the state file invalid, leaving memory unchanged', async () => {
+  it('refuses an entry whose payload names another segment, leaving memory unchanged', async () => {
     const journal = await openJournal();
-    const bad = { ...pendingFor('A'), digest: 'md5:nope' };
-    await expect(journal.recordPending('A', bad)).rejects.toThrow(/digest/);
     await expect(journal.recordPending('B', pendingFor('C'))).rejects.toThrow(/payload\.name/);
     expect(journal.state.segments).toEqual({});
+  });
+
+  it("holds an entry as a reader replays it: no undefined members, frozen, not the caller's object", async () => {
+    const journal = await openJournal();
+    const given = { ...pendingFor('A'), reason: undefined };
+    await journal.recordPending('A', given);
+    const held = journal.state.segments.A;
+    expect(held).not.toBe(given);
+    expect(Object.keys(held!)).not.toContain('reason');
+    expect(Object.isFrozen(held!.payload)).toBe(true);
+    expect(held).toEqual((await durableState()).segments.A);
   });
 
   it('rejects waiting mutations with a UserError naming the file and the OS error', async () => {
