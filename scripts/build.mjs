@@ -1,6 +1,6 @@
 // npm run build: TypeScript → dist/, then two steps that make the CLI start faster (measured in
 // docs/benchmarks.md):
-// 1. ajv standalone validators for the schemas, written over dist/definitions/precompiled-
+// 1. ajv standalone validators for the schemas, written over dist/yaml/precompiled-
 //    validators.js (src keeps a stand-in that compiles at run time), so no start loads ajv's
 //    compiler or compiles a schema;
 // 2. one esbuild bundle of the CLI in dist/bundle/ (code-split at the lazy command imports, so
@@ -25,18 +25,18 @@ execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('tsconfig.build
   stdio: 'inherit',
 });
 
-const { ajvOptions } = await import(new URL('dist/definitions/schema-validator.js', root).href);
-const { STATE_FORMATS } = await import(new URL('dist/state/store.js', root).href);
+const { ajvOptions } = await import(new URL('dist/yaml/schema-validator.js', root).href);
+const { STATE_FORMATS } = await import(new URL('dist/yaml/schema-validator.js', root).href);
 writeFileSync(
-  dist('definitions/precompiled-validators.js'),
+  dist('yaml/precompiled-validators.js'),
   precompiledValidatorsSource({ definitionOptions: ajvOptions, stateFormats: STATE_FORMATS }),
 );
 
 rmSync(dist('bundle'), { recursive: true, force: true });
 await build({
-  entryPoints: [dist('cli.js'), dist('definitions/validate-worker.js')],
+  entryPoints: [dist('cli.js'), dist('definitions/load-worker.js')],
   outdir: dist('bundle'),
-  // Flat: the worker must sit beside the chunk that starts it ('./validate-worker.js').
+  // Flat: the worker must sit beside the chunk that starts it ('./load-worker.js').
   entryNames: '[name]',
   chunkNames: '[name]-[hash]',
   bundle: true,

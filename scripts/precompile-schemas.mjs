@@ -1,6 +1,6 @@
 // Compiles segsync's JSON Schemas to standalone validator code (ajv's standalone code generation),
 // so the CLI neither loads ajv's compiler nor compiles a schema at start. Used by scripts/build.mjs
-// (which writes the result over dist/definitions/precompiled-validators.js) and by the test that
+// (which writes the result over dist/yaml/precompiled-validators.js) and by the test that
 // checks the generated validators judge documents exactly as the run-time compiled ones do.
 
 import { readFileSync } from 'node:fs';
@@ -34,8 +34,8 @@ function requiresToImports(code, prefix) {
 
 /**
  * The source of one ES module exporting `precompiled`: { segment, config, state, stateEntry }.
- * `definitionOptions` are segsync's ajvOptions (src/definitions/schema-validator.ts);
- * `stateFormats` the formats the state schema uses (src/state/store.ts).
+ * `definitionOptions` are segsync's ajvOptions (src/yaml/schema-validator.ts);
+ * `stateFormats` the formats the state schema uses (STATE_FORMATS, same module).
  */
 export function precompiledValidatorsSource({ definitionOptions, stateFormats }) {
   const definitions = new Ajv2020({

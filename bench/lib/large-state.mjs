@@ -3,8 +3,8 @@
 // `plan` with a large state against the same plan with an empty state.
 
 import { writeFile } from 'node:fs/promises';
-import { loadAndValidateDefinitions } from '../../dist/definitions/validate.js';
-import { serializeState } from '../../dist/state/store.js';
+import { loadAndValidateDefinitions } from '../../dist/definitions/load-definitions.js';
+import { serializeState } from '../../dist/state/file.js';
 
 /** Writes `statePath` recording each definition in `workspace.defs` as created; returns the count. */
 export async function writeStateRecordingAll(workspace, statePath) {

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { PrecompiledValidators } from '../../src/definitions/precompiled-validators.js';
-import { ajvOptions, getSchemaValidator } from '../../src/definitions/schema-validator.js';
-import { STATE_FORMATS, schemaProblems } from '../../src/state/store.js';
+import type { PrecompiledValidators } from '../../src/yaml/precompiled-validators.js';
+import { schemaProblems } from '../../src/state/schema.js';
+import { ajvOptions, getSchemaValidator, STATE_FORMATS } from '../../src/yaml/schema-validator.js';
 // @ts-expect-error -- a build script (plain JavaScript, no declarations)
 import { precompiledValidatorsSource } from '../../scripts/precompile-schemas.mjs';
 

@@ -2,7 +2,7 @@
 // without building its whole text): the pieces must add up to exactly the canonical text.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, digestOf } from '../../src/plan/digest.js';
+import { canonicalJson, digestOf } from '../../src/canonical-json.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -26,7 +26,8 @@ describe('digestOf', () => {
     for (let i = 0; i < 5000; i++) {
       large[`segment ${5000 - i} "quoted" é`] = { id: `seg-${i}`, tags: [i, `t${i}`, null] };
     }
-    for (const value of [{ a: 1 }, 'text', 7, null, [], large]) {
+    const odd = { f: () => 1, u: undefined, list: [undefined, () => 1, 2], s: Symbol('x'), n: 1 };
+    for (const value of [{ a: 1 }, 'text', 7, null, [], undefined, odd, large]) {
       const text = canonicalJson(value);
       expect(digestOf(value)).toBe(`sha256:${sha256(text)}`);
     }
