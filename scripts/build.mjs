@@ -48,6 +48,9 @@ await build({
   banner: {
     js: "import { createRequire as __segsyncRequire } from 'node:module'; const require = __segsyncRequire(import.meta.url);",
   },
+  // Less text to read and scan at every start; identifiers keep their names (stack traces).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 writeFileSync(dist('cli.js'), "#!/usr/bin/env node\nimport './bundle/cli.js';\n");
