@@ -2,7 +2,7 @@
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import module from 'node:module';
-import { readVersion } from './commands/version.js';
+import { packageVersion } from './version.js';
 
 // Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node
 // 20 has no such cache and ignores this. Set NODE_DISABLE_COMPILE_CACHE=1 to turn it off.
@@ -13,7 +13,7 @@ const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
 
 // Fast path: `--version` is what scripts call most; it needs no CLI library at all.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${readVersion()}\n`);
+  process.stdout.write(`${packageVersion()}\n`);
 } else {
   main().then(
     (code) => {
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   const stdoutIsTTY = Boolean(process.stdout.isTTY);
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   return buildProgram({
-    version: readVersion(),
+    version: packageVersion(),
     argv,
     io: {
       cwd: process.cwd(),

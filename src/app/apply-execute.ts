@@ -31,7 +31,8 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
   const client = createWatiClient({
     endpoint: credentials.endpoint,
     token: credentials.token,
-    // One owner for "creates in flight": the socket pool follows --concurrency.
+    // One owner for "how many creates at once": the socket pool follows --concurrency, otherwise
+    // the agent's own limit would silently cap it.
     maxSockets: input.concurrency,
     onRetry: ({ name, attempt, delayMs, reason }) =>
       io.stderr(
