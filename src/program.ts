@@ -147,7 +147,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
   program
     .command('schema')
     .description('print a JSON Schema (segment definitions by default)')
-    .argument('[name]', 'segment | config | state | plan', 'segment')
+    .argument('[name]', 'segment | config | state | plan | apply-result', 'segment')
     .action(async (name: string) => {
       const { runSchema } = await import('./commands/schema.js');
       exitCode = await runSchema(name, io);

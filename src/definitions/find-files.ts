@@ -31,6 +31,7 @@ export function findDefinitionFiles(
   paths: string[],
   cwd: string,
   diagnostics: Diagnostic[],
+  options: { allowEmpty?: boolean } = {},
 ): FoundFile[] {
   const found = new Map<string, FoundFile>(); // by absolute path: a file named twice is read once
   const walkedDirectories = new Set<string>();
@@ -40,7 +41,7 @@ export function findDefinitionFiles(
     if (kind === 'directory') {
       walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
     } else if (kind === 'missing') {
-      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
+      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
     } else {
       // Named explicitly: read it even without a YAML extension; the reader reports what it is.
       found.set(absolute, { absolute, file: displayPath(absolute, cwd) });
@@ -62,9 +63,11 @@ function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
   }
 }
 
-function missingPathDiagnostic(file: string): Diagnostic {
+// With --allow-empty a missing directory is an empty set (a fresh repository, a CI job that runs
+// before anyone wrote a segment): still said, as a warning, in case the path is a typo.
+function missingPathDiagnostic(file: string, allowEmpty = false): Diagnostic {
   return {
-    severity: 'error',
+    severity: allowEmpty ? 'warning' : 'error',
     code: 'path-not-found',
     message: `"${file}" does not exist, so no definitions could be read from it.`,
     file,

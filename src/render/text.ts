@@ -100,8 +100,10 @@ function verdict(plan: Plan, style: Style): string {
     return style.green(
       `Nothing to create.${warningText ? ` (${plural(warnings, 'warning')})` : ''}`,
     );
+  // The hint keeps the plan's context: without --env, apply would be refused.
+  const env = plan.environment ? ` --env ${plan.environment}` : '';
   return style.green(
-    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
+    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply${env}\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
   );
 }
 
@@ -122,9 +124,23 @@ export function renderValidationText(report: ValidationReport, options: TextOpti
   lines.push(
     errors > 0
       ? style.red(
-          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} in ${plural(report.files, 'file')}`,
+          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} in ${describeErrorFiles(report)}`,
         )
       : style.green(`✔ ${counted}: valid${warningText}`),
   );
   return lines.join('\n');
+}
+
+/** "1 file (4 checked)": the files that have errors, not all the files read. */
+function describeErrorFiles(report: ValidationReport): string {
+  const withErrors = new Set<string>();
+  let unlocated = false;
+  for (const diagnostic of report.diagnostics) {
+    if (diagnostic.severity !== 'error') continue;
+    if (diagnostic.file === undefined) unlocated = true;
+    else withErrors.add(diagnostic.file);
+  }
+  if (withErrors.size === 0) return unlocated ? 'the definitions' : plural(0, 'file');
+  const checked = withErrors.size === report.files ? '' : ` (${report.files} checked)`;
+  return `${plural(withErrors.size, 'file')}${checked}`;
 }
