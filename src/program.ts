@@ -40,7 +40,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
         '[paths...]',
         'definition directories or files (default: from config, or segments/)',
       )
-      .addOption(formatOption(['text', 'json', 'github']))
+      .addOption(formatOption(['text', 'json', 'github', 'gitlab']))
       .option('--allow-empty', 'succeed when there are no definitions'),
   ).action(async (paths: string[], options: Record<string, unknown>) => {
     const { runValidate } = await import('./commands/validate.js');
@@ -55,7 +55,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
         '[paths...]',
         'definition directories or files (default: from config, or segments/)',
       )
-      .addOption(formatOption(['text', 'markdown', 'json', 'github']))
+      .addOption(formatOption(['text', 'markdown', 'json', 'github', 'gitlab']))
       .option('--state <file>', 'state file (default: segsync.state.json beside the config)')
       .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
       .option('--allow-changed', 'report changed segments as warnings instead of errors')

@@ -61,6 +61,12 @@ export async function resolveSettings(
   };
 }
 
+/** Where GitLab shows problems that have no file: the config file, else the definitions. */
+export function reportFallbackPath(settings: Settings, cwd: string): string {
+  const target = settings.config.file ?? settings.definitionPaths[0] ?? cwd;
+  return (path.relative(cwd, path.resolve(cwd, target)) || '.').split(path.sep).join('/');
+}
+
 function pickEnvironment(
   config: SegsyncConfig,
   name: string | undefined,
