@@ -1,5 +1,5 @@
 // The commander program: flags and help text. Each action imports its command module on demand.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from './errors.js';
 import type { CommandIO } from './commands/io.js';
 
@@ -147,10 +147,32 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
   program
     .command('schema')
     .description('print a JSON Schema (segment definitions by default)')
-    .argument('[name]', 'segment | config | state | plan | apply-result', 'segment')
+    .addArgument(
+      new Argument('[name]', 'which schema')
+        .choices(['segment', 'config', 'state', 'plan', 'apply-result'])
+        .default('segment'),
+    )
     .action(async (name: string) => {
       const { runSchema } = await import('./commands/schema.js');
       exitCode = await runSchema(name, io);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(segsync completion bash)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: string) => {
+      const { runCompletion } = await import('./commands/completion.js');
+      exitCode = runCompletion(shell, program, io);
+    });
+
+  // What completion scripts call back for: environment and segment names, one per line.
+  common(program.command('__complete', { hidden: true }))
+    .argument('<kind>', 'env | segments')
+    .option('--state <file>', 'state file')
+    .action(async (kind: string, options: Record<string, unknown>) => {
+      const { runCompleteValues } = await import('./commands/completion-values.js');
+      exitCode = await runCompleteValues(kind, options, io);
     });
 
   program
