@@ -60,6 +60,8 @@ export interface SegmentDefinition {
   digest: string;
   /** Where the document starts (its `name` key when present). */
   source: SourceLocation;
+  /** The CSV file the contact ids were read from (`contactIdsFile`), shown in plans. */
+  contactIdsFile?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +120,8 @@ export interface PlanAction {
   /** The payload to send (create) or the one now defined (unchanged, changed, unknown). */
   payload?: WatiPayload;
   digest?: string;
+  /** The CSV file the payload's contact ids come from, when the definition names one. */
+  contactIdsFile?: string;
   /** What the state file holds for this name (absent for `create`). */
   recorded?: {
     status: StateEntry['status'];

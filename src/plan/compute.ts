@@ -112,6 +112,7 @@ function actionForDefinition(
     source: segment.source,
     payload: segment.payload,
     digest: segment.digest,
+    ...(segment.contactIdsFile === undefined ? {} : { contactIdsFile: segment.contactIdsFile }),
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
   const recorded = describeRecord(entry);

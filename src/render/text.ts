@@ -57,7 +57,9 @@ function renderAction(action: PlanAction, style: Style): string[] {
   const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
   switch (action.action) {
     case 'create':
-      return [`  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`];
+      return [
+        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!, action.contactIdsFile))}${where}`,
+      ];
     case 'unchanged':
       return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
     case 'changed':
