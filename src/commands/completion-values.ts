@@ -3,10 +3,10 @@
 // config or state file simply completes nothing.
 import { loadConfig } from '../config/load.js';
 import { ExitCode } from '../errors.js';
-import { readState } from '../state/store.js';
-import type { CommandIO } from './io.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { readState } from '../state/file.js';
+import type { CommandIO } from '../app/io.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export async function runCompleteValues(
   kind: string,

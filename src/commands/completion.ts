@@ -5,7 +5,7 @@
 // (completion-values.ts).
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
-import type { CommandIO } from './io.js';
+import type { CommandIO } from '../app/io.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 

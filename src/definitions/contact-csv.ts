@@ -6,8 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Diagnostic } from '../model.js';
-import { describeFsError } from './fs-errors.js';
-import { MAX_FILE_BYTES } from './load.js';
+import { describeFsError } from '../diagnostics/os-errors.js';
+import { MAX_FILE_BYTES } from '../yaml/read.js';
 
 export interface ContactIdsFromFile {
   ids: string[];

@@ -4,6 +4,7 @@ import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
+import { diffPayloads } from './payload-diff.js';
 
 export interface TextOptions {
   color?: boolean;
@@ -53,22 +54,27 @@ const markers: Record<PlanAction['action'], (style: Style) => string> = {
 
 function renderAction(action: PlanAction, style: Style): string[] {
   const marker = markers[action.action](style);
-  const where = action.source ? style.dim(`  ${action.source.file}:${action.source.line}`) : '';
-  const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
+  const source = action.action === 'removed' ? undefined : action.source;
+  const where = source ? style.dim(`  ${source.file}:${source.line}`) : '';
   switch (action.action) {
     case 'create':
       return [
-        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!, action.contactIdsFile))}${where}`,
+        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload, action.contactIdsFile))}${where}`,
       ];
     case 'unchanged':
-      return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
-    case 'changed':
+      return [`  ${marker} ${action.name}${style.dim(` (id ${action.recorded.id})`)}${where}`];
+    case 'changed': {
+      // A terminal is the user's own: the diff shows contact IDs (the PR renderers mask them).
+      const diff = diffPayloads(action.recorded.payload, action.payload);
       return [
-        `  ${marker} ${action.name}${id}: changed, and Wati cannot update segments${where}`,
-        ...(action.diff ?? '').split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
+        `  ${marker} ${action.name} (id ${action.recorded.id}): changed, and Wati cannot update segments${where}`,
+        ...diff.split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
       ];
+    }
     case 'removed':
-      return [`  ${marker} ${action.name}${id}: no longer defined, still active in Wati`];
+      return [
+        `  ${marker} ${action.name} (id ${action.recorded.id}): no longer defined, still active in Wati`,
+      ];
     case 'unknown':
       return [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
   }
@@ -126,23 +132,23 @@ export function renderValidationText(report: ValidationReport, options: TextOpti
   lines.push(
     errors > 0
       ? style.red(
-          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} in ${describeErrorFiles(report)}`,
+          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}${describeErrorFiles(report)}`,
         )
       : style.green(`✔ ${counted}: valid${warningText}`),
   );
   return lines.join('\n');
 }
 
-/** "1 file (4 checked)": the files that have errors, not all the files read. */
+/** " in 1 file (4 checked)": the files that have errors, not all the files read. */
 function describeErrorFiles(report: ValidationReport): string {
+  // Nothing read (a missing path, an empty directory): the error is about the set, not a file.
+  if (report.files === 0) return ' (no definition file was read)';
   const withErrors = new Set<string>();
-  let unlocated = false;
   for (const diagnostic of report.diagnostics) {
-    if (diagnostic.severity !== 'error') continue;
-    if (diagnostic.file === undefined) unlocated = true;
-    else withErrors.add(diagnostic.file);
+    if (diagnostic.severity === 'error' && diagnostic.file !== undefined) {
+      withErrors.add(diagnostic.file);
+    }
   }
-  if (withErrors.size === 0) return unlocated ? 'the definitions' : plural(0, 'file');
   const checked = withErrors.size === report.files ? '' : ` (${report.files} checked)`;
-  return `${plural(withErrors.size, 'file')}${checked}`;
+  return ` in ${plural(withErrors.size, 'file')}${checked}`;
 }

@@ -3,8 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAndValidate } from '../../src/commands/pipeline.js';
-import { resolveSettings } from '../../src/commands/settings.js';
+import { loadAndValidate } from '../../src/app/pipeline.js';
+import { resolveSettings } from '../../src/app/settings.js';
 import { UsageError } from '../../src/errors.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderPlanText, renderValidationText } from '../../src/render/text.js';

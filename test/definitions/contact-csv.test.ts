@@ -2,8 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAndValidateDefinitions } from '../../src/definitions/validate.js';
-import { MAX_FILE_BYTES } from '../../src/definitions/load.js';
+import { loadAndValidateDefinitions } from '../../src/definitions/load-definitions.js';
+import { MAX_FILE_BYTES } from '../../src/yaml/read.js';
 import { createSeededRandom } from '../../src/emulator/random.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
