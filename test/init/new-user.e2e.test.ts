@@ -136,6 +136,29 @@ describe('a new user, from npm i -D segsync && npx segsync init', () => {
     ]);
   });
 
+  it('init --environments also passes prettier --check with the default settings', async () => {
+    const other = path.join(work, 'with-environments');
+    await mkdir(other);
+    await run(
+      process.execPath,
+      [
+        path.join(repo, 'node_modules/segsync/dist/cli.js'),
+        'init',
+        '--environments',
+        'staging,production',
+      ],
+      { cwd: other },
+    );
+    const prettier = await run(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--check', '.'],
+      { cwd: other },
+    );
+    expect(prettier.stdout + prettier.stderr).toContain(
+      'All matched files use Prettier code style',
+    );
+  });
+
   it('plan and validate hints fit a repository that is not segsync itself', async () => {
     const apply = await segsync(['apply', '--yes'], { WATI_API_TOKEN: 'x' });
     expect(apply.code).toBe(1);
