@@ -3,7 +3,8 @@
 // config or state file simply completes nothing.
 import { loadConfig } from '../config/load.js';
 import { ExitCode } from '../errors.js';
-import { readState } from '../state/file.js';
+import { readFile } from 'node:fs/promises';
+import { journalPathOf } from '../state/wal.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
@@ -35,5 +36,33 @@ async function environmentNames(options: CommonOptions, io: CommandIO): Promise<
 
 async function segmentNames(options: CommonOptions, io: CommandIO): Promise<string[]> {
   const settings = await resolveSettings(io.cwd, options);
-  return Object.keys((await readState(settings.statePath)).segments);
+  // Completion runs on every TAB: the names are all it needs, so the state file and the journal
+  // a killed apply may have left are parsed, not validated (the schema check would triple the
+  // time of the call). The journal matters: its pending names are what `state resolve` settles.
+  const names = new Set<string>();
+  const state = JSON.parse(await readIfPresent(settings.statePath, '{}')) as unknown;
+  const segments = (state as { segments?: unknown } | null)?.segments;
+  if (segments !== null && typeof segments === 'object') {
+    for (const name of Object.keys(segments)) names.add(name);
+  }
+  const journal = await readIfPresent(journalPathOf(settings.statePath), '');
+  for (const line of journal.split('\n')) {
+    try {
+      const record = JSON.parse(line) as { op?: unknown; name?: unknown };
+      if (typeof record.name !== 'string') continue;
+      if (record.op === 'set') names.add(record.name);
+      else if (record.op === 'delete') names.delete(record.name);
+    } catch {
+      // A torn last line: skipped, as the journal reader does.
+    }
+  }
+  return [...names];
+}
+
+async function readIfPresent(file: string, otherwise: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return otherwise;
+  }
 }

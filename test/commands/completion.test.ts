@@ -3,7 +3,7 @@
 // dynamic parts (environment names, segment names) call the built CLI back through a `segsync`
 // on PATH, against a real config and a state file written by a real apply.
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,27 @@ describe('segsync completion bash', () => {
     expect(await complete('segsync', 'state', 'forget', '--env', 'staging', 'V')).toEqual(['VIP']);
     // Another environment's state file records nothing.
     expect(await complete('segsync', 'state', 'show', '--env', 'production', '')).toEqual([]);
+  });
+
+  it('offers the pending names a killed apply left in the journal, for state resolve', async () => {
+    const journal = path.join(dir, 'repo/segsync.production.state.json.journal');
+    await writeFile(
+      journal,
+      [
+        { op: 'set', name: 'Pending one', entry: { status: 'pending' } },
+        { op: 'set', name: 'Gone', entry: { status: 'pending' } },
+        { op: 'delete', name: 'Gone' },
+      ]
+        .map((record) => JSON.stringify(record))
+        .join('\n') + '\n{"op":"se',
+    );
+    try {
+      expect(await complete('segsync', 'state', 'resolve', '--env', 'production', '')).toEqual([
+        'Pending\\ one',
+      ]);
+    } finally {
+      await rm(journal);
+    }
   });
 
   it('a flag value is not taken for a subcommand', async () => {
