@@ -3,7 +3,7 @@
 // know — environment names from the config, segment names from the state file — the script asks
 // segsync for at completion time through the hidden `segsync __complete env|segments` command
 // (completion-values.ts).
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { ExitCode, UsageError } from '../errors.js';
 import type { CommandIO } from '../app/io.js';
 
