@@ -125,6 +125,19 @@ describe('README.md', () => {
     it(`the config at line ${block.line} is valid for each environment it defines`, async () => {
       const cwd = await scratchRepository();
       await writeFile(path.join(cwd, 'segsync.config.yaml'), `${block.code}\n`);
+      // Directories an `include:` names get a definition each, as a real repository would have.
+      const include = /^\s+include: \[(.*)\]/m.exec(block.code)?.[1] ?? '';
+      for (const [index, entry] of include.split(',').entries()) {
+        const directory = entry
+          .trim()
+          .replace(/^'|'$/g, '')
+          .replace(/\/\*\*$/, '');
+        await mkdir(path.join(cwd, directory), { recursive: true });
+        await writeFile(
+          path.join(cwd, directory, `included-${index}.yaml`),
+          `name: Included ${index}\nrefreshType: static\ncontactIds: ['${index}']\n`,
+        );
+      }
       const environments = [...block.code.matchAll(/^ {2}([a-z][a-z0-9_-]*):$/gm)].map(
         (match) => match[1]!,
       );

@@ -58,6 +58,8 @@ beforeAll(async () => {
     dependencies: Record<string, string>;
   };
   for (const dependency of Object.keys(manifest.dependencies)) {
+    // Scoped packages (@scope/name) need their scope directory first.
+    await mkdir(path.dirname(path.join(repo, 'node_modules', dependency)), { recursive: true });
     await symlink(
       path.join(REPO_ROOT, 'node_modules', dependency),
       path.join(repo, 'node_modules', dependency),
