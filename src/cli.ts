@@ -53,6 +53,7 @@ async function main(): Promise<number> {
       env: process.env,
       stdout: (text) => writeLine(process.stdout, text),
       stderr: (text) => writeLine(process.stderr, text),
+      ...(process.stderr.isTTY ? { stderrLive: (text: string) => process.stderr.write(text) } : {}),
       isTTY: stdoutIsTTY && Boolean(process.stdin.isTTY),
       color: argv.includes('--color') || (stdoutIsTTY && !noColor && !argv.includes('--no-color')),
       signal: abort.signal,

@@ -60,6 +60,8 @@ export interface SegmentDefinition {
   digest: string;
   /** Where the document starts (its `name` key when present). */
   source: SourceLocation;
+  /** The CSV file the contact ids were read from (`contactIdsFile`), shown in plans. */
+  contactIdsFile?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +141,8 @@ interface Defined {
   /** The payload now defined (the one to send, for `create`). */
   payload: WatiPayload;
   digest: string;
+  /** The CSV file the payload's contact ids come from, when the definition names one. */
+  contactIdsFile?: string;
 }
 
 /** Defined, and not in the state file: apply creates it. */

@@ -1,7 +1,13 @@
 // The commander program: flags and help text. Each action imports its command module on demand.
 // @commander-js/extra-typings: the same commander, typed so each action receives the options its
 // command declares (no casts between the flags and the command modules).
-import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import {
+  Argument,
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from '@commander-js/extra-typings';
 import { ExitCode } from './errors.js';
 import type { CommandIO } from './app/io.js';
 
@@ -33,7 +39,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .command('validate')
     .description('check definitions against the schema and cross-file rules')
     .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
-    .addOption(formatOption().choices(['text', 'json', 'github'] as const))
+    .addOption(formatOption().choices(['text', 'json', 'github', 'gitlab'] as const))
     .option('--allow-empty', 'succeed when there are no definitions')
     .addOption(configOption())
     .addOption(envOption())
@@ -46,7 +52,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .command('plan')
     .description('show what apply would create, compared with the state file')
     .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
-    .addOption(formatOption().choices(['text', 'markdown', 'json', 'github'] as const))
+    .addOption(formatOption().choices(['text', 'markdown', 'json', 'github', 'gitlab'] as const))
     .addOption(stateOption())
     .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
     .option('--allow-changed', 'report changed segments as warnings instead of errors')
@@ -174,10 +180,35 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
   program
     .command('schema')
     .description('print a JSON Schema (segment definitions by default)')
-    .argument('[name]', 'segment | config | state | plan', 'segment')
+    .addArgument(
+      new Argument('[name]', 'which schema')
+        .choices(['segment', 'config', 'state', 'plan', 'apply-result'] as const)
+        .default('segment' as const),
+    )
     .action(async (name) => {
       const { runSchema } = await import('./commands/schema.js');
       exitCode = await runSchema(name, io);
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(segsync completion bash)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'] as const))
+    .action(async (shell) => {
+      const { runCompletion } = await import('./commands/completion.js');
+      exitCode = runCompletion(shell, program, io);
+    });
+
+  // What completion scripts call back for: environment and segment names, one per line.
+  program
+    .command('__complete', { hidden: true })
+    .argument('<kind>', 'env | segments')
+    .addOption(stateOption())
+    .addOption(configOption())
+    .addOption(envOption())
+    .action(async (kind, options) => {
+      const { runCompleteValues } = await import('./commands/completion-values.js');
+      exitCode = await runCompleteValues(kind, options, io);
     });
 
   program

@@ -24,10 +24,13 @@ export interface ExecuteApplyInput {
 
 export async function executeApply(input: ExecuteApplyInput): Promise<number> {
   const { plan, creates, session, credentials, io } = input;
-  const progress = new ProgressReporter(creates.length, {
-    live: io.isTTY,
-    write: (text) => io.stderr(text.replace(/\n$/, '')),
-  });
+  const { stderrLive } = io;
+  const progress = new ProgressReporter(
+    creates.length,
+    stderrLive
+      ? { live: true, write: stderrLive }
+      : { live: false, write: (text) => io.stderr(text.replace(/\n$/, '')) },
+  );
   const client = createWatiClient({
     endpoint: credentials.endpoint,
     token: credentials.token,
@@ -35,12 +38,12 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     // the agent's own limit would silently cap it.
     maxSockets: input.concurrency,
     onRetry: ({ name, attempt, delayMs, reason }) =>
-      io.stderr(
+      progress.note(
         `retrying ${name} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`,
       ),
   });
   const startedAt = new Date();
-  io.stderr(
+  progress.note(
     `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
   );
   try {

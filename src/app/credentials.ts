@@ -24,7 +24,7 @@ export async function readCredentials(
   if (!rawEndpoint?.trim()) {
     throw new UserError(
       `${endpointVariable} is not set: segsync needs your Wati API endpoint.`,
-      `Copy it from the Wati dashboard (API Docs), e.g. export ${endpointVariable}=https://live-mt-server.wati.io/123456. To try segsync without an account, run \`segsync emulator\` or \`npm run demo\`.`,
+      `Copy it from the Wati dashboard (API Docs), e.g. export ${endpointVariable}=https://live-mt-server.wati.io/123456. To try segsync without an account, start \`npx segsync emulator\` and use the endpoint and token it prints.`,
     );
   }
   const endpoint = normalizeEndpoint(rawEndpoint);

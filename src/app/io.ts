@@ -6,6 +6,11 @@ export interface CommandIO {
   env: Readonly<Record<string, string | undefined>>;
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * Writes to stderr exactly as given (no newline added), for a progress line redrawn in place
+   * with `\r`. Set only when stderr is a terminal: elsewhere progress is one line per segment.
+   */
+  stderrLive?: (text: string) => void;
   /** stdout is a terminal: live progress and prompts make sense. */
   isTTY: boolean;
   /** Colour on: a TTY and NO_COLOR unset (or --color). */

@@ -4,6 +4,7 @@ import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../model.js';
+import { nearMisses } from '../state/reconcile.js';
 
 export interface CommonOptions {
   config?: string;
@@ -60,6 +61,12 @@ export async function resolveSettings(
   };
 }
 
+/** Where GitLab shows problems that have no file: the config file, else the definitions. */
+export function reportFallbackPath(settings: Settings, cwd: string): string {
+  const target = settings.config.file ?? settings.definitionPaths[0] ?? cwd;
+  return (path.relative(cwd, path.resolve(cwd, target)) || '.').split(path.sep).join('/');
+}
+
 function pickEnvironment(
   config: SegsyncConfig,
   name: string | undefined,
@@ -71,7 +78,7 @@ function pickEnvironment(
     if (names.length === 0) return undefined;
     throw new UsageError(
       `${where} defines environments (${names.join(', ')}) but no --env was given.`,
-      `segsync refuses to guess which Wati account to use: add --env ${names[0]}.`,
+      `segsync refuses to guess which Wati account to use: add ${names.map((n) => `--env ${n}`).join(' or ')}.`,
     );
   }
   if (names.length === 0) {
@@ -82,10 +89,20 @@ function pickEnvironment(
   }
   const environment = Object.hasOwn(environments, name) ? environments[name] : undefined;
   if (!environment) {
+    const guesses = guessEnvironment(name, names);
     throw new UsageError(
-      `Unknown environment "${name}" in --env.`,
-      `Environments defined in ${where}: ${names.join(', ')}.`,
+      `Unknown environment ${JSON.stringify(name)} in --env.`,
+      (guesses.length > 0
+        ? `Did you mean ${guesses.map((g) => `--env ${g}`).join(' or ')}? `
+        : '') + `Environments defined in ${where}: ${names.join(', ')}.`,
     );
   }
   return { name, ...environment };
+}
+
+/** `prod` → production (a prefix), `stagign` → staging (a typo). */
+function guessEnvironment(name: string, names: string[]): string[] {
+  const lower = name.toLowerCase();
+  const prefixed = lower === '' ? [] : names.filter((n) => n.toLowerCase().startsWith(lower));
+  return prefixed.length > 0 ? prefixed : nearMisses(name, names);
 }

@@ -29,9 +29,18 @@ export class ProgressReporter {
     else this.line(describeResult(event.result, this.done(), this.total));
   };
 
-  /** Clears the live line before the final report is printed. */
+  /**
+   * Clears the live line before the final report is printed: the report has the final counts,
+   * so drawing them here too would print them twice.
+   */
   finish(): void {
-    if (this.output.live) this.draw(true);
+    if (this.output.live) this.output.write('\r\u001b[2K');
+  }
+
+  /** A message of its own line (a retry, a notice), printed above the live line. */
+  note(text: string): void {
+    this.line(text);
+    if (this.output.live && this.done() > 0) this.draw(true);
   }
 
   private count(result: SegmentResult): void {
@@ -46,10 +55,10 @@ export class ProgressReporter {
     return c.created + c.failed + c.unknown + c.notAttempted;
   }
 
-  private draw(final: boolean): void {
+  private draw(force: boolean): void {
     const nowMs = Date.now();
     // Redrawing more than ~20 times a second only costs CPU.
-    if (!final && nowMs - this.lastDraw < 50 && this.done() < this.total) return;
+    if (!force && nowMs - this.lastDraw < 50 && this.done() < this.total) return;
     this.lastDraw = nowMs;
     const seconds = Math.max(0.001, (nowMs - this.startedAt) / 1000);
     const rate = (this.counts.created / seconds).toFixed(1);
@@ -57,7 +66,8 @@ export class ProgressReporter {
     const text =
       `created ${c.created} · failed ${c.failed} · unknown ${c.unknown} · ` +
       `remaining ${this.total - this.done()} · ${rate}/s`;
-    this.output.write(`\r\u001b[2K${text}${final ? '\n' : ''}`);
+    // No newline: the next draw rewrites this line in place.
+    this.output.write(`\r\u001b[2K${text}`);
   }
 
   private line(text: string): void {

@@ -105,7 +105,11 @@ function printBanner(
   const token = opts.token === undefined ? DEFAULT_EMULATOR_TOKEN : '<the token given to --token>';
   io.stdout(`Wati emulator listening on ${url}`);
   io.stdout(`Point segsync at it (the token is the emulator's own, not a Wati secret):`);
-  io.stdout(`  WATI_API_ENDPOINT=${url} WATI_API_TOKEN=${token} segsync apply`);
+  // A throw-away state: the state records its endpoint, so a committed one that recorded the
+  // emulator would refuse the real account afterwards.
+  io.stdout(
+    `  WATI_API_ENDPOINT=${url} WATI_API_TOKEN=${token} segsync apply --state /tmp/segsync-try.state.json`,
+  );
   io.stdout(`Faults: ${faults}`);
   io.stdout(`Inspect: GET ${url}/__emulator/state (POST /__emulator/config, /__emulator/reset)`);
   if (opts.data !== undefined) io.stdout(`Data file: ${opts.data}`);

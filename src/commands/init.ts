@@ -14,6 +14,7 @@ import {
   describeEnvironments,
 } from './init-environments.js';
 import type { CommandIO } from '../app/io.js';
+import { addIgnorePatterns, IGNORE_FILES } from './init-ignore-files.js';
 
 export interface InitOptions {
   /** Environment names: scaffold an `environments` config and matrix workflows. */
@@ -44,7 +45,7 @@ export const SCAFFOLD_FILES: readonly ScaffoldFile[] = [
     target: '.vscode/settings.json',
     template: 'vscode/settings.json',
     whenKept:
-      'to get editor checks, add to it: "yaml.schemas": { "./node_modules/segsync/schemas/segment.schema.json": ["segments/**/*.yaml"] }',
+      'to get editor checks, add to it: "yaml.schemas": { "./node_modules/segsync/schemas/segment.schema.json": ["segments/**/*.yaml"], "./node_modules/segsync/schemas/config.schema.json": ["segsync.config.yaml"] }',
   },
   { target: '.github/workflows/segsync-plan.yml', template: 'github/segsync-plan.yml' },
   { target: '.github/workflows/segsync-apply.yml', template: 'github/segsync-apply.yml' },
@@ -68,10 +69,10 @@ const ENVIRONMENT_VARIANTS: Readonly<Record<string, Omit<ScaffoldFile, 'target'>
 
 const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
 
-type Outcome = 'created' | 'identical' | 'kept';
+type Outcome = 'created' | 'updated' | 'identical' | 'kept';
 
 interface Written {
-  file: RenderedFile;
+  file: Pick<RenderedFile, 'target' | 'whenKept'>;
   outcome: Outcome;
 }
 
@@ -91,6 +92,9 @@ export async function runInit(
     const outcome = await writeScaffoldFile(root, file, io.cwd);
     outcomes.push({ file, outcome });
   }
+  for (const file of IGNORE_FILES) {
+    outcomes.push({ file, outcome: await addIgnorePatterns(root, file) });
+  }
 
   io.stdout(reportOutcomes(root, outcomes, io.cwd));
   const gitRoot = findGitRoot(root);
@@ -101,8 +105,8 @@ export async function runInit(
         '`working-directory:` to their steps.',
     );
   }
-  if (outcomes.some(({ outcome }) => outcome === 'created')) {
-    io.stdout(renderNextSteps(environments));
+  if (outcomes.some(({ outcome }) => outcome === 'created' || outcome === 'updated')) {
+    io.stdout(renderNextSteps(environments, await isSegsyncInstalled(root)));
   }
   return ExitCode.ok;
 }
@@ -177,11 +181,13 @@ function cannotWrite(file: string, error: unknown): UserError {
 function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string): string {
   const labels: Record<Outcome, string> = {
     created: 'created ',
+    updated: 'updated ',
     identical: 'exists  ',
     kept: 'skipped ',
   };
   const notes: Record<Outcome, string> = {
     created: '',
+    updated: " (added segsync's entries)",
     identical: ' (same as the template)',
     kept: ' (exists and differs from the template; left unchanged)',
   };
@@ -190,7 +196,7 @@ function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string)
     lines.push(`  ${labels[outcome]}  ${file.target}${notes[outcome]}`);
     if (outcome === 'kept' && file.whenKept) lines.push(`            ${file.whenKept}`);
   }
-  const changed = outcomes.filter(({ outcome }) => outcome === 'created');
+  const changed = outcomes.filter(({ outcome }) => outcome === 'created' || outcome === 'updated');
   if (changed.length === 0) {
     const kept = outcomes.some(({ outcome }) => outcome === 'kept');
     lines.push(
@@ -202,7 +208,10 @@ function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string)
   return lines.join('\n');
 }
 
-function renderNextSteps(environments: readonly EnvironmentScaffold[] | undefined): string {
+function renderNextSteps(
+  environments: readonly EnvironmentScaffold[] | undefined,
+  installed: boolean,
+): string {
   const first = environments?.[0];
   const env = first ? ` --env ${first.name}` : '';
   const secrets = environments
@@ -211,20 +220,56 @@ function renderNextSteps(environments: readonly EnvironmentScaffold[] | undefine
   return [
     '',
     'Next steps:',
-    '  1. npm install --save-dev segsync',
-    '     Pins the version CI runs, and gives your editor the schema segments/example.yaml uses.',
-    '  2. Describe your segments in segments/, then check them:',
-    `     npx segsync validate${env} && npx segsync plan${env}`,
-    '  3. Try apply without a Wati account: start `npx segsync emulator` and run apply with the',
-    first
-      ? `     endpoint and token it prints (as ${first.endpointVariable} and ${first.tokenVariable})`
-      : '     endpoint and token it prints',
-    '     plus --state /tmp/segsync-try.json, so your real state file never records the emulator.',
-    '  4. Add the repository secrets (Settings → Secrets and variables → Actions):',
-    ...secrets,
-    '     If main is protected, let GitHub Actions push to it: CI commits the state after each apply.',
-    '  5. Commit and open a pull request: the plan appears as a comment; merging applies it.',
+    ...numbered([
+      ...(installed
+        ? []
+        : [
+            [
+              'npm install --save-dev segsync',
+              'Pins the version CI runs, and gives your editor the schemas the scaffold points at.',
+            ],
+          ]),
+      [
+        'Describe your segments in segments/, then check them:',
+        `npx segsync validate${env} && npx segsync plan${env}`,
+      ],
+      [
+        'Try apply without a Wati account: start `npx segsync emulator` and run apply with the',
+        first
+          ? `endpoint and token it prints (as ${first.endpointVariable} and ${first.tokenVariable})`
+          : 'endpoint and token it prints',
+        'plus --state /tmp/segsync-try.json, so your real state file never records the emulator.',
+      ],
+      [
+        'Add the repository secrets (Settings → Secrets and variables → Actions):',
+        ...secrets.map((line) => line.trim()),
+        'If main is protected, let GitHub Actions push to it: CI commits the state after each apply.',
+      ],
+      ['Commit and open a pull request: the plan appears as a comment; merging applies it.'],
+    ]),
   ].join('\n');
+}
+
+/** "  1. first line" then the step's other lines indented under it. */
+function numbered(steps: readonly (readonly string[])[]): string[] {
+  return steps.flatMap(([head, ...rest], index) => [
+    `  ${index + 1}. ${head}`,
+    ...rest.map((line) => `     ${line}`),
+  ]);
+}
+
+/** segsync is already a dependency of the repository (the usual `npm i -D segsync && npx segsync init`). */
+async function isSegsyncInstalled(root: string): Promise<boolean> {
+  if (existsSync(path.join(root, 'node_modules', 'segsync', 'package.json'))) return true;
+  try {
+    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, unknown>;
+      devDependencies?: Record<string, unknown>;
+    };
+    return Boolean(manifest.devDependencies?.segsync ?? manifest.dependencies?.segsync);
+  } catch {
+    return false;
+  }
 }
 
 function findGitRoot(start: string): string | undefined {

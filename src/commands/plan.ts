@@ -5,9 +5,9 @@ import type { Plan } from '../model.js';
 import type { CommandIO } from '../app/io.js';
 import { planProject } from '../app/pipeline.js';
 import type { CommonOptions } from '../app/settings.js';
-import { resolveSettings } from '../app/settings.js';
+import { reportFallbackPath, resolveSettings } from '../app/settings.js';
 
-export type PlanFormat = 'text' | 'markdown' | 'json' | 'github';
+export type PlanFormat = 'text' | 'markdown' | 'json' | 'github' | 'gitlab';
 
 export interface PlanCommandOptions extends CommonOptions {
   format: PlanFormat;
@@ -27,7 +27,7 @@ export async function runPlan(
 ): Promise<number> {
   const settings = await resolveSettings(io.cwd, options, paths);
   const { plan } = await planProject(settings, io.cwd, options);
-  io.stdout(await renderPlan(plan, options, io.color));
+  io.stdout(await renderPlan(plan, options, io.color, reportFallbackPath(settings, io.cwd)));
   if (options.out) {
     const { renderPlanJson } = await import('../render/json.js');
     await writeFile(path.resolve(io.cwd, options.out), `${renderPlanJson(plan)}\n`);
@@ -51,8 +51,13 @@ async function renderPlan(
   plan: Plan,
   options: PlanCommandOptions,
   color: boolean,
+  fallbackPath: string,
 ): Promise<string> {
   switch (options.format) {
+    case 'gitlab': {
+      const { renderCodeQuality } = await import('../render/gitlab.js');
+      return renderCodeQuality(plan.diagnostics, fallbackPath);
+    }
     case 'markdown': {
       const { renderPlanMarkdown } = await import('../render/markdown.js');
       return renderPlanMarkdown(plan, { showContactIds: options.showContactIds ?? false });

@@ -3,10 +3,10 @@ import { countBySeverity } from '../render/diagnostics.js';
 import type { CommandIO } from '../app/io.js';
 import { loadAndValidate } from '../app/pipeline.js';
 import type { CommonOptions } from '../app/settings.js';
-import { resolveSettings } from '../app/settings.js';
+import { reportFallbackPath, resolveSettings } from '../app/settings.js';
 
 export interface ValidateCommandOptions extends CommonOptions {
-  format: 'text' | 'json' | 'github';
+  format: 'text' | 'json' | 'github' | 'gitlab';
   allowEmpty?: boolean;
 }
 
@@ -25,6 +25,9 @@ export async function runValidate(
   if (options.format === 'json') {
     const { renderValidationJson } = await import('../render/json.js');
     io.stdout(renderValidationJson(report));
+  } else if (options.format === 'gitlab') {
+    const { renderCodeQuality } = await import('../render/gitlab.js');
+    io.stdout(renderCodeQuality(report.diagnostics, reportFallbackPath(settings, io.cwd)));
   } else if (options.format === 'github') {
     const { renderAnnotations } = await import('../render/github.js');
     const { errors, warnings } = countBySeverity(report.diagnostics);

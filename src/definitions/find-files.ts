@@ -32,6 +32,7 @@ export function findDefinitionFiles(
   paths: string[],
   cwd: string,
   diagnostics: Diagnostic[],
+  options: { allowEmpty?: boolean } = {},
 ): FoundFile[] {
   const found = new Map<string, FoundFile>(); // by absolute path: a file named twice is read once
   const walkedDirectories = new Set<string>();
@@ -44,7 +45,7 @@ export function findDefinitionFiles(
       // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
       walkGlob(absolute, cwd, found, diagnostics);
     } else if (kind === 'missing') {
-      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
+      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
     } else {
       // Named explicitly: read it even without a YAML extension; the reader reports what it is.
       found.set(absolute, { absolute, file: displayPath(absolute, cwd) });
@@ -112,9 +113,11 @@ function noMatchDiagnostic(pattern: string): Diagnostic {
   };
 }
 
-function missingPathDiagnostic(file: string): Diagnostic {
+// With --allow-empty a missing directory is an empty set (a fresh repository, a CI job that runs
+// before anyone wrote a segment): still said, as a warning, in case the path is a typo.
+function missingPathDiagnostic(file: string, allowEmpty = false): Diagnostic {
   return {
-    severity: 'error',
+    severity: allowEmpty ? 'warning' : 'error',
     code: 'path-not-found',
     message: `"${file}" does not exist, so no definitions could be read from it.`,
     file,

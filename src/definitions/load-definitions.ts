@@ -54,10 +54,11 @@ export async function loadAndValidateDefinitions(
   const validateOptions: ValidateOptions = {
     ...(options.operators ? { operators: options.operators } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    cwd,
   };
   // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
   const loaderDiagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, cwd, loaderDiagnostics);
+  const found = findDefinitionFiles(paths, cwd, loaderDiagnostics, validateOptions);
   const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
 
   const collector = new SegmentCollector(validateOptions);

@@ -12,7 +12,11 @@ import type {
   SourceLocation,
   WatiPayload,
 } from '../model.js';
+import path from 'node:path';
 import { digestOf } from '../canonical-json.js';
+import { displayPath } from '../diagnostics/display-path.js';
+import type { ContactIdsFromFile } from './contact-csv.js';
+import { readContactIdsFile } from './contact-csv.js';
 import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { LoadedDocument } from '../yaml/read.js';
 import { documentToData } from '../yaml/read.js';
@@ -25,6 +29,8 @@ export interface ValidateOptions {
   operators?: string[];
   /** Accept a definition set with no segment at all (otherwise the `no-definitions` error). */
   allowEmpty?: boolean;
+  /** What definition file paths are relative to (to find `contactIdsFile` lists). */
+  cwd?: string;
 }
 
 export interface ValidateResult {
@@ -41,6 +47,8 @@ interface SegmentDocument {
   description?: string;
   groups?: Group[];
   contactIds?: string[];
+  contactIdsFile?: string;
+  contactIdsColumn?: string;
   useUploadedContact?: boolean;
 }
 
@@ -128,9 +136,14 @@ export class SegmentCollector {
       }
       problems.push(...warnRepeatedContactIds(document, value, segment));
     }
+    const fromFile =
+      isRecord(value) && problems.length === 0
+        ? readContactIdsOf(document, value, this.options.cwd ?? process.cwd(), segment)
+        : undefined;
+    if (fromFile) problems.push(...fromFile.diagnostics);
     this.diagnostics.push(...problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
-    this.candidates.push(toSegmentDefinition(value as SegmentDocument, source));
+    this.candidates.push(toSegmentDefinition(value as SegmentDocument, source, fromFile));
   }
 
   /** Applies the rules across documents; `loaderDiagnostics` join the sorted result. */
@@ -168,7 +181,7 @@ export class SegmentCollector {
  * in the order written; description never. Built field by field: the parsed data may carry a
  * `__proto__` own property, so it is never spread or Object.assign'ed.
  */
-function toPayload(document: SegmentDocument): WatiPayload {
+function toPayload(document: SegmentDocument, fileIds?: readonly string[]): WatiPayload {
   const payload: WatiPayload = {
     name: document.name,
     refreshType: document.refreshType === 'static' || document.refreshType === 1 ? 1 : 2,
@@ -182,16 +195,23 @@ function toPayload(document: SegmentDocument): WatiPayload {
       })),
     }));
   }
-  if (document.contactIds) payload.contactIds = [...document.contactIds];
+  // From a CSV file: the ids, never the file name, so moving the file changes nothing in Wati.
+  const contactIds = fileIds ?? document.contactIds;
+  if (contactIds) payload.contactIds = [...contactIds];
   if (document.useUploadedContact === true) payload.useUploadedContact = true;
   return payload;
 }
 
-function toSegmentDefinition(document: SegmentDocument, source: SourceLocation): SegmentDefinition {
-  const payload = toPayload(document);
+function toSegmentDefinition(
+  document: SegmentDocument,
+  source: SourceLocation,
+  fromFile?: ContactIdsFromFile & { file: string },
+): SegmentDefinition {
+  const payload = toPayload(document, fromFile?.ids);
   return {
     name: document.name,
     ...(document.description === undefined ? {} : { description: document.description }),
+    ...(fromFile ? { contactIdsFile: fromFile.file } : {}),
     payload,
     digest: digestOf(payload),
     source,
@@ -236,6 +256,58 @@ function forEachCondition(
       if (isRecord(condition)) visit(condition, `/groups/${g}/conditions/${c}`);
     });
   });
+}
+
+/** The ids of `contactIdsFile`, read relative to the definition file; undefined without one. */
+function readContactIdsOf(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  cwd: string,
+  segment: string | undefined,
+): (ContactIdsFromFile & { file: string }) | undefined {
+  const where = (key: string) => ({
+    ...locate(document, `/${key}`),
+    ...(segment === undefined ? {} : { segment }),
+  });
+  if (typeof value.contactIdsFile !== 'string') {
+    if (value.contactIdsColumn === undefined) return undefined;
+    return {
+      ids: [],
+      file: '',
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'contact-ids-column-without-file',
+          message: '`contactIdsColumn` names a CSV column, but there is no `contactIdsFile`.',
+          ...where('contactIdsColumn'),
+          hint: 'Add `contactIdsFile`, or remove `contactIdsColumn`.',
+        },
+      ],
+    };
+  }
+  if (value.contactIds !== undefined) {
+    return {
+      ids: [],
+      file: '',
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'contact-ids-twice',
+          message:
+            'A segment takes its contact ids from `contactIds` or from `contactIdsFile`, not both.',
+          ...where('contactIdsFile'),
+          hint: 'Keep one of the two.',
+        },
+      ],
+    };
+  }
+  const absolute = path.resolve(cwd, path.dirname(document.file), value.contactIdsFile);
+  const file = displayPath(absolute, cwd);
+  const read = readContactIdsFile(absolute, file, {
+    ...(typeof value.contactIdsColumn === 'string' ? { column: value.contactIdsColumn } : {}),
+    ...(segment === undefined ? {} : { segment }),
+  });
+  return { ...read, file };
 }
 
 function warnRepeatedContactIds(

@@ -118,6 +118,7 @@ function actionForDefinition(
     source: segment.source,
     payload: segment.payload,
     digest: segment.digest,
+    ...(segment.contactIdsFile === undefined ? {} : { contactIdsFile: segment.contactIdsFile }),
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
   if (entry.status === 'pending') {

@@ -70,7 +70,7 @@ function renderCreateTable(plan: Plan): Section | undefined {
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload))} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
+        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload, a.contactIdsFile))} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
     ),
     close: '',
     noun: 'segment',

@@ -58,7 +58,9 @@ function renderAction(action: PlanAction, style: Style): string[] {
   const where = source ? style.dim(`  ${source.file}:${source.line}`) : '';
   switch (action.action) {
     case 'create':
-      return [`  ${marker} ${action.name}  ${style.dim(describePayload(action.payload))}${where}`];
+      return [
+        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload, action.contactIdsFile))}${where}`,
+      ];
     case 'unchanged':
       return [`  ${marker} ${action.name}${style.dim(` (id ${action.recorded.id})`)}${where}`];
     case 'changed': {
@@ -106,8 +108,10 @@ function verdict(plan: Plan, style: Style): string {
     return style.green(
       `Nothing to create.${warningText ? ` (${plural(warnings, 'warning')})` : ''}`,
     );
+  // The hint keeps the plan's context: without --env, apply would be refused.
+  const env = plan.environment ? ` --env ${plan.environment}` : '';
   return style.green(
-    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
+    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply${env}\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
   );
 }
 
@@ -128,9 +132,23 @@ export function renderValidationText(report: ValidationReport, options: TextOpti
   lines.push(
     errors > 0
       ? style.red(
-          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''} in ${plural(report.files, 'file')}`,
+          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}${describeErrorFiles(report)}`,
         )
       : style.green(`✔ ${counted}: valid${warningText}`),
   );
   return lines.join('\n');
+}
+
+/** " in 1 file (4 checked)": the files that have errors, not all the files read. */
+function describeErrorFiles(report: ValidationReport): string {
+  // Nothing read (a missing path, an empty directory): the error is about the set, not a file.
+  if (report.files === 0) return ' (no definition file was read)';
+  const withErrors = new Set<string>();
+  for (const diagnostic of report.diagnostics) {
+    if (diagnostic.severity === 'error' && diagnostic.file !== undefined) {
+      withErrors.add(diagnostic.file);
+    }
+  }
+  const checked = withErrors.size === report.files ? '' : ` (${report.files} checked)`;
+  return ` in ${plural(withErrors.size, 'file')}${checked}`;
 }

@@ -28,7 +28,7 @@ const RULE_HINTS: Record<string, string> = {
   'dynamic-needs-groups':
     'Add `groups:` with at least one condition, or make it a static segment (`refreshType: static`) with `contactIds:`.',
   'static-needs-contacts-or-groups':
-    'Add `contactIds:` (ids in quotes) or `groups:` with at least one condition.',
+    'Add `contactIds:` (ids in quotes), `contactIdsFile:` (a CSV list) or `groups:` with at least one condition.',
 };
 
 /** Singular names for the items of lists and maps, to say "condition 2 in group 1". */

@@ -61,7 +61,7 @@ export const ajvOptions = {
   verbose: true,
   // Annotations ajv must accept: yaml-language-server's custom pattern message, and `$anchor`
   // (standard draft 2020-12, used to name rules, but reported unknown by ajv's strict mode).
-  keywords: ['patternErrorMessage', '$anchor'],
+  keywords: ['patternErrorMessage', 'markdownDescription', '$anchor'],
 } as const;
 
 function compile(name: 'segment' | 'config'): SchemaValidator {

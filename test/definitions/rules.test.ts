@@ -163,7 +163,7 @@ describe('unknown keys', () => {
       line: 3,
       column: 1,
       segment: 'Typos everywhere',
-      hint: 'Did you mean `description`? The keys allowed here are: name, refreshType, description, groups, contactIds, useUploadedContact.',
+      hint: 'Did you mean `description`? The keys allowed here are: name, refreshType, description, groups, contactIds, contactIdsFile, contactIdsColumn, useUploadedContact.',
     });
     expect(diagnosticAt(diagnostics, file, 9, 9)).toMatchObject({
       code: 'unknown-key',
@@ -314,7 +314,7 @@ describe('the refreshType rules', () => {
         line: 6,
         column: 14,
         message:
-          'A static segment needs `contactIds` or `groups` (or both): otherwise it selects no contacts.',
+          'A static segment needs `contactIds` (or `contactIdsFile`) or `groups` (or both): otherwise it selects no contacts.',
       }),
     ]);
   });

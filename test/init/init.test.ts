@@ -52,6 +52,41 @@ describe('segsync init', () => {
     expect(output).toContain('WATI_API_ENDPOINT, WATI_API_TOKEN');
   });
 
+  it('does not tell the user to install segsync when the repository already depends on it', async () => {
+    await writeFile(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ devDependencies: { segsync: '^0.1.0' } }),
+    );
+    const io = recordingIO(dir);
+    await runInit(dir, {}, io);
+    const output = io.out.join('\n');
+    expect(output).toContain('Next steps:');
+    expect(output).not.toContain('npm install');
+    expect(output).toMatch(/ {2}1\. Describe your segments/);
+  });
+
+  it('adds its lock, temp and state patterns to existing ignore files, once', async () => {
+    await writeFile(path.join(dir, '.gitignore'), 'node_modules/');
+    await writeFile(path.join(dir, '.prettierignore'), 'dist\n*.state.json\n');
+    const io = recordingIO(dir);
+    await runInit(dir, {}, io);
+    const gitignore = await readFile(path.join(dir, '.gitignore'), 'utf8');
+    expect(gitignore.split('\n')).toEqual([
+      'node_modules/',
+      '',
+      '# segsync: lock and temporary files beside the state file (the state is committed)',
+      '*.state.json.lock',
+      '.*.state.json.tmp-*',
+      '',
+    ]);
+    expect(await readFile(path.join(dir, '.prettierignore'), 'utf8')).toBe('dist\n*.state.json\n');
+    expect(io.out.join('\n')).toMatch(/updated\s+\.gitignore/);
+    expect(io.out.join('\n')).toMatch(/exists\s+\.prettierignore/);
+
+    await runInit(dir, {}, recordingIO(dir));
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toBe(gitignore);
+  });
+
   it('scaffolds into DIR relative to the working directory, creating it', async () => {
     const io = recordingIO(dir);
     expect(await runInit('nested/repo', {}, io)).toBe(0);
@@ -64,7 +99,7 @@ describe('segsync init', () => {
     const io = recordingIO(dir);
     expect(await runInit(dir, {}, io)).toBe(0);
     const output = io.out.join('\n');
-    expect(output).toContain('Nothing to do: all 5 files already exist and were left unchanged.');
+    expect(output).toContain('Nothing to do: all 7 files already exist and were left unchanged.');
     expect(output).not.toContain('created');
     expect(output).not.toContain('Next steps');
   });
@@ -153,6 +188,7 @@ describe('the scaffolded files', () => {
         'segments/**/*.yaml',
         'segments/**/*.yml',
       ],
+      './node_modules/segsync/schemas/config.schema.json': ['segsync.config.yaml'],
     });
   });
 
@@ -165,7 +201,16 @@ describe('the scaffolded files', () => {
     expect(path.posix.join('segments', modeline![1]!)).toBe(
       'node_modules/segsync/schemas/segment.schema.json',
     );
-    expect(example).toContain('npx segsync schema > schemas/segment.schema.json');
+    expect(example).toContain('../../node_modules/');
+  });
+
+  it('the config points its editor schema at the installed package', async () => {
+    await runInit(dir, {}, recordingIO(dir));
+    const config = await readFile(path.join(dir, 'segsync.config.yaml'), 'utf8');
+    const modeline = /^# yaml-language-server: \$schema=(.+)$/m.exec(config);
+    expect(path.posix.normalize(modeline![1]!)).toBe(
+      'node_modules/segsync/schemas/config.schema.json',
+    );
   });
 });
 

@@ -525,6 +525,19 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('SEGSYNC_NOTE_TOKEN is not set');
     expect(result.stdout).toContain('segsync: the plan is blocked (exit 1)');
+    // The Code Quality report the job publishes locates the problem in the broken file.
+    const pipelineText = parse(await readFile(pipeline, 'utf8')) as Record<
+      string,
+      { artifacts?: { reports?: { codequality?: string } } }
+    >;
+    const reportFile = pipelineText['segsync-plan']?.artifacts?.reports?.codequality;
+    expect(reportFile).toBe('gl-code-quality-report.json');
+    const report = JSON.parse(await readFile(path.join(work, reportFile!), 'utf8')) as {
+      check_name: string;
+      location: { path: string };
+    }[];
+    expect(report.length).toBeGreaterThan(0);
+    expect(report.map((issue) => issue.location.path)).toContain('segments/broken.yaml');
   });
 
   it('default branch: applies from the branch tip and pushes the state with [skip ci]', async () => {

@@ -40,6 +40,8 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCAFFOLDED = [
   '.github/workflows/segsync-apply.yml',
   '.github/workflows/segsync-plan.yml',
+  '.gitignore',
+  '.prettierignore',
   '.vscode/settings.json',
   'segments/example.yaml',
   'segsync.config.yaml',

@@ -1,0 +1,68 @@
+// `segsync __complete env|segments`: the names a completion script cannot know in advance, one
+// per line. Completion runs on every TAB, so this never prints an error: a missing or broken
+// config or state file simply completes nothing.
+import { loadConfig } from '../config/load.js';
+import { ExitCode } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { journalPathOf } from '../state/wal.js';
+import type { CommandIO } from '../app/io.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
+
+export async function runCompleteValues(
+  kind: string,
+  options: CommonOptions,
+  io: CommandIO,
+): Promise<number> {
+  try {
+    const names =
+      kind === 'env' ? await environmentNames(options, io) : await segmentNames(options, io);
+    // A name with a control character (a hand-edited state file) would garble the terminal.
+    const printable = names.filter((name) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name));
+    io.stdout(printable.sort().join('\n'));
+  } catch {
+    // Nothing to offer.
+  }
+  return ExitCode.ok;
+}
+
+async function environmentNames(options: CommonOptions, io: CommandIO): Promise<string[]> {
+  const { config } = await loadConfig({
+    ...(options.config !== undefined ? { path: options.config } : {}),
+    cwd: io.cwd,
+  });
+  return Object.keys(config.environments ?? {});
+}
+
+async function segmentNames(options: CommonOptions, io: CommandIO): Promise<string[]> {
+  const settings = await resolveSettings(io.cwd, options);
+  // Completion runs on every TAB: the names are all it needs, so the state file and the journal
+  // a killed apply may have left are parsed, not validated (the schema check would triple the
+  // time of the call). The journal matters: its pending names are what `state resolve` settles.
+  const names = new Set<string>();
+  const state = JSON.parse(await readIfPresent(settings.statePath, '{}')) as unknown;
+  const segments = (state as { segments?: unknown } | null)?.segments;
+  if (segments !== null && typeof segments === 'object') {
+    for (const name of Object.keys(segments)) names.add(name);
+  }
+  const journal = await readIfPresent(journalPathOf(settings.statePath), '');
+  for (const line of journal.split('\n')) {
+    try {
+      const record = JSON.parse(line) as { op?: unknown; name?: unknown };
+      if (typeof record.name !== 'string') continue;
+      if (record.op === 'set') names.add(record.name);
+      else if (record.op === 'delete') names.delete(record.name);
+    } catch {
+      // A torn last line: skipped, as the journal reader does.
+    }
+  }
+  return [...names];
+}
+
+async function readIfPresent(file: string, otherwise: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return otherwise;
+  }
+}

@@ -1,0 +1,263 @@
+// `segsync completion bash|zsh|fish`: a completion script generated from the commander command
+// tree, so a new command or flag completes without anyone editing a script. What the tree cannot
+// know — environment names from the config, segment names from the state file — the script asks
+// segsync for at completion time through the hidden `segsync __complete env|segments` command
+// (completion-values.ts).
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
+import { ExitCode, UsageError } from '../errors.js';
+import type { CommandIO } from '../app/io.js';
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/** What follows a flag that takes a value. */
+type ValueKind = { choices: string[] } | 'env' | 'file' | 'none';
+
+interface FlagInfo {
+  names: string[];
+  description: string;
+  value?: ValueKind;
+}
+
+/** One node of the command tree, e.g. `state show`. */
+interface CommandNode {
+  path: string;
+  description: string;
+  subcommands: string[];
+  flags: FlagInfo[];
+  /** What the positional arguments complete to. */
+  positional: 'segments' | 'files' | 'none' | { choices: string[] };
+}
+
+// Commands whose positional argument is a recorded segment name.
+const SEGMENT_ARGUMENT = new Set(['state show', 'state resolve', 'state forget']);
+// Flags whose value is a file (the rest take free text: a number, a host...).
+const FILE_FLAGS = new Set(['--config', '--state', '--out', '--token-file', '--data']);
+
+export function describeCommandTree(program: Command): CommandNode[] {
+  const nodes: CommandNode[] = [];
+  const visit = (command: Command, path: string) => {
+    const visible = command.commands.filter((sub) => !isHidden(sub));
+    nodes.push({
+      path,
+      description: command.description(),
+      subcommands: visible.map((sub) => sub.name()),
+      flags: [
+        ...command.options
+          .filter((option) => !option.hidden)
+          .map((option) => ({
+            names: [option.long, option.short].filter((name): name is string => Boolean(name)),
+            description: option.description,
+            ...(option.required || option.optional ? { value: valueKind(option) } : {}),
+          })),
+        { names: ['--help', '-h'], description: 'display help' },
+      ],
+      positional: positionalKind(command, path, visible.length > 0),
+    });
+    for (const sub of visible) visit(sub, path === '' ? sub.name() : `${path} ${sub.name()}`);
+  };
+  visit(program, '');
+  return nodes;
+}
+
+function positionalKind(
+  command: Command,
+  path: string,
+  hasSubcommands: boolean,
+): CommandNode['positional'] {
+  if (SEGMENT_ARGUMENT.has(path)) return 'segments';
+  const [first] = command.registeredArguments;
+  if (hasSubcommands || first === undefined) return 'none';
+  return first.argChoices ? { choices: first.argChoices } : 'files';
+}
+
+function isHidden(command: Command): boolean {
+  // commander keeps `{ hidden: true }` in a private field; its help omits such commands.
+  return (command as unknown as { _hidden?: boolean })._hidden === true;
+}
+
+function valueKind(option: {
+  long?: string | undefined;
+  argChoices?: string[] | undefined;
+}): ValueKind {
+  if (option.argChoices) return { choices: option.argChoices };
+  if (option.long === '--env') return 'env';
+  if (option.long && FILE_FLAGS.has(option.long)) return 'file';
+  return 'none';
+}
+
+export function runCompletion(shell: string, program: Command, io: CommandIO): number {
+  const tree = describeCommandTree(program);
+  const name = program.name();
+  switch (shell) {
+    case 'bash':
+      io.stdout(renderBash(tree, name));
+      return ExitCode.ok;
+    case 'zsh':
+      io.stdout(renderZsh(tree, name));
+      return ExitCode.ok;
+    case 'fish':
+      io.stdout(renderFish(tree, name));
+      return ExitCode.ok;
+    default:
+      throw new UsageError(
+        `No completion for the shell ${JSON.stringify(shell)}.`,
+        `Choose one of: ${SHELLS.join(', ')}. For bash: source <(segsync completion bash)`,
+      );
+  }
+}
+
+/** Single-quoted for sh: the only character needing care is the quote itself. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+// Bash: one `case` over the command path found in the words typed so far. Flags that take a
+// value are listed so their value is not mistaken for a subcommand.
+export function renderBash(tree: readonly CommandNode[], name: string): string {
+  const fn = `_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const valueFlags = new Set<string>();
+  for (const node of tree)
+    for (const flag of node.flags) if (flag.value) flag.names.forEach((n) => valueFlags.add(n));
+  const cases = tree.map((node) => {
+    const words = [...node.subcommands, ...node.flags.flatMap((flag) => flag.names)];
+    const values = node.flags.flatMap(({ names, value }) => {
+      if (value === undefined || value === 'none') return [];
+      const action =
+        value === 'env'
+          ? `${fn}_dynamic env`
+          : value === 'file'
+            ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+            : `COMPREPLY=($(compgen -W ${shellQuote(value.choices.join(' '))} -- "$cur"))`;
+      return [`          ${names.join('|')}) ${action}; return ;;`];
+    });
+    const positional = node.positional;
+    const positionalAction =
+      positional === 'segments'
+        ? `${fn}_dynamic segments`
+        : positional === 'files'
+          ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+          : positional === 'none'
+            ? ''
+            : `COMPREPLY=($(compgen -W ${shellQuote(positional.choices.join(' '))} -- "$cur"))`;
+    const positionalLine = positionalAction
+      ? `        if [[ "$cur" != -* ]]; then ${positionalAction}; return; fi`
+      : '';
+    return [
+      `      ${shellQuote(node.path)})`,
+      '        case "$prev" in',
+      ...values,
+      '        esac',
+      ...(positionalLine ? [positionalLine] : []),
+      `        COMPREPLY=($(compgen -W ${shellQuote(words.join(' '))} -- "$cur")) ;;`,
+    ].join('\n');
+  });
+  return `# ${name} completion for bash. Load it with:  source <(${name} completion bash)
+# or save it as ~/.local/share/bash-completion/completions/${name}
+${fn}_dynamic() {
+  # Environment or segment names, from the config and state file the command line names.
+  local IFS=$'\\n' forward=() i word candidates=()
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+      -c|--config|--env|--state) forward+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}") ;;
+    esac
+  done
+  candidates=($("\${COMP_WORDS[0]}" __complete "$1" "\${forward[@]}" 2>/dev/null))
+  COMPREPLY=()
+  for word in "\${candidates[@]}"; do
+    [[ "$word" == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$word")")
+  done
+}
+${fn}() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  local path="" i word skip=0
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word="\${COMP_WORDS[i]}"
+    if ((skip)); then skip=0; continue; fi
+    case "$word" in
+      ${[...valueFlags].join('|')}) skip=1 ;;
+      -*) ;;
+      *)
+        case " $(${fn}_subcommands "$path") " in
+          *" $word "*) path="\${path:+$path }$word" ;;
+        esac ;;
+    esac
+  done
+  case "$path" in
+${cases.join('\n')}
+  esac
+}
+${fn}_subcommands() {
+  case "$1" in
+${tree.map((node) => `    ${shellQuote(node.path)}) echo ${shellQuote(node.subcommands.join(' '))} ;;`).join('\n')}
+  esac
+}
+complete -o default -F ${fn} ${name}`;
+}
+
+// zsh runs the bash function through bashcompinit: one generator, one behaviour to test.
+export function renderZsh(tree: readonly CommandNode[], name: string): string {
+  return `# ${name} completion for zsh. Load it with:  source <(${name} completion zsh)
+autoload -U +X compinit && compinit
+autoload -U +X bashcompinit && bashcompinit
+${renderBash(tree, name).split('\n').slice(2).join('\n')}`;
+}
+
+export function renderFish(tree: readonly CommandNode[], name: string): string {
+  const lines = [
+    `# ${name} completion for fish. Load it with:  ${name} completion fish | source`,
+    `# or save it as ~/.config/fish/completions/${name}.fish`,
+  ];
+  const topLevel = tree.find((node) => node.path === '')!.subcommands;
+  for (const node of tree) {
+    const parts = node.path === '' ? [] : node.path.split(' ');
+    const seen = parts.map((part) => `__fish_seen_subcommand_from ${part}`);
+    const notDeeper = node.subcommands.length
+      ? [`not __fish_seen_subcommand_from ${node.subcommands.join(' ')}`]
+      : [];
+    const here =
+      parts.length === 0
+        ? `not __fish_seen_subcommand_from ${topLevel.join(' ')}`
+        : [...seen, ...notDeeper].join('; and ');
+    const condition = shellQuote(here);
+    for (const sub of node.subcommands) {
+      const child = tree.find((n) => n.path === (node.path ? `${node.path} ${sub}` : sub));
+      lines.push(
+        `complete -c ${name} -f -n ${condition} -a ${sub} -d ${shellQuote(firstLine(child?.description ?? ''))}`,
+      );
+    }
+    for (const flag of node.flags) {
+      const spec = flag.names
+        .map((n) => (n.startsWith('--') ? `-l ${n.slice(2)}` : `-s ${n.slice(1)}`))
+        .join(' ');
+      const value = flag.value;
+      const argument =
+        value === undefined || value === 'none'
+          ? value === 'none'
+            ? ' -x'
+            : ''
+          : value === 'env'
+            ? ` -x -a ${shellQuote(`(${name} __complete env)`)}`
+            : value === 'file'
+              ? ' -r -F'
+              : ` -x -a ${shellQuote(value.choices.join(' '))}`;
+      lines.push(
+        `complete -c ${name} -n ${condition} ${spec}${argument} -d ${shellQuote(firstLine(flag.description))}`,
+      );
+    }
+    const positional = node.positional;
+    if (positional === 'segments') {
+      lines.push(
+        `complete -c ${name} -f -n ${condition} -a ${shellQuote(`(${name} __complete segments)`)}`,
+      );
+    } else if (typeof positional === 'object') {
+      lines.push(
+        `complete -c ${name} -f -n ${condition} -a ${shellQuote(positional.choices.join(' '))}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
