@@ -122,6 +122,24 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       const { runStateForget } = await import('./commands/state.js');
       exitCode = await runStateForget(name, options, io);
     });
+  stateCommand('merge', 'merge another state file into this one by meaning (e.g. a run artifact)')
+    .argument('<other>', 'the other state file')
+    .action(async (other: string, options: Record<string, unknown>) => {
+      const { runStateMerge } = await import('./commands/state-merge.js');
+      exitCode = await runStateMerge(other, options, io);
+    });
+  state
+    .command('merge-driver')
+    .description(
+      'git merge driver for state files: merge.segsync.driver = segsync state merge-driver %O %A %B',
+    )
+    .argument('<base>', 'the common ancestor (%O)')
+    .argument('<ours>', 'our version, replaced by the result (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .action(async (base: string, ours: string, theirs: string) => {
+      const { runStateMergeDriver } = await import('./commands/state-merge.js');
+      exitCode = await runStateMergeDriver(base, ours, theirs, io);
+    });
   stateCommand('unlock', 'remove a lock left behind by a segsync process that is gone').action(
     async (options: Record<string, unknown>) => {
       const { runStateUnlock } = await import('./commands/state.js');

@@ -12,6 +12,7 @@ import {
   customizePlanWorkflow,
   describeEnvironments,
 } from './init-environments.js';
+import { ensureGitAttributes, MERGE_DRIVER_CONFIG_COMMAND } from './init-gitattributes.js';
 import type { CommandIO } from './io.js';
 
 export interface InitOptions {
@@ -91,7 +92,24 @@ export async function runInit(
     outcomes.push({ file, outcome });
   }
 
+  const stateFiles = environments
+    ? environments.map((environment) => environment.stateFile)
+    : ['segsync.state.json'];
+  const attributes = await ensureGitAttributes(root, stateFiles);
   io.stdout(reportOutcomes(root, outcomes, io.cwd));
+  if (attributes !== 'identical') {
+    io.stdout(
+      `  ${attributes === 'created' ? 'created ' : 'updated '}  .gitattributes (the state file merges with segsync's merge driver)`,
+    );
+  }
+  io.stdout(
+    [
+      '',
+      'To let git merge state files by meaning (never by hand), run once in each clone:',
+      `  ${MERGE_DRIVER_CONFIG_COMMAND}`,
+      '(git does not let a repository configure its own merge drivers.)',
+    ].join('\n'),
+  );
   const gitRoot = findGitRoot(root);
   if (gitRoot !== undefined && gitRoot !== root) {
     io.stderr(
