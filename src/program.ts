@@ -82,7 +82,17 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
         '--allow-changed',
         'apply even though some created segments changed (they stay as they are)',
       )
-      .option('--allow-empty', 'succeed when there are no definitions'),
+      .option('--allow-empty', 'succeed when there are no definitions')
+      .option(
+        '--push-state [remote/branch]',
+        'commit and push the state file before each window of creates (default: the upstream)',
+      )
+      .option('--no-push-state', 'do not push the state, even when the config says pushState')
+      .option(
+        '--checkpoint-every <n>',
+        'creates per pushed checkpoint with --push-state (default 20)',
+        parseInteger,
+      ),
   ).action(async (target: string | undefined, options: Record<string, unknown>) => {
     const { runApply } = await import('./commands/apply.js');
     exitCode = await runApply(target, options as never, io);

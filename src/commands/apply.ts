@@ -4,7 +4,9 @@ import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { renderPlanText } from '../render/text.js';
+import { GitStatePusher } from '../state/git-push.js';
 import { StateJournal } from '../state/journal.js';
+import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
 import { readCredentials } from './credentials.js';
 import type { CommandIO } from './io.js';
 import { loadAndValidate, planFrom } from './pipeline.js';
@@ -19,6 +21,9 @@ export interface ApplyCommandOptions extends CommonOptions {
   tokenFile?: string;
   allowChanged?: boolean;
   allowEmpty?: boolean;
+  /** true: push to the upstream; "REMOTE/BRANCH"; false: off even when the config turns it on. */
+  pushState?: boolean | string;
+  checkpointEvery?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -50,6 +55,19 @@ export async function runApply(
   // Fail on missing credentials before anything else happens.
   const credentials = await readCredentials(settings, io, options);
   const definitions = await loadAndValidate(settings, io.cwd, options);
+  // Before the state is touched: a checkout that cannot push is refused before anything happens.
+  const pushState = options.pushState ?? settings.pushState ?? false;
+  const checkpointEvery = resolveCheckpointEvery(
+    options.checkpointEvery ?? settings.config.checkpointEvery,
+  );
+  const pusher =
+    pushState === false
+      ? undefined
+      : await GitStatePusher.open({
+          statePath: settings.statePath,
+          target: pushState === true ? undefined : pushState,
+          env: io.env,
+        });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
 
   const journal = await StateJournal.open(settings.statePath, {
@@ -83,7 +101,25 @@ export async function runApply(
     await confirmApply(plan, credentials.endpoint, options, io);
 
     const { executeApply } = await import('./apply-execute.js');
-    return await executeApply({ plan, creates, journal, credentials, concurrency, options, io });
+    const push = pusher
+      ? setUpStatePush({
+          pusher,
+          journal,
+          creates,
+          windowSize: checkpointEvery,
+          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+        })
+      : undefined;
+    return await executeApply({
+      plan,
+      creates,
+      journal,
+      credentials,
+      concurrency,
+      options,
+      io,
+      ...(push ? { push } : {}),
+    });
   } finally {
     await journal.close();
   }
