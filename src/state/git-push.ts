@@ -180,25 +180,36 @@ export class GitStatePusher {
   }
 
   private async commitStateFile(message: string, merging = false): Promise<void> {
-    const add = await this.git(['add', '--', this.file]);
+    const paths = await this.trackedPaths();
+    const add = await this.git(['add', '-A', '--', ...paths]);
     if (add.code !== 0) throw this.gitFailed('add', add);
     // --no-verify: the user's pre-commit hooks (formatters, linters) must not edit or refuse a
-    // file segsync writes; -- FILE (outside a merge): commit nothing else the runner changed.
+    // file segsync writes; -- FILES (outside a merge): commit nothing else the runner changed.
     const args = [
       'commit',
       '-q',
       '--no-verify',
       '-m',
       message,
-      ...(merging ? [] : ['--', this.file]),
+      ...(merging ? [] : ['--', ...paths]),
     ];
     const commit = await this.git(args, this.identity);
     if (commit.code !== 0) throw this.gitFailed('commit', commit);
   }
 
   private async stateFileChanged(): Promise<boolean> {
-    const status = await this.git(['status', '--porcelain', '--', this.file]);
+    const status = await this.git(['status', '--porcelain', '--', ...(await this.trackedPaths())]);
     return status.stdout.trim() !== '';
+  }
+
+  /**
+   * The state file, and its journal when an older workflow committed one (a killed run's log):
+   * segsync folds the journal into the state file before committing, so its removal goes too.
+   */
+  private async trackedPaths(): Promise<string[]> {
+    const journal = `${this.file}.journal`;
+    const tracked = await this.git(['ls-files', '--error-unmatch', '--', journal]);
+    return tracked.code === 0 ? [this.file, journal] : [this.file];
   }
 
   private async undo(commit: string | undefined): Promise<void> {
