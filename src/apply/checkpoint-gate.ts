@@ -9,7 +9,7 @@
 // arrived meanwhile) ride along, because the checkpoint saves the whole state. A runner lost at
 // any moment therefore leaves at most two windows as unknown outcomes at the checkpoint's
 // destination: the one in flight and the next one, whose checkpoint may already have landed.
-import type { CreatedEntry, PendingEntry, PlanAction } from '../model.js';
+import type { CreateAction, CreatedEntry, PendingEntry } from '../model.js';
 import type { CreateJournal } from './run.js';
 
 export interface CheckpointWindow {
@@ -31,7 +31,7 @@ interface OpenWindow {
 }
 
 export class CheckpointGate implements CreateJournal {
-  private readonly actions = new Map<string, { action: PlanAction; position: number }>();
+  private readonly actions = new Map<string, { action: CreateAction; position: number }>();
   private readonly windowOf = new Map<string, OpenWindow>();
   /** Names the gate recorded as pending that the runner has not (yet) asked to send. */
   private readonly unclaimed = new Set<string>();
@@ -39,7 +39,7 @@ export class CheckpointGate implements CreateJournal {
 
   constructor(
     private readonly inner: CreateJournal,
-    private readonly creates: readonly PlanAction[],
+    private readonly creates: readonly CreateAction[],
     private readonly options: CheckpointGateOptions,
   ) {
     if (!Number.isInteger(options.windowSize) || options.windowSize < 1) {
@@ -126,9 +126,9 @@ export class CheckpointGate implements CreateJournal {
         window.names.map((name) => {
           const { action } = this.actions.get(name)!;
           return this.inner.recordPending(name, {
-            payload: action.payload!,
-            digest: action.digest!,
-            source: action.source?.file ?? '',
+            payload: action.payload,
+            digest: action.digest,
+            source: action.source.file,
             startedAt: now,
           });
         }),

@@ -5,14 +5,14 @@ import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../state/git-push.js';
-import { StateJournal } from '../state/journal.js';
-import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
-import { readCredentials } from './credentials.js';
-import type { CommandIO } from './io.js';
-import { loadAndValidate, planFrom } from './pipeline.js';
-import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { resolveCheckpointEvery, setUpStatePush } from '../app/apply-push.js';
+import { StateSession } from '../state/session.js';
+import { readCredentials } from '../app/credentials.js';
+import type { CommandIO } from '../app/io.js';
+import { loadAndValidate, planFrom } from '../app/pipeline.js';
+import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from '../app/saved-plan.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export interface ApplyCommandOptions extends CommonOptions {
   yes?: boolean;
@@ -70,13 +70,13 @@ export async function runApply(
         });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
 
-  const journal = await StateJournal.open(settings.statePath, {
+  const session = await StateSession.open(settings.statePath, {
     command: 'apply',
     endpoint: credentials.endpoint,
   });
   try {
     // Planned from the state read under the lock: no other apply can change it now.
-    const plan = planFrom(settings, io.cwd, definitions, journal.state, options);
+    const plan = planFrom(settings, io.cwd, definitions, session.state, options);
     if (saved) refuseStalePlan(saved, plan);
     report(renderPlanText(plan, { color: io.color, verdict: false }));
     if (plan.blocked) return ExitCode.failure;
@@ -100,11 +100,11 @@ export async function runApply(
     }
     await confirmApply(plan, credentials.endpoint, options, io);
 
-    const { executeApply } = await import('./apply-execute.js');
+    const { executeApply } = await import('../app/apply-execute.js');
     const push = pusher
       ? setUpStatePush({
           pusher,
-          journal,
+          session,
           creates,
           windowSize: checkpointEvery,
           ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
@@ -113,15 +113,15 @@ export async function runApply(
     return await executeApply({
       plan,
       creates,
-      journal,
+      session,
       credentials,
       concurrency,
-      options,
+      format: options.format,
       io,
       ...(push ? { push } : {}),
     });
   } finally {
-    await journal.close();
+    await session.close();
   }
 }
 

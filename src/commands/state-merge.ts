@@ -5,24 +5,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, ExitCode, UserError } from '../errors.js';
 import type { State } from '../model.js';
-import { acquireStateLock } from '../state/lock.js';
 import type { MergeResult } from '../state/merge.js';
 import { describeConflict, mergeStates } from '../state/merge.js';
-import {
-  describeOsError,
-  emptyState,
-  parseState,
-  readState,
-  serializeState,
-  writeStateAtomic,
-} from '../state/store.js';
-import type { CommandIO } from './io.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
+import { emptyState, parseState, readState, serializeState } from '../state/file.js';
+import { StateSession } from '../state/session.js';
+import type { CommandIO } from '../app/io.js';
+import { resolveSettings } from '../app/settings.js';
 import type { StateCommandOptions } from './state.js';
-import { resolveSettings } from './settings.js';
 
 /**
- * Merges OTHER into the state file under the state lock. A journal beside either file (a run
- * that was killed) is folded in first, so its records count too.
+ * Merges OTHER into the state file through a state session (lock, journal replay, one write
+ * protocol). A journal beside either file (a run that was killed) is folded in first, so its
+ * records count too.
  */
 export async function runStateMerge(
   other: string,
@@ -36,17 +31,23 @@ export async function runStateMerge(
   }
   await requireFile(otherPath, other);
   const theirs = await readState(otherPath);
-  const lock = await acquireStateLock(statePath, { command: 'state merge' });
+  // A state file without an endpoint takes the other's (the merge keeps the one that is known).
+  const ours = await readState(statePath);
+  const session = await StateSession.open(statePath, {
+    command: 'state merge',
+    ...(ours.endpoint === undefined && theirs.endpoint !== undefined
+      ? { endpoint: theirs.endpoint }
+      : {}),
+  });
   try {
-    const ours = await readState(statePath);
-    const result = mergeStates(ours, theirs);
+    const result = mergeStates(session.state, theirs);
     if (!result.ok) throw mergeRefused(result, statePath, other);
     const { added, resolved } = result.changes;
     if (added.length === 0 && resolved.length === 0) {
       io.stdout(`${other} adds nothing: every entry it records is already in the state file.`);
       return ExitCode.ok;
     }
-    await writeStateAtomic(statePath, result.state);
+    await session.edit(() => result.state);
     io.stdout(
       `Merged ${other}: ${added.length} entr${added.length === 1 ? 'y' : 'ies'} added, ` +
         `${resolved.length} unknown outcome(s) settled as created.`,
@@ -63,7 +64,7 @@ export async function runStateMerge(
     }
     return ExitCode.ok;
   } finally {
-    await lock.release();
+    await session.close();
   }
 }
 

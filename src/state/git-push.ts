@@ -10,7 +10,7 @@ import type { State } from '../model.js';
 import { gitOutputLines, redactUrlCredentials } from './git-output.js';
 import type { MergeChanges } from './merge.js';
 import { describeConflict, mergeStates } from './merge.js';
-import { emptyState, parseState } from './store.js';
+import { emptyState, parseState } from './file.js';
 
 /** Used when git has no user.name / user.email configured (a fresh CI runner). */
 export const DEFAULT_COMMIT_IDENTITY = {

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { CheckpointGate } from '../../src/apply/checkpoint-gate.js';
 import type { CreateJournal, SegmentCreator } from '../../src/apply/run.js';
 import { applyCreates } from '../../src/apply/run.js';
-import type { PlanAction } from '../../src/model.js';
-import { digestOf } from '../../src/plan/digest.js';
+import type { CreateAction } from '../../src/model.js';
+import { digestOf } from '../../src/canonical-json.js';
 import { staticPayload } from '../helpers/builders.js';
 
-function createsOf(count: number): PlanAction[] {
+function createsOf(count: number): CreateAction[] {
   return Array.from({ length: count }, (_, index) => {
     const payload = staticPayload(`S${index}`);
     return {
@@ -18,6 +18,7 @@ function createsOf(count: number): PlanAction[] {
       name: payload.name,
       payload,
       digest: digestOf(payload),
+      source: { file: `segments/S${index}.yaml`, line: 1, column: 1 },
       blocking: false,
     };
   });

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
-import { readState, serializeState } from '../../src/state/store.js';
+import { readState, serializeState } from '../../src/state/file.js';
 import { runCli } from '../helpers/cli.js';
 import type { GitRemote } from '../helpers/git-remote.js';
 import { createGitRemote, spawnCli, STATE_FILE, waitUntil } from '../helpers/git-remote.js';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { generateDefinitions } from '../../bench/lib/definitions.mjs';
 import { CLI } from '../../bench/lib/workspace.mjs';
 import type { State } from '../../src/model.js';
-import { parseState } from '../../src/state/store.js';
+import { parseState } from '../../src/state/file.js';
 
 const exec = promisify(execFile);
 export const STATE_FILE = 'segsync.state.json';

@@ -1,0 +1,113 @@
+// The sending half of apply, loaded only once the plan is accepted: the HTTP client (got) and
+// p-limit are not imported by plan-only runs.
+import { ProgressReporter } from '../apply/progress.js';
+import { buildApplyResult } from '../apply/result.js';
+import { applyCreates } from '../apply/run.js';
+import { ExitCode, UserError } from '../errors.js';
+import type { CreateAction, Plan } from '../model.js';
+import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
+import type { StateSession } from '../state/session.js';
+import { createWatiClient } from '../wati/client.js';
+import type { Credentials } from './credentials.js';
+import type { StatePush } from './apply-push.js';
+import type { CommandIO } from './io.js';
+import { appendStepSummary } from './step-summary.js';
+
+export interface ExecuteApplyInput {
+  plan: Plan;
+  creates: CreateAction[];
+  session: StateSession;
+  credentials: Credentials;
+  concurrency: number;
+  /** How the result is printed on stdout. */
+  format: 'text' | 'json';
+  io: CommandIO;
+  /** apply --push-state: creates go through the checkpoint gate; results are pushed at the end. */
+  push?: StatePush;
+}
+
+export async function executeApply(input: ExecuteApplyInput): Promise<number> {
+  const { plan, creates, session, credentials, io } = input;
+  const progress = new ProgressReporter(creates.length, {
+    live: io.isTTY,
+    write: (text) => io.stderr(text.replace(/\n$/, '')),
+  });
+  const client = createWatiClient({
+    endpoint: credentials.endpoint,
+    token: credentials.token,
+    onRetry: ({ name, attempt, delayMs, reason }) =>
+      io.stderr(
+        `retrying ${name} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`,
+      ),
+  });
+  const startedAt = new Date();
+  io.stderr(
+    `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
+  );
+  const push = input.push;
+  try {
+    if (push) {
+      // The first window's pending records reach the remote before the first request; if they
+      // cannot, nothing is sent (the gate has cleared them) and apply stops here with exit 1.
+      try {
+        await push.gate.openFirstWindow();
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        throw new UserError(
+          `${error.message}\nNothing was sent to Wati: apply refuses to create segments before the remote records them as pending.`,
+          error.hint,
+        );
+      }
+      io.stderr(
+        `State pushed to ${push.pusher.describeTarget()} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
+      );
+    }
+    const report = await applyCreates(creates, client, push ? push.gate : session, {
+      concurrency: input.concurrency,
+      signal: io.signal,
+      onEvent: progress.onEvent,
+    });
+    progress.finish();
+    const result = buildApplyResult({
+      report,
+      endpoint: credentials.endpoint,
+      ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+      planChecksum: plan.checksum,
+      startedAt,
+      finishedAt: new Date(),
+      stateWrites: {
+        writes: session.stats.writes,
+        bytes: session.stats.bytesWritten,
+        ms: Math.round(session.stats.writeMsTotal),
+      },
+    });
+    io.stdout(
+      input.format === 'json'
+        ? JSON.stringify(result, null, 2)
+        : renderApplyText(result, { color: io.color }),
+    );
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) await appendStepSummary(summaryFile, renderApplyMarkdown(result));
+    if (!push) return result.exitCode;
+    const pushFailure = await push.finish();
+    io.stderr(describePushes(push));
+    if (pushFailure === undefined) return result.exitCode;
+    io.stderr(
+      `${pushFailure}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
+        "unknown outcomes. Keep this run's state file (the workflow uploads it as an artifact), then in a clone " +
+        "of the branch run `segsync state merge <the artifact's state file>` and commit: its created entries " +
+        'settle the unknown ones. Until then the next apply refuses to create them again.',
+    );
+    return Math.max(result.exitCode, ExitCode.partial);
+  } finally {
+    client.close();
+  }
+}
+
+function describePushes(push: StatePush): string {
+  const sorted = [...push.durations].sort((a, b) => a - b);
+  const median = sorted.length > 0 ? Math.round(sorted[Math.floor(sorted.length / 2)]!) : 0;
+  const merged =
+    push.pusher.catchUps > 0 ? `, ${push.pusher.catchUps} merge(s) with newer pushes` : '';
+  return `State pushes to ${push.pusher.describeTarget()}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
+}
