@@ -92,7 +92,7 @@ describe('apply --push-state', () => {
 
   it('merges a state another clone pushed meanwhile (by meaning) and keeps its other files', async () => {
     remote = await createGitRemote(24);
-    emulator.configure({ latencyMs: 60 });
+    emulator.configure({ latencyMs: 150 });
     const runner = await remote.clone('runner');
     const other = await remote.clone('other');
     const running = apply(runner, '--checkpoint-every', '4', '--concurrency', '2');
@@ -111,7 +111,7 @@ describe('apply --push-state', () => {
 
   it('stops with nothing more written when the remote records another id for a segment it created', async () => {
     remote = await createGitRemote(24);
-    emulator.configure({ latencyMs: 60 });
+    emulator.configure({ latencyMs: 150 });
     const runner = await remote.clone('runner');
     const other = await remote.clone('other');
     const running = apply(runner, '--checkpoint-every', '4', '--concurrency', '2');
