@@ -81,6 +81,16 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       'apply even though some created segments changed (they stay as they are)',
     )
     .option('--allow-empty', 'succeed when there are no definitions')
+    .option(
+      '--push-state [remote/branch]',
+      'commit and push the state file before each window of creates (default: the upstream)',
+    )
+    .option('--no-push-state', 'do not push the state, even when the config says pushState')
+    .option(
+      '--checkpoint-every <n>',
+      'creates per pushed checkpoint with --push-state (default 20)',
+      parseInteger,
+    )
     .addOption(configOption())
     .addOption(envOption())
     .action(async (target, options) => {
@@ -149,6 +159,29 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .action(async (name, options) => {
       const { runStateForget } = await import('./commands/state.js');
       exitCode = await runStateForget(name, options, io);
+    });
+  state
+    .command('merge')
+    .description('merge another state file into this one by meaning (e.g. a run artifact)')
+    .argument('<other>', 'the other state file')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .action(async (other, options) => {
+      const { runStateMerge } = await import('./commands/state-merge.js');
+      exitCode = await runStateMerge(other, options, io);
+    });
+  state
+    .command('merge-driver')
+    .description(
+      'git merge driver for state files: merge.segsync.driver = segsync state merge-driver %O %A %B',
+    )
+    .argument('<base>', 'the common ancestor (%O)')
+    .argument('<ours>', 'our version, replaced by the result (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .action(async (base, ours, theirs) => {
+      const { runStateMergeDriver } = await import('./commands/state-merge.js');
+      exitCode = await runStateMergeDriver(base, ours, theirs, io);
     });
   state
     .command('unlock')

@@ -3,11 +3,13 @@
 import { ProgressReporter } from '../apply/progress.js';
 import { buildApplyResult } from '../apply/result.js';
 import { applyCreates } from '../apply/run.js';
+import { ExitCode, UserError } from '../errors.js';
 import type { CreateAction, Plan } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
 import type { Credentials } from './credentials.js';
+import type { StatePush } from './apply-push.js';
 import type { CommandIO } from './io.js';
 import { appendStepSummary } from './step-summary.js';
 
@@ -20,6 +22,8 @@ export interface ExecuteApplyInput {
   /** How the result is printed on stdout. */
   format: 'text' | 'json';
   io: CommandIO;
+  /** apply --push-state: creates go through the checkpoint gate; results are pushed at the end. */
+  push?: StatePush;
 }
 
 export async function executeApply(input: ExecuteApplyInput): Promise<number> {
@@ -46,8 +50,25 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
   progress.note(
     `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
   );
+  const push = input.push;
   try {
-    const report = await applyCreates(creates, client, session, {
+    if (push) {
+      // The first window's pending records reach the remote before the first request; if they
+      // cannot, nothing is sent (the gate has cleared them) and apply stops here with exit 1.
+      try {
+        await push.gate.openFirstWindow();
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        throw new UserError(
+          `${error.message}\nNothing was sent to Wati: apply refuses to create segments before the remote records them as pending.`,
+          error.hint,
+        );
+      }
+      io.stderr(
+        `State pushed to ${push.pusher.describeTarget()} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
+      );
+    }
+    const report = await applyCreates(creates, client, push ? push.gate : session, {
       concurrency: input.concurrency,
       signal: io.signal,
       onEvent: progress.onEvent,
@@ -73,8 +94,26 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     );
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
     if (summaryFile) await appendStepSummary(summaryFile, renderApplyMarkdown(result));
-    return result.exitCode;
+    if (!push) return result.exitCode;
+    const pushFailure = await push.finish();
+    io.stderr(describePushes(push));
+    if (pushFailure === undefined) return result.exitCode;
+    io.stderr(
+      `${pushFailure}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
+        "unknown outcomes. Keep this run's state file (the workflow uploads it as an artifact), then in a clone " +
+        "of the branch run `segsync state merge <the artifact's state file>` and commit: its created entries " +
+        'settle the unknown ones. Until then the next apply refuses to create them again.',
+    );
+    return Math.max(result.exitCode, ExitCode.partial);
   } finally {
     client.close();
   }
+}
+
+function describePushes(push: StatePush): string {
+  const sorted = [...push.durations].sort((a, b) => a - b);
+  const median = sorted.length > 0 ? Math.round(sorted[Math.floor(sorted.length / 2)]!) : 0;
+  const merged =
+    push.pusher.catchUps > 0 ? `, ${push.pusher.catchUps} merge(s) with newer pushes` : '';
+  return `State pushes to ${push.pusher.describeTarget()}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
 }

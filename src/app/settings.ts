@@ -22,6 +22,8 @@ export interface Settings {
   segmentLimit?: number;
   endpointVariable: string;
   tokenVariable: string;
+  /** `apply --push-state` from the config: the environment's setting, else the top level. */
+  pushState?: boolean | string;
 }
 
 export const DEFAULT_ENDPOINT_VARIABLE = 'WATI_API_ENDPOINT';
@@ -49,6 +51,7 @@ export async function resolveSettings(
       ? path.resolve(config.baseDir, environment.state)
       : config.state;
   const segmentLimit = environment?.segmentLimit ?? config.segmentLimit;
+  const pushState = environment?.pushState ?? config.pushState;
   return {
     config,
     configDiagnostics: diagnostics,
@@ -58,6 +61,7 @@ export async function resolveSettings(
     ...(segmentLimit !== undefined ? { segmentLimit } : {}),
     endpointVariable: environment?.endpointEnv ?? DEFAULT_ENDPOINT_VARIABLE,
     tokenVariable: environment?.tokenEnv ?? DEFAULT_TOKEN_VARIABLE,
+    ...(pushState !== undefined ? { pushState } : {}),
   };
 }
 

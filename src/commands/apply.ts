@@ -4,6 +4,8 @@ import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { renderPlanText } from '../render/text.js';
+import { GitStatePusher } from '../state/git-push.js';
+import { resolveCheckpointEvery, setUpStatePush } from '../app/apply-push.js';
 import { StateSession } from '../state/session.js';
 import { readCredentials } from '../app/credentials.js';
 import type { CommandIO } from '../app/io.js';
@@ -19,6 +21,9 @@ export interface ApplyCommandOptions extends CommonOptions {
   tokenFile?: string;
   allowChanged?: boolean;
   allowEmpty?: boolean;
+  /** true: push to the upstream; "REMOTE/BRANCH"; false: off even when the config turns it on. */
+  pushState?: boolean | string;
+  checkpointEvery?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -50,6 +55,19 @@ export async function runApply(
   // Fail on missing credentials before anything else happens.
   const credentials = await readCredentials(settings, io, options);
   const definitions = await loadAndValidate(settings, io.cwd, options);
+  // Before the state is touched: a checkout that cannot push is refused before anything happens.
+  const pushState = options.pushState ?? settings.pushState ?? false;
+  const checkpointEvery = resolveCheckpointEvery(
+    options.checkpointEvery ?? settings.config.checkpointEvery,
+  );
+  const pusher =
+    pushState === false
+      ? undefined
+      : await GitStatePusher.open({
+          statePath: settings.statePath,
+          target: pushState === true ? undefined : pushState,
+          env: io.env,
+        });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
 
   const session = await StateSession.open(settings.statePath, {
@@ -83,6 +101,15 @@ export async function runApply(
     await confirmApply(plan, credentials.endpoint, options, io);
 
     const { executeApply } = await import('../app/apply-execute.js');
+    const push = pusher
+      ? setUpStatePush({
+          pusher,
+          session,
+          creates,
+          windowSize: checkpointEvery,
+          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+        })
+      : undefined;
     return await executeApply({
       plan,
       creates,
@@ -91,6 +118,7 @@ export async function runApply(
       concurrency,
       format: options.format,
       io,
+      ...(push ? { push } : {}),
     });
   } finally {
     await session.close();

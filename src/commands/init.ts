@@ -15,6 +15,7 @@ import {
 } from './init-environments.js';
 import type { CommandIO } from '../app/io.js';
 import { addIgnorePatterns, IGNORE_FILES } from './init-ignore-files.js';
+import { ensureGitAttributes, MERGE_DRIVER_CONFIG_COMMAND } from './init-gitattributes.js';
 
 export interface InitOptions {
   /** Environment names: scaffold an `environments` config and matrix workflows. */
@@ -96,7 +97,24 @@ export async function runInit(
     outcomes.push({ file, outcome: await addIgnorePatterns(root, file) });
   }
 
+  const stateFiles = environments
+    ? environments.map((environment) => environment.stateFile)
+    : ['segsync.state.json'];
+  const attributes = await ensureGitAttributes(root, stateFiles);
   io.stdout(reportOutcomes(root, outcomes, io.cwd));
+  if (attributes !== 'identical') {
+    io.stdout(
+      `  ${attributes === 'created' ? 'created ' : 'updated '}  .gitattributes (the state file merges with segsync's merge driver)`,
+    );
+  }
+  io.stdout(
+    [
+      '',
+      'To let git merge state files by meaning (never by hand), run once in each clone:',
+      `  ${MERGE_DRIVER_CONFIG_COMMAND}`,
+      '(git does not let a repository configure its own merge drivers.)',
+    ].join('\n'),
+  );
   const gitRoot = findGitRoot(root);
   if (gitRoot !== undefined && gitRoot !== root) {
     io.stderr(

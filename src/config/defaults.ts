@@ -11,6 +11,8 @@ export interface EnvironmentConfig {
   /** Absolute path of this environment's state file. */
   state?: string;
   segmentLimit?: number;
+  /** `apply --push-state` for this environment: true (upstream) or "REMOTE/BRANCH". */
+  pushState?: boolean | string;
   /** Directories, files or globs as written, relative to `baseDir`. */
   include?: string[];
 }
@@ -27,6 +29,10 @@ export interface SegsyncConfig {
   operators?: string[];
   segmentLimit?: number;
   concurrency?: number;
+  /** `apply --push-state`: true (upstream of the branch) or "REMOTE/BRANCH". */
+  pushState?: boolean | string;
+  /** Creates per pushed checkpoint window. */
+  checkpointEvery?: number;
   environments?: Record<string, EnvironmentConfig>;
 }
 

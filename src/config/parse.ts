@@ -21,6 +21,8 @@ interface ConfigDocument {
   operators?: string[];
   segmentLimit?: number;
   concurrency?: number;
+  pushState?: boolean | string;
+  checkpointEvery?: number;
   environments?: Record<string, EnvironmentConfig>;
 }
 
@@ -76,6 +78,8 @@ function toConfig(document: ConfigDocument, file: string, baseDir: string): Segs
   if (document.operators) config.operators = [...document.operators];
   if (document.segmentLimit !== undefined) config.segmentLimit = document.segmentLimit;
   if (document.concurrency !== undefined) config.concurrency = document.concurrency;
+  if (document.pushState !== undefined) config.pushState = document.pushState;
+  if (document.checkpointEvery !== undefined) config.checkpointEvery = document.checkpointEvery;
   if (document.environments) {
     const environments: Record<string, EnvironmentConfig> = {};
     // Environment names are schema-checked (letters, digits, - and _), so none is `__proto__`.
@@ -86,6 +90,7 @@ function toConfig(document: ConfigDocument, file: string, baseDir: string): Segs
       };
       if (written.state !== undefined) environment.state = path.resolve(baseDir, written.state);
       if (written.segmentLimit !== undefined) environment.segmentLimit = written.segmentLimit;
+      if (written.pushState !== undefined) environment.pushState = written.pushState;
       if (written.include) environment.include = [...written.include];
       environments[name] = environment;
     }

@@ -75,7 +75,8 @@ export function parseState(text: string, path: string): State {
       `The state file ${path} contains unresolved git merge conflict markers (line ${conflictLine}).`,
       'Resolve the conflict by keeping the segment entries from BOTH sides: every entry records a ' +
         'segment that exists (or may exist) in Wati, and dropping one makes segsync create it ' +
-        'again. Remove the <<<<<<< ======= >>>>>>> lines, keep the JSON valid, then run `segsync plan`.',
+        'again. `segsync state merge` does it by meaning (README: "Merging state files"); by hand, ' +
+        'remove the <<<<<<< ======= >>>>>>> lines, keep the JSON valid, then run `segsync plan`.',
     );
   }
 

@@ -63,6 +63,8 @@ export class StateSession {
   private appender: JournalAppender | undefined;
   /** After a failed append the log may end in a torn line: rewrite the state file instead. */
   private mustCompact = false;
+  /** A fold was asked for (`foldIntoStateFile`): the next write rewrites the state file. */
+  private foldRequested = false;
 
   private constructor(
     private readonly path: string,
@@ -163,6 +165,44 @@ export class StateSession {
   }
 
   /**
+   * Rewrites the state file with everything recorded so far and retires the log, so the file alone
+   * (e.g. for a git commit) holds every record. Goes through the single writer: a rewrite racing
+   * an append could retire a log record the rewrite does not contain.
+   */
+  foldIntoStateFile(): Promise<void> {
+    if (this.closing)
+      return Promise.reject(new Error(`The state session for ${this.path} is closed.`));
+    this.foldRequested = true;
+    // A version of its own: a write already under way (which may not fold) cannot settle it.
+    this.version++;
+    return this.waitForDurable(this.version);
+  }
+
+  /**
+   * Takes in entries that a merge by meaning (src/state/merge.ts) decided, e.g. records another
+   * run pushed meanwhile. Never replaces a created entry by anything but the same record.
+   */
+  adoptMerged(merged: State): Promise<void> {
+    const changes: Promise<void>[] = [];
+    for (const [name, entry] of Object.entries(merged.segments)) {
+      const existing = this.entries.get(name);
+      if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(entry)) continue;
+      changes.push(
+        this.mutate(name, (current) => {
+          if (
+            current?.status === 'created' &&
+            (entry.status !== 'created' || entry.id !== current.id)
+          ) {
+            throw refuse(name, current, 'replace it by a merged record');
+          }
+          return entry;
+        }),
+      );
+    }
+    return Promise.all(changes).then(() => undefined);
+  }
+
+  /**
    * Replaces the state by `change(state)` (a pure function, e.g. from reconcile.ts): each entry
    * that differs is recorded like apply's records, and is durable when this resolves. The
    * endpoint is not the edit's to change.
@@ -247,8 +287,15 @@ export class StateSession {
   private async persist(): Promise<void> {
     const text = this.unwritten.join('');
     this.unwritten = [];
-    if (this.mustCompact) {
-      await this.compact();
+    if (this.mustCompact || this.foldRequested) {
+      // Cleared before the write: a fold asked for while this one runs gets a pass of its own.
+      this.foldRequested = false;
+      try {
+        await this.compact();
+      } catch (error) {
+        this.mustCompact = true;
+        throw error;
+      }
       this.mustCompact = false;
       return;
     }

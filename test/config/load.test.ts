@@ -242,7 +242,7 @@ describe('an invalid configuration file', () => {
         line: 5,
         column: 5,
         message: 'Environment "prod" has an unknown key `token`.',
-        hint: containing('endpointEnv, tokenEnv, state, segmentLimit, include'),
+        hint: containing('endpointEnv, tokenEnv, state, segmentLimit, pushState, include'),
       }),
     ]);
     expect(JSON.stringify(diagnostics)).not.toContain('secret-value');

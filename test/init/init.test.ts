@@ -305,3 +305,34 @@ describe('segsync init --environments', () => {
     expect(parseEnvironmentList(' staging, production ,,')).toEqual(['staging', 'production']);
   });
 });
+
+describe('segsync init and git merges of the state file', () => {
+  it('marks the state file for the segsync merge driver and prints the one git config line', async () => {
+    const io = recordingIO(dir);
+    await runInit(dir, {}, io);
+    expect(await readFile(path.join(dir, '.gitattributes'), 'utf8')).toMatch(
+      /^segsync\.state\.json merge=segsync$/m,
+    );
+    expect(io.out.join('\n')).toContain(
+      "git config merge.segsync.driver 'npx --no segsync state merge-driver %O %A %B'",
+    );
+  });
+
+  it('with --environments, marks every environment state file', async () => {
+    await runInit(dir, { environments: ['dev', 'eu-prod'] }, recordingIO(dir));
+    const lines = (await readFile(path.join(dir, '.gitattributes'), 'utf8')).split('\n');
+    expect(lines).toContain('segsync.dev.state.json merge=segsync');
+    expect(lines).toContain('segsync.eu-prod.state.json merge=segsync');
+  });
+
+  it('adds its line to an existing .gitattributes, keeps what was there, and adds it only once', async () => {
+    await writeFile(path.join(dir, '.gitattributes'), '*.png binary');
+    const io = recordingIO(dir);
+    await runInit(dir, {}, io);
+    expect(io.out.join('\n')).toMatch(/updated\s+\.gitattributes/);
+    await runInit(dir, {}, recordingIO(dir));
+    expect(await readFile(path.join(dir, '.gitattributes'), 'utf8')).toBe(
+      '*.png binary\nsegsync.state.json merge=segsync\n',
+    );
+  });
+});

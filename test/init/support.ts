@@ -38,6 +38,7 @@ export function removeDir(dir: string): Promise<void> {
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const SCAFFOLDED = [
+  '.gitattributes',
   '.github/workflows/segsync-apply.yml',
   '.github/workflows/segsync-plan.yml',
   '.gitignore',

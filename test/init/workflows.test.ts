@@ -94,7 +94,14 @@ describe.each(variants)('the GitHub workflows ($label)', ({ dir, matrix }) => {
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'));
     expect(checkout?.with?.ref).toBe('${{ github.ref }}');
     const apply = findStep(steps, 'apply');
-    expect(apply.run).toMatch(/segsync apply .*--yes \|\| code=\$\?/);
+    // The state reaches main before the creates it covers; refused up front when it cannot.
+    expect(apply.run).toMatch(
+      /segsync apply .*--yes --push-state="origin\/\$BRANCH" \|\| code=\$\?/,
+    );
+    expect(apply.env?.BRANCH).toBe('${{ github.ref_name }}');
+    expect(apply.run!.indexOf('git config user.name "github-actions[bot]"')).toBeLessThan(
+      apply.run!.indexOf('segsync apply'),
+    );
     expect(apply.run).toContain('echo "exit-code=$code" >> "$GITHUB_OUTPUT"');
     const commit = findStep(steps, 'commit');
     expect(commit.if).toBe('always()');
@@ -285,6 +292,11 @@ describe('the GitLab example', () => {
     const script = (apply.script as string[]).join('\n');
     expect(script).toContain('[skip ci]');
     expect(script).toContain('|| apply_code=$?');
+    expect(script).toContain('segsync apply --yes --push-state="segsync-push/$CI_COMMIT_BRANCH"');
+    // The push remote is set up before apply pushes through it.
+    expect(script.indexOf('git remote add segsync-push')).toBeLessThan(
+      script.indexOf('segsync apply'),
+    );
     // The commit comes after apply and before the job's verdict.
     expect(script.indexOf('git commit')).toBeGreaterThan(script.indexOf('segsync apply'));
     expect(script.lastIndexOf('exit "$apply_code"')).toBeGreaterThan(script.indexOf('git commit'));

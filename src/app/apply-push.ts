@@ -1,0 +1,87 @@
+// apply --push-state: wires the checkpoint gate (apply/checkpoint-gate.ts) to the git pusher
+// (state/git-push.ts) over the state session. Neither the runner nor the session knows about git.
+import { CheckpointGate } from '../apply/checkpoint-gate.js';
+import { UserError } from '../errors.js';
+import type { CreateAction } from '../model.js';
+import type { GitStatePusher, StateSaveHooks } from '../state/git-push.js';
+import type { StateSession } from '../state/session.js';
+
+export const DEFAULT_CHECKPOINT_EVERY = 20;
+const MAX_CHECKPOINT_EVERY = 1000;
+
+export interface StatePush {
+  gate: CheckpointGate;
+  /** Pushes the final results; resolves to an error message when that failed. */
+  finish(): Promise<string | undefined>;
+  /** Durations of the successful saves, in ms (for the summary line). */
+  readonly durations: number[];
+  readonly pusher: GitStatePusher;
+}
+
+export function resolveCheckpointEvery(value: number | undefined): number {
+  const every = value ?? DEFAULT_CHECKPOINT_EVERY;
+  if (!Number.isInteger(every) || every < 1 || every > MAX_CHECKPOINT_EVERY) {
+    throw new UserError(
+      `--checkpoint-every must be a whole number from 1 to ${MAX_CHECKPOINT_EVERY} (got ${String(value)}).`,
+    );
+  }
+  return every;
+}
+
+export function setUpStatePush(input: {
+  pusher: GitStatePusher;
+  session: StateSession;
+  creates: readonly CreateAction[];
+  windowSize: number;
+  environment?: string;
+}): StatePush {
+  const { pusher, session, creates } = input;
+  const planned = new Set(creates.map((action) => action.name));
+  const label = input.environment ? `segsync [${input.environment}]` : 'segsync';
+  const durations: number[] = [];
+  const hooks: StateSaveHooks = {
+    fold: () => session.foldIntoStateFile(),
+    current: () => session.state,
+    adopt: (merged, changes) => {
+      // Another apply recorded a segment this run plans to create: two applies ran at once.
+      const clash = [...changes.added, ...changes.resolved].filter((name) => planned.has(name));
+      if (clash.length > 0) {
+        throw new UserError(
+          `Another apply recorded ${clash.length} segment(s) this run plans to create on ${pusher.describeTarget()} ` +
+            `(${clash
+              .slice(0, 5)
+              .map((name) => JSON.stringify(name))
+              .join(', ')}): two applies ran at once.`,
+          'Let one apply run at a time (a CI concurrency group), then run apply again: it plans from the merged state.',
+        );
+      }
+      return session.adoptMerged(merged);
+    },
+  };
+  const save = async (message: string) => {
+    const started = performance.now();
+    await pusher.save(message, hooks);
+    durations.push(performance.now() - started);
+  };
+  const gate = new CheckpointGate(session, creates, {
+    windowSize: input.windowSize,
+    checkpoint: (window) =>
+      save(
+        `${label}: checkpoint ${window.index}, ${window.names.length} create(s) about to be sent [skip ci]`,
+      ),
+  });
+  return {
+    gate,
+    durations,
+    pusher,
+    finish: async () => {
+      await gate.releaseUnsent();
+      try {
+        await save(`${label}: record applied segments [skip ci]`);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,321 @@
+// `apply --push-state`: the state file committed and pushed to the git remote, so that what an
+// apply is about to create is known beyond the runner's disk. The only module that runs git
+// (child_process execFile, no shell). It knows nothing of checkpoint windows (apply/checkpoint-
+// gate.ts) and leaves the merge of two state files to state/merge.ts.
+import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { State } from '../model.js';
+import { gitOutputLines, redactUrlCredentials } from './git-output.js';
+import type { MergeChanges } from './merge.js';
+import { describeConflict, mergeStates } from './merge.js';
+import { emptyState, parseState } from './file.js';
+
+/** Used when git has no user.name / user.email configured (a fresh CI runner). */
+export const DEFAULT_COMMIT_IDENTITY = {
+  name: 'segsync',
+  email: 'segsync@users.noreply.github.com',
+} as const;
+
+/** Rejected because the remote moved on: fetch, merge by meaning, push again — this many times. */
+const MAX_PUSH_ATTEMPTS = 5;
+
+export interface PushTarget {
+  remote: string;
+  branch: string;
+}
+
+/** What saving needs from the state's owner (the journal, through the apply command). */
+export interface StateSaveHooks {
+  /** Writes every record into the state file itself (the journal folded in). */
+  fold(): Promise<void>;
+  /** The state as recorded so far. */
+  current(): State;
+  /** Takes in the merge of the remote's state file and ours; may refuse (then nothing is pushed). */
+  adopt(merged: State, changes: MergeChanges): Promise<void>;
+}
+
+interface GitRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class GitStatePusher {
+  /** Successful pushes so far. */
+  pushes = 0;
+  /** Pushes rejected because the remote moved on (each followed by a merge). */
+  catchUps = 0;
+
+  private constructor(
+    private readonly root: string,
+    /** The state file relative to the repository root, with `/`. */
+    private readonly file: string,
+    readonly target: PushTarget,
+    private readonly identity: string[],
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /**
+   * Finds the clone holding the state file and where to push. `target` is "REMOTE/BRANCH", or
+   * undefined for the upstream of the checked-out branch.
+   */
+  static async open(options: {
+    statePath: string;
+    target: string | undefined;
+    env: NodeJS.ProcessEnv;
+  }): Promise<GitStatePusher> {
+    const env = { ...options.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const directory = path.dirname(options.statePath);
+    const top = await runGit(['rev-parse', '--show-toplevel'], directory, env).catch(
+      () => undefined,
+    );
+    if (!top || top.code !== 0) {
+      throw new UserError(
+        `--push-state needs the state file in a git clone, but ${directory} is not in one.`,
+        'Run apply in a clone of the repository that holds the state file, or leave out --push-state.',
+      );
+    }
+    const root = await realpath(top.stdout.trim());
+    const file = path
+      .relative(root, path.join(await realpath(directory), path.basename(options.statePath)))
+      .split(path.sep)
+      .join('/');
+    const target = await resolveTarget(options.target, root, env);
+    const identity = await commitIdentity(root, env);
+    return new GitStatePusher(root, file, target, identity, env);
+  }
+
+  describeTarget(): string {
+    return `${this.target.remote}/${this.target.branch}`;
+  }
+
+  /**
+   * Folds the records into the state file, commits it (when it changed) and pushes. A push
+   * rejected because someone else pushed meanwhile is merged by meaning and retried. On failure
+   * the local commit is undone (the state file keeps its content) and a UserError says why.
+   */
+  async save(message: string, hooks: StateSaveHooks): Promise<void> {
+    await hooks.fold();
+    if (!(await this.stateFileChanged())) return;
+    const before = await this.git(['rev-parse', '-q', '--verify', 'HEAD']);
+    const undoTo = before.code === 0 ? before.stdout.trim() : undefined;
+    try {
+      await this.commitStateFile(message);
+      for (let attempt = 1; ; attempt++) {
+        const push = await this.git([
+          'push',
+          '--porcelain',
+          this.target.remote,
+          `HEAD:refs/heads/${this.target.branch}`,
+        ]);
+        if (push.code === 0) {
+          this.pushes++;
+          return;
+        }
+        const output = `${push.stdout}\n${push.stderr}`;
+        if (!/\[rejected\]\s+\((?:fetch first|non-fast-forward)\)/.test(output)) {
+          throw this.pushFailed(push);
+        }
+        if (attempt >= MAX_PUSH_ATTEMPTS) {
+          throw new UserError(
+            `Could not push the state file to ${this.describeTarget()}: the branch moved on ${attempt} times in a row while segsync merged it.`,
+            'Another job keeps pushing to this branch; let apply run alone (a CI concurrency group), then run it again.',
+          );
+        }
+        this.catchUps++;
+        await this.catchUp(hooks);
+      }
+    } catch (error) {
+      await this.undo(undoTo);
+      throw error;
+    }
+  }
+
+  /** Fetches the branch, merges its state file by meaning and the rest by git, commits. */
+  private async catchUp(hooks: StateSaveHooks): Promise<void> {
+    const { remote, branch } = this.target;
+    const fetch = await this.git(['fetch', '-q', remote, `refs/heads/${branch}`]);
+    if (fetch.code !== 0) throw this.pushFailed(fetch, 'fetch');
+    const shown = await this.git(['show', `FETCH_HEAD:${this.file}`]);
+    const theirs =
+      shown.code === 0 && shown.stdout.trim() !== ''
+        ? parseState(shown.stdout, `${this.describeTarget()}:${this.file}`)
+        : emptyState();
+    const result = mergeStates(hooks.current(), theirs);
+    if (!result.ok) {
+      throw new UserError(
+        result.endpointMismatch
+          ? `The state file on ${this.describeTarget()} belongs to ${result.endpointMismatch.theirs}, this run to ${result.endpointMismatch.ours}.`
+          : `The state file on ${this.describeTarget()} records segments differently from this run; nothing more was pushed:\n  ` +
+              result.conflicts
+                .map((conflict) => describeConflict(conflict, ['this run', 'remote']))
+                .join('\n  '),
+        'Settle the conflicting entries (check the Wati dashboard; `segsync state resolve`), then apply again.',
+      );
+    }
+    await hooks.adopt(result.state, result.changes);
+    // git merges everything else (someone may have merged a pull request meanwhile); the state
+    // file's text is replaced below by the merge by meaning, whatever git made of it.
+    await this.git(['merge', '--no-commit', '--no-ff', '-q', 'FETCH_HEAD'], this.identity);
+    const unmerged = (await this.git(['diff', '--name-only', '--diff-filter=U'])).stdout
+      .split('\n')
+      .filter((name) => name !== '' && name !== this.file);
+    if (unmerged.length > 0) {
+      throw new UserError(
+        `Could not merge ${this.describeTarget()} into this run's checkout: ${unmerged.length} other file(s) conflict.`,
+        'Apply runs on the branch tip; let apply run alone on the branch (a CI concurrency group).',
+      );
+    }
+    await hooks.fold();
+    await this.git(['add', '--', this.file]);
+    const inMerge = (await this.git(['rev-parse', '-q', '--verify', 'MERGE_HEAD'])).code === 0;
+    if (inMerge || (await this.stateFileChanged())) {
+      await this.commitStateFile(
+        `segsync: merge the state from ${this.describeTarget()} [skip ci]`,
+        inMerge,
+      );
+    }
+  }
+
+  private async commitStateFile(message: string, merging = false): Promise<void> {
+    const paths = await this.trackedPaths();
+    const add = await this.git(['add', '-A', '--', ...paths]);
+    if (add.code !== 0) throw this.gitFailed('add', add);
+    // --no-verify: the user's pre-commit hooks (formatters, linters) must not edit or refuse a
+    // file segsync writes; -- FILES (outside a merge): commit nothing else the runner changed.
+    const args = [
+      'commit',
+      '-q',
+      '--no-verify',
+      '-m',
+      message,
+      ...(merging ? [] : ['--', ...paths]),
+    ];
+    const commit = await this.git(args, this.identity);
+    if (commit.code !== 0) throw this.gitFailed('commit', commit);
+  }
+
+  private async stateFileChanged(): Promise<boolean> {
+    const status = await this.git(['status', '--porcelain', '--', ...(await this.trackedPaths())]);
+    return status.stdout.trim() !== '';
+  }
+
+  /**
+   * The state file, and its journal when an older workflow committed one (a killed run's log):
+   * segsync folds the journal into the state file before committing, so its removal goes too.
+   */
+  private async trackedPaths(): Promise<string[]> {
+    const journal = `${this.file}.journal`;
+    const tracked = await this.git(['ls-files', '--error-unmatch', '--', journal]);
+    return tracked.code === 0 ? [this.file, journal] : [this.file];
+  }
+
+  private async undo(commit: string | undefined): Promise<void> {
+    await this.git(['merge', '--abort']);
+    // Mixed reset: the commit goes, the state file keeps what it holds.
+    if (commit !== undefined) await this.git(['reset', '-q', commit]);
+  }
+
+  private pushFailed(run: GitRun, action = 'push'): UserError {
+    const output = `${run.stdout}\n${run.stderr}`;
+    const target = this.describeTarget();
+    let why: string;
+    if (/\[remote rejected\]|protected branch|GH006|pre-receive hook declined/i.test(output)) {
+      why = 'the remote refused it (a protected branch or a server hook)';
+    } else if (
+      /Authentication failed|could not read Username|terminal prompts disabled|Permission to .* denied|access denied|\b40[13]\b/i.test(
+        output,
+      )
+    ) {
+      why = 'git has no credentials that may push there';
+    } else if (
+      /Could not resolve host|Connection refused|timed out|unable to access/i.test(output)
+    ) {
+      why = 'the remote could not be reached';
+    } else {
+      why = `git ${action} failed (exit ${run.code})`;
+    }
+    return new UserError(
+      `Could not push the state file to ${target}: ${why}.\n${gitOutputLines(output).join('\n')}`,
+      `Let this job push to ${this.target.branch}: on GitHub allow GitHub Actions to push to the branch ` +
+        '(or give actions/checkout a token that may, with `permissions: contents: write`); on GitLab give ' +
+        'the job a token with write_repository. Or push the state to another branch with --push-state=REMOTE/BRANCH.',
+    );
+  }
+
+  private gitFailed(action: string, run: GitRun): UserError {
+    return new UserError(
+      `git ${action} of the state file failed (exit ${run.code}).\n${gitOutputLines(`${run.stdout}\n${run.stderr}`).join('\n')}`,
+    );
+  }
+
+  private git(args: string[], before: string[] = []): Promise<GitRun> {
+    return runGit([...before, ...args], this.root, this.env);
+  }
+}
+
+async function resolveTarget(
+  written: string | undefined,
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<PushTarget> {
+  const remotes = (await runGit(['remote'], root, env)).stdout.split('\n').filter(Boolean);
+  if (written !== undefined) {
+    const slash = written.indexOf('/');
+    const remote = written.slice(0, slash);
+    const branch = written.slice(slash + 1);
+    if (slash <= 0 || branch === '' || !remotes.includes(remote)) {
+      throw new UserError(
+        `--push-state=${JSON.stringify(redactUrlCredentials(written))} is not REMOTE/BRANCH with a known remote (remotes: ${remotes.join(', ') || 'none'}).`,
+        'Write it like origin/main.',
+      );
+    }
+    return { remote, branch };
+  }
+  const head = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], root, env);
+  const local = head.stdout.trim();
+  const remote = local
+    ? (await runGit(['config', `branch.${local}.remote`], root, env)).stdout.trim()
+    : '';
+  const merge = local
+    ? (await runGit(['config', `branch.${local}.merge`], root, env)).stdout.trim()
+    : '';
+  if (!remote || remote === '.' || !merge.startsWith('refs/heads/')) {
+    throw new UserError(
+      local
+        ? `--push-state: the branch ${local} has no upstream to push the state to.`
+        : '--push-state: the checkout is a detached HEAD (as in GitLab CI), which has no upstream.',
+      'Name the branch: --push-state=origin/main (in GitLab CI: --push-state=origin/$CI_COMMIT_BRANCH).',
+    );
+  }
+  return { remote, branch: merge.slice('refs/heads/'.length) };
+}
+
+/** `-c user.name=… -c user.email=…` when git has no identity configured, else nothing. */
+async function commitIdentity(root: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const name = await runGit(['config', 'user.name'], root, env);
+  const email = await runGit(['config', 'user.email'], root, env);
+  const flags: string[] = [];
+  if (name.stdout.trim() === '') flags.push('-c', `user.name=${DEFAULT_COMMIT_IDENTITY.name}`);
+  if (email.stdout.trim() === '') flags.push('-c', `user.email=${DEFAULT_COMMIT_IDENTITY.email}`);
+  return flags;
+}
+
+function runGit(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<GitRun> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') {
+        reject(
+          new UserError(
+            `Could not run git (${String(error.code ?? 'unknown error')}).`,
+            '--push-state needs git on the PATH.',
+          ),
+        );
+        return;
+      }
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,145 @@
+// Merging two state files by meaning, not by text. Pure: no I/O.
+//
+// Every entry records a segment that exists (created) or may exist (pending) in Wati, so the
+// merge keeps the union: dropping an entry makes the next apply create that segment again. For
+// one name, `created` beats `pending` (the answer settles the unknown outcome). Entries that
+// disagree about WHAT was created (two ids, or two payload digests) are a conflict: the merge
+// writes nothing and names both, because either choice could hide a segment that exists.
+//
+// With a base (git's three-way merge), an entry that one side removed (`state forget`) while the
+// other side left it exactly as in the base stays removed; any other removal is ignored, because
+// keeping an entry never causes a duplicate and losing one does.
+import type { State, StateEntry } from '../model.js';
+import { STATE_FORMAT_VERSION } from '../model.js';
+
+export interface MergeConflict {
+  name: string;
+  ours: StateEntry;
+  theirs: StateEntry;
+  /** Why the two entries cannot both be true. */
+  reason: string;
+}
+
+export type MergeResult =
+  | { ok: true; state: State; changes: MergeChanges }
+  | { ok: false; conflicts: MergeConflict[]; endpointMismatch?: { ours: string; theirs: string } };
+
+/** What the merge changed in `ours`, for a readable report. */
+export interface MergeChanges {
+  /** Names only `theirs` had. */
+  added: string[];
+  /** Names pending in `ours` that `theirs` records as created. */
+  resolved: string[];
+  /** Names removed because one side forgot them (three-way merge only). */
+  removed: string[];
+}
+
+export function mergeStates(ours: State, theirs: State, base?: State): MergeResult {
+  if (ours.endpoint !== undefined && theirs.endpoint !== undefined) {
+    if (ours.endpoint !== theirs.endpoint) {
+      return {
+        ok: false,
+        conflicts: [],
+        endpointMismatch: { ours: ours.endpoint, theirs: theirs.endpoint },
+      };
+    }
+  }
+  const names = new Set([...Object.keys(ours.segments), ...Object.keys(theirs.segments)]);
+  const merged: [string, StateEntry][] = [];
+  const conflicts: MergeConflict[] = [];
+  const changes: MergeChanges = { added: [], resolved: [], removed: [] };
+  for (const name of [...names].sort()) {
+    const mine = entryOf(ours, name);
+    const other = entryOf(theirs, name);
+    if (mine === undefined || other === undefined) {
+      const present = (mine ?? other) as StateEntry;
+      if (base && forgottenOnPurpose(entryOf(base, name), present)) {
+        if (mine !== undefined) changes.removed.push(name);
+        continue;
+      }
+      if (mine === undefined) changes.added.push(name);
+      merged.push([name, present]);
+      continue;
+    }
+    const outcome = mergeEntries(mine, other);
+    if ('reason' in outcome) {
+      conflicts.push({ name, ours: mine, theirs: other, reason: outcome.reason });
+      continue;
+    }
+    if (mine.status === 'pending' && outcome.entry.status === 'created') {
+      changes.resolved.push(name);
+    }
+    merged.push([name, outcome.entry]);
+  }
+  if (conflicts.length > 0) return { ok: false, conflicts };
+  const endpoint = ours.endpoint ?? theirs.endpoint;
+  const state: State = {
+    formatVersion: STATE_FORMAT_VERSION,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    // fromEntries defines own properties: a segment named __proto__ stays an entry.
+    segments: Object.fromEntries(merged),
+  };
+  return { ok: true, state, changes };
+}
+
+/** One entry from two that describe the same name, or why they cannot both be true. */
+export function mergeEntries(
+  a: StateEntry,
+  b: StateEntry,
+): { entry: StateEntry } | { reason: string } {
+  if (a.digest !== b.digest) {
+    return { reason: 'the two sides record different payloads (digests differ)' };
+  }
+  if (a.status === 'created' && b.status === 'created') {
+    if (a.id !== b.id) return { reason: `two different ids: ${a.id} and ${b.id}` };
+    return { entry: smallerCanonical(a, b) };
+  }
+  if (a.status === 'created') return { entry: a };
+  if (b.status === 'created') return { entry: b };
+  // Two pending records of the same create: the one that says why it is unknown tells more.
+  if ((a.reason === undefined) !== (b.reason === undefined)) {
+    return { entry: a.reason !== undefined ? a : b };
+  }
+  return { entry: smallerCanonical(a, b) };
+}
+
+/**
+ * Equal in meaning but not in bookkeeping (timestamps, source path): pick one by a total order on
+ * the text, so the merge is commutative and the same on every machine.
+ */
+function smallerCanonical(a: StateEntry, b: StateEntry): StateEntry {
+  return canonical(a) <= canonical(b) ? a : b;
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .filter((key) => record[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`)
+    .join(',')}}`;
+}
+
+/** The side that still has the entry left it as the base had it, so the other side removed it. */
+function forgottenOnPurpose(inBase: StateEntry | undefined, present: StateEntry): boolean {
+  return inBase !== undefined && canonical(inBase) === canonical(present);
+}
+
+function entryOf(state: State, name: string): StateEntry | undefined {
+  return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
+}
+
+/** "ours" / "theirs" lines for a message: what each side says about the name. */
+export function describeConflict(conflict: MergeConflict, labels = ['ours', 'theirs']): string {
+  const side = (entry: StateEntry) =>
+    entry.status === 'created'
+      ? `created, id ${entry.id}, ${entry.digest.slice(0, 19)}…`
+      : `pending (unknown outcome), ${entry.digest.slice(0, 19)}…`;
+  return (
+    `${JSON.stringify(conflict.name)}: ${conflict.reason}\n` +
+    `    ${labels[0]}: ${side(conflict.ours)}\n` +
+    `    ${labels[1]}: ${side(conflict.theirs)}`
+  );
+}

@@ -1,0 +1,137 @@
+// A git remote for the --push-state tests: a bare repository in a temp dir (the "GitHub"), a
+// seed commit with generated definitions, clones as CI runners, hooks that count or refuse
+// pushes. git runs with an empty HOME and no system config, so no identity is configured and
+// segsync's default one is used — as on a fresh runner.
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { generateDefinitions } from '../../bench/lib/definitions.mjs';
+import { CLI } from '../../bench/lib/workspace.mjs';
+import type { State } from '../../src/model.js';
+import { parseState } from '../../src/state/file.js';
+
+const exec = promisify(execFile);
+export const STATE_FILE = 'segsync.state.json';
+
+export interface GitRemote {
+  root: string;
+  bare: string;
+  names: string[];
+  env: NodeJS.ProcessEnv;
+  git(cwd: string, ...args: string[]): Promise<string>;
+  /** A fresh clone of the remote (a new runner). */
+  clone(name: string): Promise<string>;
+  /** How many pushes the remote accepted (post-receive hook). */
+  pushCount(): Promise<number>;
+  refuseEveryPush(message: string): Promise<void>;
+  /** The state file on the remote's main, or undefined when it has none. */
+  remoteState(): Promise<State | undefined>;
+  remove(): Promise<void>;
+}
+
+export async function createGitRemote(count: number): Promise<GitRemote> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'segsync-push-'));
+  const bare = path.join(root, 'remote.git');
+  const pushLog = path.join(root, 'pushes.log');
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: root,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_DATE: undefined,
+  };
+  const git = async (cwd: string, ...args: string[]) =>
+    (await exec('git', args, { cwd, env, maxBuffer: 32 * 1024 * 1024 })).stdout;
+  await git(root, 'init', '-q', '--bare', '-b', 'main', bare);
+  const seed = path.join(root, 'seed');
+  await git(root, 'init', '-q', '-b', 'main', seed);
+  const names = await generateDefinitions(path.join(seed, 'segments'), count, 7);
+  await git(seed, 'add', '.');
+  await git(
+    seed,
+    '-c',
+    'user.name=Dev',
+    '-c',
+    'user.email=dev@example.invalid',
+    'commit',
+    '-qm',
+    'segments',
+  );
+  await git(seed, 'remote', 'add', 'origin', bare);
+  await git(seed, 'push', '-q', '-u', 'origin', 'main');
+  await writeHook(bare, 'post-receive', `echo push >> '${pushLog}'`);
+  return {
+    root,
+    bare,
+    names,
+    env,
+    git,
+    clone: async (name) => {
+      const dir = path.join(root, name);
+      await git(root, 'clone', '-q', bare, dir);
+      return dir;
+    },
+    pushCount: async () => {
+      try {
+        return (await readFile(pushLog, 'utf8')).split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    },
+    refuseEveryPush: (message) => writeHook(bare, 'pre-receive', `echo '${message}' >&2; exit 1`),
+    remoteState: async () => {
+      const text = await git(bare, 'show', `main:${STATE_FILE}`).catch(() => undefined);
+      return text === undefined ? undefined : parseState(text, `remote:${STATE_FILE}`);
+    },
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+async function writeHook(bare: string, name: string, body: string): Promise<void> {
+  const file = path.join(bare, 'hooks', name);
+  await writeFile(file, `#!/bin/sh\n${body}\n`);
+  await chmod(file, 0o755);
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
+}
+
+/** Runs the built CLI in `cwd` as a child process (a runner's `npx segsync …`). */
+export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+export async function waitUntil(
+  condition: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
