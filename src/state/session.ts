@@ -62,6 +62,8 @@ export class StateSession {
   private appender: JournalAppender | undefined;
   /** After a failed append the log may end in a torn line: rewrite the state file instead. */
   private mustCompact = false;
+  /** The version the state file was last rewritten with (-1: not by this session). */
+  private compactedVersion = -1;
 
   private constructor(
     private readonly path: string,
@@ -167,13 +169,22 @@ export class StateSession {
     const before = this.state;
     const after = change(before);
     const names = new Set([...Object.keys(before.segments), ...Object.keys(after.segments)]);
-    const writes: Promise<void>[] = [];
-    for (const name of names) {
-      const next = Object.hasOwn(after.segments, name) ? after.segments[name] : undefined;
-      if (next === this.entries.get(name)) continue;
-      writes.push(this.mutate(name, () => next));
-    }
-    await Promise.all(writes);
+    const changed = [...names].filter(
+      (name) =>
+        (Object.hasOwn(after.segments, name) ? after.segments[name] : undefined) !==
+        this.entries.get(name),
+    );
+    if (changed.length === 0) return;
+    // A hand edit is one small change: one atomic rewrite of the state file makes it durable,
+    // cheaper than a log append followed by the same rewrite at close.
+    this.mustCompact = true;
+    await Promise.all(
+      changed.map((name) =>
+        this.mutate(name, () =>
+          Object.hasOwn(after.segments, name) ? after.segments[name] : undefined,
+        ),
+      ),
+    );
   }
 
   /** Resolves once everything recorded so far is durable. */
@@ -191,8 +202,9 @@ export class StateSession {
     this.closing = true;
     try {
       await this.flush();
-      // Nothing recorded, nothing to rewrite: an apply with nothing to do changes no file.
-      if (this.stats.writes > 0) await this.compact();
+      // Nothing recorded, nothing to rewrite: an apply with nothing to do changes no file; and
+      // a file just rewritten with everything (an edit) is not rewritten again.
+      if (this.stats.writes > 0 && this.compactedVersion !== this.version) await this.compact();
     } finally {
       try {
         this.closeAppender();
@@ -206,6 +218,7 @@ export class StateSession {
   /** Writes the whole state atomically, then retires the log it now contains. */
   private async compact(): Promise<void> {
     const started = performance.now();
+    const version = this.version;
     const header = this.endpoint === undefined ? {} : { endpoint: this.endpoint };
     const bytes = this.encoder.encode(
       { formatVersion: STATE_FORMAT_VERSION, ...header },
@@ -222,6 +235,7 @@ export class StateSession {
         'The state file is complete; delete the .journal file by hand once segsync is not running.',
       );
     }
+    this.compactedVersion = version;
     this.stats.writes++;
     this.stats.bytesWritten += bytes.length;
     this.stats.writeMsTotal += performance.now() - started;
