@@ -14,6 +14,7 @@ import { editStateFile } from '../state/session.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
+import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -70,6 +71,14 @@ export async function runStateResolve(
   if ((id === undefined) === !absent) {
     throw new UserError(
       'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
+    );
+  }
+  const idProblem = options.id === undefined ? undefined : segmentIdProblem(options.id.trim());
+  if (idProblem !== undefined) {
+    // The id is not echoed: it may hold control characters meant for the terminal.
+    throw new UserError(
+      `state resolve --id: that is not a segment id: ${idProblem}.`,
+      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
     );
   }
   const statePath = await statePathFor(options, io);
