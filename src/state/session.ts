@@ -65,6 +65,8 @@ export class StateSession {
   private mustCompact = false;
   /** A fold was asked for (`foldIntoStateFile`): the next write rewrites the state file. */
   private foldRequested = false;
+  /** The version the state file was last rewritten with (-1: not by this session). */
+  private compactedVersion = -1;
 
   private constructor(
     private readonly path: string,
@@ -223,6 +225,10 @@ export class StateSession {
       }
       changes.push([name, next]);
     }
+    if (changes.length === 0) return;
+    // A hand edit is one small change: one atomic rewrite of the state file makes it durable,
+    // cheaper than a log append followed by the same rewrite at close.
+    this.mustCompact = true;
     await Promise.all(changes.map(([name, next]) => this.mutate(name, () => next)));
   }
 
@@ -241,8 +247,9 @@ export class StateSession {
     this.closing = true;
     try {
       await this.flush();
-      // Nothing recorded, nothing to rewrite: an apply with nothing to do changes no file.
-      if (this.stats.writes > 0) await this.compact();
+      // Nothing recorded, nothing to rewrite: an apply with nothing to do changes no file; and
+      // a file just rewritten with everything (an edit) is not rewritten again.
+      if (this.stats.writes > 0 && this.compactedVersion !== this.version) await this.compact();
     } finally {
       try {
         this.closeAppender();
@@ -256,6 +263,7 @@ export class StateSession {
   /** Writes the whole state atomically, then retires the log it now contains. */
   private async compact(): Promise<void> {
     const started = performance.now();
+    const version = this.version;
     const header = this.endpoint === undefined ? {} : { endpoint: this.endpoint };
     const bytes = this.encoder.encode(
       { formatVersion: STATE_FORMAT_VERSION, ...header },
@@ -272,6 +280,7 @@ export class StateSession {
         'The state file is complete; delete the .journal file by hand once segsync is not running.',
       );
     }
+    this.compactedVersion = version;
     this.stats.writes++;
     this.stats.bytesWritten += bytes.length;
     this.stats.writeMsTotal += performance.now() - started;
