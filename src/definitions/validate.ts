@@ -18,6 +18,7 @@ import { compareCodePoints, findDefinitionFiles } from './find-files.js';
 import type { FoundFile } from './find-files.js';
 import { documentToData, readDefinitionFiles } from './load.js';
 import { locate, locateDocumentStart, locatePath } from './locate.js';
+import { checkExactScalars } from './exact-scalars.js';
 import { explainSchemaErrors } from './schema-errors.js';
 import { getSegmentValidator } from './schema-validator.js';
 import { shareWork } from './work-sharing.js';
@@ -211,10 +212,16 @@ export class SegmentCollector {
     // Diagnostics name their segment when it has a name worth showing.
     const segment = name?.trim() ? name : undefined;
 
-    const problems: Diagnostic[] = [];
+    // Values YAML would change are reported by the fidelity rule; the schema's word on the same
+    // values (usually a wrong type) would only repeat it less precisely.
+    const exact = checkExactScalars(document, segment);
+    const problems: Diagnostic[] = [...exact.diagnostics];
     if (!this.validator.validate(value)) {
+      const errors = (this.validator.validate.errors ?? []).filter(
+        (error) => !exact.reported.has(error.instancePath),
+      );
       problems.push(
-        ...explainSchemaErrors(this.validator.validate.errors ?? [], {
+        ...explainSchemaErrors(errors, {
           loaded: document,
           data: value,
           subject: 'segment definition',
