@@ -20,6 +20,7 @@ export async function loadAndValidate(
   const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
     cwd,
     ...(settings.config.operators ? { operators: settings.config.operators } : {}),
+    ...(settings.config.attributes ? { attributes: settings.config.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
   });
   return {

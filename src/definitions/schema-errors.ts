@@ -37,6 +37,7 @@ const ITEM_NAMES: Record<string, string> = {
   conditions: 'condition',
   contactIds: 'contact id',
   operators: 'operator',
+  attributes: 'attribute',
   include: 'include entry',
   environments: 'environment',
 };

@@ -19,13 +19,15 @@ import type { FoundFile } from './find-files.js';
 import { documentToData, readDefinitionFiles } from './load.js';
 import { locate, locateDocumentStart, locatePath } from './locate.js';
 import { checkExactScalars } from './exact-scalars.js';
-import { explainSchemaErrors } from './schema-errors.js';
+import { closest, explainSchemaErrors } from './schema-errors.js';
 import { getSegmentValidator } from './schema-validator.js';
 import { shareWork } from './work-sharing.js';
 
 export interface ValidateOptions {
   /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
   operators?: string[];
+  /** Known contact attributes; when absent or empty, any non-empty attribute is accepted. */
+  attributes?: string[];
   /** Accept a definition set with no segment at all (otherwise the `no-definitions` error). */
   allowEmpty?: boolean;
 }
@@ -96,6 +98,7 @@ export async function loadAndValidateDefinitions(
   const cwd = options.cwd ?? process.cwd();
   const validateOptions: ValidateOptions = {
     ...(options.operators ? { operators: options.operators } : {}),
+    ...(options.attributes ? { attributes: options.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
   };
   // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
@@ -170,6 +173,7 @@ export interface CollectedPart {
 export class SegmentCollector {
   private readonly validator = getSegmentValidator();
   private readonly operators: ReadonlySet<string> | undefined;
+  private readonly attributes: readonly string[] | undefined;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly candidates: SegmentDefinition[] = [];
   private readonly names: NameOccurrence[] = [];
@@ -177,6 +181,7 @@ export class SegmentCollector {
 
   constructor(private readonly options: ValidateOptions = {}) {
     this.operators = options.operators?.length ? new Set(options.operators) : undefined;
+    this.attributes = options.attributes?.length ? options.attributes : undefined;
   }
 
   /** Everything gathered so far, for another collector to absorb. */
@@ -233,6 +238,9 @@ export class SegmentCollector {
     if (isRecord(value)) {
       if (this.operators) {
         problems.push(...checkOperators(document, value, this.operators, segment));
+      }
+      if (this.attributes) {
+        problems.push(...checkAttributes(document, value, this.attributes, segment));
       }
       problems.push(...warnRepeatedContactIds(document, value, segment));
     }
@@ -327,6 +335,36 @@ function checkOperators(
       ...locate(document, `${pointer}/operator`),
       ...(segment === undefined ? {} : { segment }),
       hint: `Use one of the allowed operators, or add \`${operator}\` to \`operators\` in segsync.config.yaml.`,
+    });
+  });
+  return diagnostics;
+}
+
+/**
+ * A misspelt attribute (`contry`) makes a segment that matches nobody, and it cannot be edited
+ * afterwards: with an `attributes` allow-list, anything else is an error with the nearest name.
+ */
+function checkAttributes(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  segment: string | undefined,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const known = new Set(allowed);
+  forEachCondition(value, (condition, pointer) => {
+    const attribute = condition.attribute;
+    if (typeof attribute !== 'string' || attribute === '' || known.has(attribute)) return;
+    const suggestion = closest(attribute, allowed);
+    diagnostics.push({
+      severity: 'error',
+      code: 'unknown-attribute',
+      message: `The attribute \`${attribute}\` is not in \`attributes\` of segsync.config.yaml, so no contact would match it.`,
+      ...locate(document, `${pointer}/attribute`),
+      ...(segment === undefined ? {} : { segment }),
+      hint: suggestion
+        ? `Did you mean \`${suggestion}\`? If \`${attribute}\` is a real attribute, add it to \`attributes\`.`
+        : `Known attributes: ${allowed.join(', ')}. If \`${attribute}\` is a real attribute, add it to \`attributes\` in segsync.config.yaml.`,
     });
   });
   return diagnostics;
