@@ -20,12 +20,13 @@ describe('with an attributes allow-list', () => {
   });
 
   it('reports a near miss at the attribute, with "did you mean"', () => {
-    for (const [typo, meant] of [
+    const nearMisses: [string, string][] = [
       ['contry', 'country'],
       ['Country', 'country'],
       ['phnoe', 'phone'],
       ['nmae', 'name'],
-    ]) {
+    ];
+    for (const [typo, meant] of nearMisses) {
       const { segments, diagnostics } = checkText(segment(typo), { attributes: ATTRIBUTES });
       expect(segments).toEqual([]);
       expect(diagnostics).toEqual([
