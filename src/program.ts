@@ -61,7 +61,10 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       .option('--allow-changed', 'report changed segments as warnings instead of errors')
       .option('--allow-empty', 'succeed when there are no definitions')
       .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
-      .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
+      .option(
+        '--show-contact-ids',
+        'list contact IDs in text and markdown plans (a count by default)',
+      )
       .option('--show-unchanged', 'list unchanged segments one by one in text output'),
   ).action(async (paths: string[], options: Record<string, unknown>) => {
     const { runPlan } = await import('./commands/plan.js');

@@ -1,8 +1,9 @@
 // The shared front half of validate, plan and apply: load ─► validate ─► (state) ─► plan.
 import path from 'node:path';
 import { loadAndValidateDefinitions } from '../definitions/validate.js';
-import type { Diagnostic, Plan, SegmentDefinition, State } from '../model.js';
+import type { Diagnostic, LockHolder, Plan, SegmentDefinition, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
+import { findLockHolder } from '../state/lock-holder.js';
 import { readState } from '../state/store.js';
 import type { Settings } from './settings.js';
 
@@ -34,6 +35,8 @@ export async function loadAndValidate(
 export interface PlanRequest {
   allowEmpty?: boolean;
   allowChanged?: boolean;
+  /** Another segsync holds the state lock (plan only; apply plans under its own lock). */
+  inProgress?: LockHolder;
 }
 
 export interface PlannedProject {
@@ -47,11 +50,16 @@ export async function planProject(
   cwd: string,
   request: PlanRequest = {},
 ): Promise<PlannedProject> {
-  const [definitions, state] = await Promise.all([
+  const [definitions, state, inProgress] = await Promise.all([
     loadAndValidate(settings, cwd, request),
     readState(settings.statePath),
+    findLockHolder(settings.statePath),
   ]);
-  return { plan: planFrom(settings, cwd, definitions, state, request), state, definitions };
+  const plan = planFrom(settings, cwd, definitions, state, {
+    ...request,
+    ...(inProgress ? { inProgress } : {}),
+  });
+  return { plan, state, definitions };
 }
 
 /** The plan for already loaded definitions and state (apply passes the state read under lock). */
@@ -68,6 +76,7 @@ export function planFrom(
     state,
     options: {
       ...(request.allowChanged ? { allowChanged: true } : {}),
+      ...(request.inProgress ? { inProgress: request.inProgress } : {}),
       ...(settings.segmentLimit !== undefined ? { segmentLimit: settings.segmentLimit } : {}),
       ...(settings.environment ? { environment: settings.environment.name } : {}),
       inputs: {

@@ -2,6 +2,7 @@
 // inputs always give the same plan (and the same checksum).
 import type {
   Diagnostic,
+  LockHolder,
   Plan,
   PlanAction,
   PlanSummary,
@@ -13,6 +14,7 @@ import type {
 import { PLAN_FORMAT_VERSION } from '../model.js';
 import { digestOf } from './digest.js';
 import { diffPayloads } from './payload-diff.js';
+import { markRenames, renameSentence } from './rename.js';
 
 export interface PlanOptions {
   /** Turn "changed" from an error into a warning (the segment stays as created in Wati). */
@@ -21,6 +23,8 @@ export interface PlanOptions {
   segmentLimit?: number;
   environment?: string;
   inputs?: Plan['inputs'];
+  /** Who held the state lock when it was read (the caller reads the lock file; this stays pure). */
+  inProgress?: LockHolder;
 }
 
 export interface PlanInput {
@@ -52,6 +56,8 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   actions.sort((a, b) => compareNames(a.name, b.name));
+  markRenames(actions);
+  if (options.inProgress) planDiagnostics.push(inProgressDiagnostic(options.inProgress));
   for (const action of actions) {
     const diagnostic = diagnosticForAction(action, options);
     if (diagnostic) planDiagnostics.push(diagnostic);
@@ -65,6 +71,7 @@ export function computePlan(input: PlanInput): Plan {
 
   const withoutChecksum: Omit<Plan, 'checksum'> = {
     formatVersion: PLAN_FORMAT_VERSION,
+    ...(options.inProgress ? { inProgress: options.inProgress } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
     summary,
@@ -156,13 +163,40 @@ function describeRecord(entry: StateEntry): NonNullable<PlanAction['recorded']> 
       };
 }
 
+function inProgressDiagnostic(holder: LockHolder): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'apply-in-progress',
+    message:
+      `${describeHolder(holder)} holds the state lock: this plan shows the state as it was ` +
+      `mid-run, and its pending creates are in flight, not unknown outcomes.`,
+    hint: `Wait for it to finish, then run \`segsync plan\` again.`,
+  };
+}
+
+function describeHolder(holder: LockHolder): string {
+  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (\`${holder.command}\`)`;
+  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}) and`;
+}
+
 function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnostic | undefined {
   const where = action.source
     ? { file: action.source.file, line: action.source.line, column: action.source.column }
     : {};
+  const quoted = JSON.stringify(action.name);
+  if (action.action === 'create' && action.renameOf !== undefined) {
+    const old = JSON.stringify(action.renameOf);
+    return {
+      severity: 'warning',
+      code: 'possible-rename',
+      segment: action.name,
+      ...where,
+      message: `Segment ${quoted} ${renameSentence(action.renameOf)}.`,
+      hint: `If that is not what you want, restore the name ${old} instead.`,
+    };
+  }
   const recorded = action.recorded;
   if (!recorded) return undefined;
-  const quoted = JSON.stringify(action.name);
   switch (action.action) {
     case 'changed':
       return {
@@ -194,6 +228,21 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
           `\`segsync state forget ${quoted}\` so the state file stops tracking it.`,
       };
     case 'unknown':
+      if (options.inProgress && recorded.status === 'pending') {
+        // Resolving now would race the apply: `--absent` while its create is in flight leads the
+        // next apply to create the segment a second time. So no resolve advice here.
+        return {
+          severity: 'error',
+          code: 'create-in-progress',
+          segment: action.name,
+          ...(action.source ? where : { file: recorded.source }),
+          message:
+            `Segment ${quoted} is being created by the ${options.inProgress.command} in progress ` +
+            `(pid ${options.inProgress.pid} on ${options.inProgress.hostname}, started ` +
+            `${recorded.at}); its outcome is not known yet.`,
+          hint: 'Wait for that run to finish, then run `segsync plan` again. Do not resolve it meanwhile.',
+        };
+      }
       return {
         severity: 'error',
         code: 'unknown-outcome',

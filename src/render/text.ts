@@ -1,9 +1,13 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction } from '../model.js';
+import type { Diagnostic, Plan, PlanAction, WatiPayload } from '../model.js';
+import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
+import type { FilterOptions } from './filter.js';
+import { describeFilter } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
+import { terminalInline } from './terminal-escape.js';
 
 export interface TextOptions {
   color?: boolean;
@@ -11,6 +15,8 @@ export interface TextOptions {
   showUnchanged?: boolean;
   /** End with the verdict line ("Ready: …", "Blocked: …"); apply prints its own. */
   verdict?: boolean;
+  /** List contact IDs in each create's filter (by default only their count). */
+  showContactIds?: boolean;
 }
 
 export function summarizePlan(plan: Plan): string {
@@ -25,9 +31,14 @@ export function summarizePlan(plan: Plan): string {
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
+  if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalInline(describeInProgress(plan))}`));
   const listed = plan.actions.filter((a) => options.showUnchanged || a.action !== 'unchanged');
   if (listed.length > 0) lines.push('');
-  for (const action of listed) lines.push(...renderAction(action, style));
+  const context: ActionContext = {
+    filter: { showContactIds: options.showContactIds ?? false },
+    inProgress: plan.inProgress !== undefined,
+  };
+  for (const action of listed) lines.push(...renderAction(action, style, context));
   if (!options.showUnchanged && plan.summary.unchanged > 0) {
     lines.push(style.dim(`  (${plural(plan.summary.unchanged, 'unchanged segment')} not listed)`));
   }
@@ -51,13 +62,33 @@ const markers: Record<PlanAction['action'], (style: Style) => string> = {
   unknown: (s) => s.red('?'),
 };
 
-function renderAction(action: PlanAction, style: Style): string[] {
+interface ActionContext {
+  filter: FilterOptions;
+  /** Another segsync holds the state lock: pending entries are creates in flight. */
+  inProgress: boolean;
+}
+
+/** The first line of a plan made while another segsync holds the state lock. */
+export function describeInProgress(plan: Plan): string {
+  const holder = plan.inProgress;
+  if (!holder) return '';
+  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (${holder.command})`;
+  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
+}
+
+function renderAction(action: PlanAction, style: Style, context: ActionContext): string[] {
   const marker = markers[action.action](style);
   const where = action.source ? style.dim(`  ${action.source.file}:${action.source.line}`) : '';
   const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
   switch (action.action) {
     case 'create':
-      return [`  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`];
+      return [
+        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`,
+        ...renderFilter(action.payload!, context.filter),
+        ...(action.renameOf === undefined
+          ? []
+          : [`      ${style.yellow(`⚠ ${terminalInline(renameSentence(action.renameOf))}`)}`]),
+      ];
     case 'unchanged':
       return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
     case 'changed':
@@ -68,8 +99,17 @@ function renderAction(action: PlanAction, style: Style): string[] {
     case 'removed':
       return [`  ${marker} ${action.name}${id}: no longer defined, still active in Wati`];
     case 'unknown':
-      return [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
+      return context.inProgress && action.recorded?.status === 'pending'
+        ? [`  ${marker} ${action.name}: being created by the run in progress${where}`]
+        : [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
   }
+}
+
+/** Each group and condition on its own line, under the segment it belongs to. */
+function renderFilter(payload: WatiPayload, options: FilterOptions): string[] {
+  return describeFilter(payload, options).map(
+    (line) => `${line.depth === 0 ? '      ' : '        '}${terminalInline(line.text)}`,
+  );
 }
 
 function colorDiffLine(line: string, style: Style): string {

@@ -202,7 +202,7 @@ async function lockedError(statePath: string, lockPath: string): Promise<StateLo
   );
 }
 
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
