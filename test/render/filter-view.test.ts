@@ -232,3 +232,18 @@ describe('a plan made while an apply holds the state lock', () => {
     expect(text).not.toContain('in progress');
   });
 });
+
+describe('the PR comment with many long filters', () => {
+  it('stays inside its size budget, with the truncation note', () => {
+    const many = Array.from({ length: 400 }, (_, i) => definition({ ...long, name: `Long ${i}` }));
+    const plan = computePlan({ segments: many, validationDiagnostics: [], state: stateOf() });
+    const markdown = renderPlanMarkdown(plan, { maxLength: 20_000 });
+    expect(markdown.length).toBeLessThanOrEqual(20_000);
+    expect(markdown).toContain('**Truncated**');
+    expect(markdown).toMatch(/_… \d+ segments more not shown\._/);
+    // Every row shown is whole: its <details> is closed in the same row.
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| Long '));
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect(row).toMatch(/<details>.*<\/details> \| segments\//);
+  });
+});
