@@ -126,12 +126,14 @@ describe('contact IDs', () => {
       expect(output).not.toContain(SECRET_CONTACT);
       expect(output).toContain('contact IDs: 2, values masked (--show-contact-ids lists them)');
     }
-    for (const output of [
+    const shown = [
       renderPlanText(plan, { showContactIds: true }),
       renderPlanMarkdown(plan, { showContactIds: true }),
-    ]) {
+    ];
+    for (const output of shown) {
       expect(output).toContain(`contact IDs (2): "${SECRET_CONTACT}", "4915199999999"`);
     }
+    expect(shown).toMatchSnapshot();
   });
 });
 
@@ -149,6 +151,7 @@ describe('a create that looks like a rename', () => {
     const validatePlan = new Ajv2020({ allErrors: true }).compile(schema);
     expect(validatePlan(json), JSON.stringify(validatePlan.errors)).toBe(true);
     expect(renderPlanJson(plan)).toContain('"renameOf": "Regional buyers (old)"');
+    expect(renderPlanJson(plan)).toMatchSnapshot();
   });
 
   it('is not a rename when anything but the name differs', () => {
