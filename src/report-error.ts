@@ -1,4 +1,5 @@
 // One readable message per failure; a stack trace only with --verbose / DEBUG.
+import { osErrorWords } from './diagnostics/os-errors.js';
 import { ExitCode, UserError } from './errors.js';
 
 export function formatFatal(
@@ -25,20 +26,11 @@ export function formatFatal(
   return { message: `segsync: unexpected error: ${text}${details}\n`, exitCode: ExitCode.failure };
 }
 
-const systemCodes: Record<string, string> = {
-  ENOENT: 'does not exist',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-};
-
 /** File-system failures (e.g. an unwritable --out path) are the user's to fix, not bugs. */
 function describeSystemError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, path } = error as NodeJS.ErrnoException;
-  if (!code || !path || !Object.hasOwn(systemCodes, code)) return undefined;
-  return `${path}: ${systemCodes[code]} (${code}).`;
+  const words = osErrorWords(code);
+  if (!words || !path) return undefined;
+  return `${path}: ${words} (${code}).`;
 }

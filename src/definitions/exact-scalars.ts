@@ -18,9 +18,9 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
 import type { Diagnostic } from '../model.js';
-import type { LocatableDocument } from './locate.js';
-import { findPair, isUnwrittenScalar, locate } from './locate.js';
-import { capitalise, phraseFor } from './schema-errors.js';
+import type { LocatableDocument } from '../yaml/locate.js';
+import { findPair, isUnwrittenScalar, locate } from '../yaml/locate.js';
+import { capitalise, phraseFor } from '../yaml/schema-errors.js';
 
 /** What a payload position accepts besides text. */
 type Accepts = 'text' | 'text-number-boolean' | 'boolean' | 'refresh-type';
@@ -142,8 +142,8 @@ function toDiagnostic(
     code: isContactId ? 'contact-id-not-quoted' : 'value-not-as-written',
     message,
     ...locate(loaded, pointer),
-    ...(segment === undefined ? {} : { segment }),
     hint: hintFor(position, quoted, change),
+    ...(segment === undefined ? {} : { segment }),
   };
 }
 

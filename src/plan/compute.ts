@@ -1,19 +1,22 @@
 // (definitions, state) → Plan. Pure and synchronous: no I/O, no clock, no randomness, so the same
 // inputs always give the same plan (and the same checksum).
 import type {
+  CreatedEntry,
   Diagnostic,
   LockHolder,
+  PendingEntry,
   Plan,
   PlanAction,
   PlanSummary,
   QuotaCheck,
+  RecordedCreated,
+  RecordedPending,
   SegmentDefinition,
   State,
   StateEntry,
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
-import { digestOf } from './digest.js';
-import { diffPayloads } from './payload-diff.js';
+import { digestOf } from '../canonical-json.js';
 import { markRenames, renameSentence } from './rename.js';
 
 export interface PlanOptions {
@@ -90,9 +93,12 @@ export function computePlan(input: PlanInput): Plan {
  * derived from them), so hashing them again would only cost time on large plans.
  */
 export function checksumPlan(plan: Omit<Plan, 'checksum'>): string {
-  const actions = plan.actions.map(({ payload: _payload, diff: _diff, recorded, ...rest }) =>
-    recorded ? { ...rest, recorded: { ...recorded, payload: undefined } } : rest,
-  );
+  // canonicalJson drops the `undefined` members.
+  const actions = plan.actions.map((action) => ({
+    ...action,
+    payload: undefined,
+    ...('recorded' in action ? { recorded: { ...action.recorded, payload: undefined } } : {}),
+  }));
   return digestOf({ ...plan, actions });
 }
 
@@ -121,46 +127,43 @@ function actionForDefinition(
     digest: segment.digest,
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
-  const recorded = describeRecord(entry);
-  if (entry.status === 'pending') return { action: 'unknown', ...base, recorded, blocking: true };
+  if (entry.status === 'pending') {
+    return { action: 'unknown', ...base, recorded: recordedPending(entry), blocking: true };
+  }
+  const recorded = recordedCreated(entry);
   if (entry.digest === segment.digest) {
     return { action: 'unchanged', ...base, recorded, blocking: false };
   }
-  return {
-    action: 'changed',
-    ...base,
-    recorded,
-    diff: diffPayloads(entry.payload, segment.payload),
-    blocking: !options.allowChanged,
-  };
+  return { action: 'changed', ...base, recorded, blocking: !options.allowChanged };
 }
 
 function actionForRecordOnly(name: string, entry: StateEntry): PlanAction {
-  const recorded = describeRecord(entry);
   if (entry.status === 'pending') {
     // The definition is gone but the create may have happened: still needs resolving.
-    return { action: 'unknown', name, recorded, blocking: true };
+    return { action: 'unknown', name, recorded: recordedPending(entry), blocking: true };
   }
-  return { action: 'removed', name, recorded, blocking: false };
+  return { action: 'removed', name, recorded: recordedCreated(entry), blocking: false };
 }
 
-function describeRecord(entry: StateEntry): NonNullable<PlanAction['recorded']> {
-  return entry.status === 'created'
-    ? {
-        status: 'created',
-        id: entry.id,
-        digest: entry.digest,
-        at: entry.createdAt,
-        source: entry.source,
-        payload: entry.payload,
-      }
-    : {
-        status: 'pending',
-        digest: entry.digest,
-        at: entry.startedAt,
-        source: entry.source,
-        payload: entry.payload,
-      };
+function recordedCreated(entry: CreatedEntry): RecordedCreated {
+  return {
+    status: 'created',
+    id: entry.id,
+    digest: entry.digest,
+    at: entry.createdAt,
+    source: entry.source,
+    payload: entry.payload,
+  };
+}
+
+function recordedPending(entry: PendingEntry): RecordedPending {
+  return {
+    status: 'pending',
+    digest: entry.digest,
+    at: entry.startedAt,
+    source: entry.source,
+    payload: entry.payload,
+  };
 }
 
 function inProgressDiagnostic(holder: LockHolder): Diagnostic {
@@ -180,9 +183,8 @@ function describeHolder(holder: LockHolder): string {
 }
 
 function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnostic | undefined {
-  const where = action.source
-    ? { file: action.source.file, line: action.source.line, column: action.source.column }
-    : {};
+  const source = action.action === 'removed' ? undefined : action.source;
+  const where = source ? { file: source.file, line: source.line, column: source.column } : {};
   const quoted = JSON.stringify(action.name);
   if (action.action === 'create' && action.renameOf !== undefined) {
     const old = JSON.stringify(action.renameOf);
@@ -195,17 +197,16 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
       hint: `If that is not what you want, restore the name ${old} instead.`,
     };
   }
-  const recorded = action.recorded;
-  if (!recorded) return undefined;
   switch (action.action) {
-    case 'changed':
+    case 'changed': {
+      const { recorded } = action;
       return {
         severity: options.allowChanged ? 'warning' : 'error',
         code: 'changed',
         segment: action.name,
         ...where,
         message:
-          `Segment ${quoted} was already created in Wati (id ${recorded.id ?? '?'}, ${recorded.at}) ` +
+          `Segment ${quoted} was already created in Wati (id ${recorded.id}, ${recorded.at}) ` +
           `with a different definition, and Wati cannot update a segment.` +
           (options.allowChanged ? ' It stays as it was created (--allow-changed).' : ''),
         hint: options.allowChanged
@@ -214,28 +215,32 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
             `the dashboard), or revert the definition to what was created. --allow-changed ` +
             `applies the rest of the plan and leaves this segment as it is.`,
       };
-    case 'removed':
+    }
+    case 'removed': {
+      const { recorded } = action;
       return {
         severity: 'warning',
         code: 'removed',
         segment: action.name,
         file: recorded.source,
         message:
-          `Segment ${quoted} is no longer defined, but segsync created it (id ${recorded.id ?? '?'}) ` +
+          `Segment ${quoted} is no longer defined, but segsync created it (id ${recorded.id}) ` +
           `and it is still active in Wati: segsync cannot delete segments.`,
         hint:
           `Delete it in the Wati dashboard if it is no longer wanted, then run ` +
           `\`segsync state forget ${quoted}\` so the state file stops tracking it.`,
       };
-    case 'unknown':
-      if (options.inProgress && recorded.status === 'pending') {
+    }
+    case 'unknown': {
+      const { recorded } = action;
+      if (options.inProgress) {
         // Resolving now would race the apply: `--absent` while its create is in flight leads the
         // next apply to create the segment a second time. So no resolve advice here.
         return {
           severity: 'error',
           code: 'create-in-progress',
           segment: action.name,
-          ...(action.source ? where : { file: recorded.source }),
+          ...(source ? where : { file: recorded.source }),
           message:
             `Segment ${quoted} is being created by the ${options.inProgress.command} in progress ` +
             `(pid ${options.inProgress.pid} on ${options.inProgress.hostname}, started ` +
@@ -247,7 +252,7 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
         severity: 'error',
         code: 'unknown-outcome',
         segment: action.name,
-        ...(action.source ? where : { file: recorded.source }),
+        ...(source ? where : { file: recorded.source }),
         message:
           `The outcome of creating segment ${quoted} (started ${recorded.at}) is unknown: the ` +
           `request may or may not have created it in Wati, so segsync will not send it again.`,
@@ -256,7 +261,9 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
           `\`segsync state resolve ${quoted} --id <segment id>\`. If it does not: ` +
           `\`segsync state resolve ${quoted} --absent\` (the next apply creates it).`,
       };
-    default:
+    }
+    case 'create':
+    case 'unchanged':
       return undefined;
   }
 }

@@ -2,7 +2,7 @@
 // and the old one stays active. Spotting the likely renames lets the plan say so next to the create.
 
 import type { PlanAction, WatiPayload } from '../model.js';
-import { digestOf } from './digest.js';
+import { digestOf } from '../canonical-json.js';
 
 /**
  * A create whose payload equals a removed entry's recorded payload but for the name is almost

@@ -1,8 +1,15 @@
 // The pull-request comment. PR-facing: contact IDs are masked (counts, not values) unless asked,
 // and the body stays under GitHub's comment limit (65,536) with room to spare.
-import type { Diagnostic, Plan, PlanAction } from '../model.js';
-import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
+import type {
+  ChangedAction,
+  CreateAction,
+  Diagnostic,
+  Plan,
+  RemovedAction,
+  UnchangedAction,
+} from '../model.js';
 import { renameSentence } from '../plan/rename.js';
+import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
 import { describeFilter, LONG_FILTER_LINES } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
@@ -74,7 +81,7 @@ function renderCreateTable(plan: Plan, options: MarkdownOptions): Section | unde
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${renderSelects(a, options)} | ${markdownCell(a.source ? `${a.source.file}:${a.source.line}` : '')} |`,
+        `| ${markdownCell(a.name)} | ${renderSelects(a, options)} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
     ),
     close: '',
     noun: 'segment',
@@ -86,8 +93,8 @@ function renderCreateTable(plan: Plan, options: MarkdownOptions): Section | unde
  * list, hence `<br>`); a long one folds into `<details>` under its one-line summary. Groups are
  * numbered, conditions bulleted: nothing claims how Wati combines them.
  */
-function renderSelects(action: PlanAction, options: MarkdownOptions): string {
-  const payload = action.payload!;
+function renderSelects(action: CreateAction, options: MarkdownOptions): string {
+  const payload = action.payload;
   const summary = markdownCell(describePayload(payload));
   const filter = describeFilter(payload, { showContactIds: options.showContactIds ?? false }).map(
     (line) => `${line.depth === 1 ? '• ' : ''}${markdownCell(line.text)}`,
@@ -134,15 +141,16 @@ function renderChanged(plan: Plan, options: MarkdownOptions): Section | undefine
   };
 }
 
-function renderChangedItem(action: PlanAction, options: MarkdownOptions): string {
-  const recorded = action.recorded!.payload;
-  const diff = diffPayloads(recorded, action.payload!, { maskContactIds: !options.showContactIds });
-  const counts = contactIdChanges(recorded, action.payload!);
+/** Contact IDs are masked here, at render time: the plan itself keeps the payloads as they are. */
+function renderChangedItem(action: ChangedAction, options: MarkdownOptions): string {
+  const recorded = action.recorded.payload;
+  const diff = diffPayloads(recorded, action.payload, { maskContactIds: !options.showContactIds });
+  const counts = contactIdChanges(recorded, action.payload);
   const contactNote =
     !options.showContactIds && counts.added + counts.removed > 0
       ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
       : '';
-  return `\n**${markdownInline(action.name)}** (id \`${action.recorded!.id ?? '?'}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
+  return `\n**${markdownInline(action.name)}** (id \`${action.recorded.id}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
 }
 
 function renderOthers(
@@ -150,13 +158,13 @@ function renderOthers(
   kind: 'removed' | 'unchanged',
   title: string,
 ): Section | undefined {
-  const actions = plan.actions.filter((a) => a.action === kind);
+  const actions = plan.actions.filter(
+    (a): a is RemovedAction | UnchangedAction => a.action === kind,
+  );
   if (actions.length === 0) return undefined;
   return {
     open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
-    items: actions.map(
-      (a) => `- ${markdownInline(a.name)}${a.recorded?.id ? ` (id \`${a.recorded.id}\`)` : ''}`,
-    ),
+    items: actions.map((a) => `- ${markdownInline(a.name)} (id \`${a.recorded.id}\`)`),
     close: '\n</details>',
     noun: 'segment',
   };

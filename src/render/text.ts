@@ -8,6 +8,7 @@ import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
 import { terminalInline } from './terminal-escape.js';
+import { diffPayloads } from './payload-diff.js';
 
 export interface TextOptions {
   color?: boolean;
@@ -78,28 +79,33 @@ export function describeInProgress(plan: Plan): string {
 
 function renderAction(action: PlanAction, style: Style, context: ActionContext): string[] {
   const marker = markers[action.action](style);
-  const where = action.source ? style.dim(`  ${action.source.file}:${action.source.line}`) : '';
-  const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
+  const source = action.action === 'removed' ? undefined : action.source;
+  const where = source ? style.dim(`  ${source.file}:${source.line}`) : '';
   switch (action.action) {
     case 'create':
       return [
-        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`,
-        ...renderFilter(action.payload!, context.filter),
+        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload))}${where}`,
+        ...renderFilter(action.payload, context.filter),
         ...(action.renameOf === undefined
           ? []
           : [`      ${style.yellow(`⚠ ${terminalInline(renameSentence(action.renameOf))}`)}`]),
       ];
     case 'unchanged':
-      return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
-    case 'changed':
+      return [`  ${marker} ${action.name}${style.dim(` (id ${action.recorded.id})`)}${where}`];
+    case 'changed': {
+      // A terminal is the user's own: the diff shows contact IDs (the PR renderers mask them).
+      const diff = diffPayloads(action.recorded.payload, action.payload);
       return [
-        `  ${marker} ${action.name}${id}: changed, and Wati cannot update segments${where}`,
-        ...(action.diff ?? '').split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
+        `  ${marker} ${action.name} (id ${action.recorded.id}): changed, and Wati cannot update segments${where}`,
+        ...diff.split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
       ];
+    }
     case 'removed':
-      return [`  ${marker} ${action.name}${id}: no longer defined, still active in Wati`];
+      return [
+        `  ${marker} ${action.name} (id ${action.recorded.id}): no longer defined, still active in Wati`,
+      ];
     case 'unknown':
-      return context.inProgress && action.recorded?.status === 'pending'
+      return context.inProgress
         ? [`  ${marker} ${action.name}: being created by the run in progress${where}`]
         : [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
   }
