@@ -2,9 +2,8 @@
 // that apply's pending entries as creates in flight, never as outcomes to resolve by hand.
 // Reads the lock through lock.ts (same path, same format); never takes or changes it.
 
-import { hostname } from 'node:os';
 import type { LockHolder } from '../model.js';
-import { isProcessAlive, lockPathOf, readLockInfo } from './lock.js';
+import { livenessOf, lockPathOf, readLockInfo } from './lock.js';
 
 /**
  * The holder of the state lock, unless there is none or it is known to be dead (a stale lock on
@@ -13,7 +12,7 @@ import { isProcessAlive, lockPathOf, readLockInfo } from './lock.js';
 export async function findLockHolder(statePath: string): Promise<LockHolder | undefined> {
   const info = await readLockInfo(lockPathOf(statePath));
   if (!info) return undefined;
-  if (info.hostname === hostname() && !isProcessAlive(info.pid)) return undefined;
+  if (livenessOf(info) === 'gone') return undefined;
   return {
     pid: info.pid,
     hostname: info.hostname,
