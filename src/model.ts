@@ -149,6 +149,11 @@ interface Defined {
 export interface CreateAction extends Defined {
   action: 'create';
   name: string;
+  /**
+   * A removed entry whose recorded payload equals this one but for the name. Wati cannot rename,
+   * so the plan warns that the old segment stays active.
+   */
+  renameOf?: string;
   blocking: false;
 }
 
@@ -207,8 +212,23 @@ export interface QuotaCheck {
   exceeded: boolean;
 }
 
+/** The process holding the state lock while the plan was made (read from the lock file). */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  /** ISO-8601 time the lock was taken. */
+  startedAt: string;
+  /** The segsync command holding it, e.g. `apply`. */
+  command: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
+  /**
+   * Set when another segsync held the state lock and was alive (or on another host, where that
+   * cannot be checked): its pending entries are creates in flight, not unknown outcomes to resolve.
+   */
+  inProgress?: LockHolder;
   /** Environment name, when environments are configured. */
   environment?: string;
   /** What the plan was computed from (paths relative to the working directory), so a saved plan

@@ -58,7 +58,10 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .option('--allow-changed', 'report changed segments as warnings instead of errors')
     .option('--allow-empty', 'succeed when there are no definitions')
     .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
-    .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
+    .option(
+      '--show-contact-ids',
+      'list contact IDs in text and markdown plans (counted by default)',
+    )
     .option('--show-unchanged', 'list unchanged segments one by one in text output')
     .addOption(configOption())
     .addOption(envOption())

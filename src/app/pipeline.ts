@@ -1,9 +1,10 @@
 // The shared front half of validate, plan and apply: load ─► validate ─► (state) ─► plan.
 import { displayPath } from '../diagnostics/display-path.js';
 import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
-import type { Diagnostic, Plan, SegmentDefinition, State } from '../model.js';
+import type { Diagnostic, LockHolder, Plan, SegmentDefinition, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
 import { readState } from '../state/file.js';
+import { findLockHolder } from '../state/lock-holder.js';
 import type { Settings } from './settings.js';
 
 export interface DefinitionsResult {
@@ -20,6 +21,7 @@ export async function loadAndValidate(
   const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
     cwd,
     ...(settings.config.operators ? { operators: settings.config.operators } : {}),
+    ...(settings.config.attributes ? { attributes: settings.config.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
   });
   return {
@@ -33,6 +35,8 @@ export async function loadAndValidate(
 export interface PlanRequest {
   allowEmpty?: boolean;
   allowChanged?: boolean;
+  /** Another segsync holds the state lock (plan only; apply plans under its own lock). */
+  inProgress?: LockHolder;
 }
 
 export interface PlannedProject {
@@ -46,11 +50,16 @@ export async function planProject(
   cwd: string,
   request: PlanRequest = {},
 ): Promise<PlannedProject> {
-  const [definitions, state] = await Promise.all([
+  const [definitions, state, inProgress] = await Promise.all([
     loadAndValidate(settings, cwd, request),
     readState(settings.statePath),
+    findLockHolder(settings.statePath),
   ]);
-  return { plan: planFrom(settings, cwd, definitions, state, request), state, definitions };
+  const plan = planFrom(settings, cwd, definitions, state, {
+    ...request,
+    ...(inProgress ? { inProgress } : {}),
+  });
+  return { plan, state, definitions };
 }
 
 /** The plan for already loaded definitions and state (apply passes the state read under lock). */
@@ -67,6 +76,7 @@ export function planFrom(
     state,
     options: {
       ...(request.allowChanged ? { allowChanged: true } : {}),
+      ...(request.inProgress ? { inProgress: request.inProgress } : {}),
       ...(settings.segmentLimit !== undefined ? { segmentLimit: settings.segmentLimit } : {}),
       ...(settings.environment ? { environment: settings.environment.name } : {}),
       inputs: {

@@ -73,7 +73,11 @@ async function renderPlan(
     }
     case 'text': {
       const { renderPlanText } = await import('../render/text.js');
-      return renderPlanText(plan, { color, showUnchanged: options.showUnchanged ?? false });
+      return renderPlanText(plan, {
+        color,
+        showUnchanged: options.showUnchanged ?? false,
+        showContactIds: options.showContactIds ?? false,
+      });
     }
   }
 }

@@ -27,6 +27,8 @@ export interface SegsyncConfig {
   /** Absolute path of the state file. */
   state: string;
   operators?: string[];
+  /** Known contact attributes; when set, conditions may use only these. */
+  attributes?: string[];
   segmentLimit?: number;
   concurrency?: number;
   /** `apply --push-state`: true (upstream of the branch) or "REMOTE/BRANCH". */

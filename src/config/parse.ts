@@ -19,6 +19,7 @@ interface ConfigDocument {
   definitions?: string;
   state?: string;
   operators?: string[];
+  attributes?: string[];
   segmentLimit?: number;
   concurrency?: number;
   pushState?: boolean | string;
@@ -76,6 +77,7 @@ function toConfig(document: ConfigDocument, file: string, baseDir: string): Segs
     state: path.resolve(baseDir, document.state ?? DEFAULT_STATE_FILE),
   };
   if (document.operators) config.operators = [...document.operators];
+  if (document.attributes) config.attributes = [...document.attributes];
   if (document.segmentLimit !== undefined) config.segmentLimit = document.segmentLimit;
   if (document.concurrency !== undefined) config.concurrency = document.concurrency;
   if (document.pushState !== undefined) config.pushState = document.pushState;

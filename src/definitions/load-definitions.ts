@@ -53,6 +53,7 @@ export async function loadAndValidateDefinitions(
   const cwd = options.cwd ?? process.cwd();
   const validateOptions: ValidateOptions = {
     ...(options.operators ? { operators: options.operators } : {}),
+    ...(options.attributes ? { attributes: options.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     cwd,
   };

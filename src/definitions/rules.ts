@@ -21,12 +21,15 @@ import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { LoadedDocument } from '../yaml/read.js';
 import { documentToData } from '../yaml/read.js';
 import { locate, locateDocumentStart, locatePath } from '../yaml/locate.js';
-import { explainSchemaErrors } from '../yaml/schema-errors.js';
+import { closest, explainSchemaErrors } from '../yaml/schema-errors.js';
 import { getSegmentValidator } from '../yaml/schema-validator.js';
+import { checkExactScalars } from './exact-scalars.js';
 
 export interface ValidateOptions {
   /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
   operators?: string[];
+  /** Known contact attributes; when absent or empty, any non-empty attribute is accepted. */
+  attributes?: string[];
   /** Accept a definition set with no segment at all (otherwise the `no-definitions` error). */
   allowEmpty?: boolean;
   /** What definition file paths are relative to (to find `contactIdsFile` lists). */
@@ -76,6 +79,7 @@ export interface CollectedPart {
 export class SegmentCollector {
   private readonly validator = getSegmentValidator();
   private readonly operators: ReadonlySet<string> | undefined;
+  private readonly attributes: readonly string[] | undefined;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly candidates: SegmentDefinition[] = [];
   private readonly names: NameOccurrence[] = [];
@@ -83,6 +87,7 @@ export class SegmentCollector {
 
   constructor(private readonly options: ValidateOptions = {}) {
     this.operators = options.operators?.length ? new Set(options.operators) : undefined;
+    this.attributes = options.attributes?.length ? options.attributes : undefined;
   }
 
   /** Everything gathered so far, for another collector to absorb. */
@@ -118,10 +123,16 @@ export class SegmentCollector {
     // Diagnostics name their segment when it has a name worth showing.
     const segment = name?.trim() ? name : undefined;
 
-    const problems: Diagnostic[] = [];
+    // Values YAML would change are reported by the fidelity rule; the schema's word on the same
+    // values (usually a wrong type) would only repeat it less precisely.
+    const exact = checkExactScalars(document, segment);
+    const problems: Diagnostic[] = [...exact.diagnostics];
     if (!this.validator.validate(value)) {
+      const errors = (this.validator.validate.errors ?? []).filter(
+        (error) => !exact.reported.has(error.instancePath),
+      );
       problems.push(
-        ...explainSchemaErrors(this.validator.validate.errors ?? [], {
+        ...explainSchemaErrors(errors, {
           loaded: document,
           data: value,
           subject: 'segment definition',
@@ -133,6 +144,9 @@ export class SegmentCollector {
     if (isRecord(value)) {
       if (this.operators) {
         problems.push(...checkOperators(document, value, this.operators, segment));
+      }
+      if (this.attributes) {
+        problems.push(...checkAttributes(document, value, this.attributes, segment));
       }
       problems.push(...warnRepeatedContactIds(document, value, segment));
     }
@@ -239,6 +253,36 @@ function checkOperators(
       ...locate(document, `${pointer}/operator`),
       ...(segment === undefined ? {} : { segment }),
       hint: `Use one of the allowed operators, or add \`${operator}\` to \`operators\` in segsync.config.yaml.`,
+    });
+  });
+  return diagnostics;
+}
+
+/**
+ * A misspelt attribute (`contry`) makes a segment that matches nobody, and it cannot be edited
+ * afterwards: with an `attributes` allow-list, anything else is an error with the nearest name.
+ */
+function checkAttributes(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  segment: string | undefined,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const known = new Set(allowed);
+  forEachCondition(value, (condition, pointer) => {
+    const attribute = condition.attribute;
+    if (typeof attribute !== 'string' || attribute === '' || known.has(attribute)) return;
+    const suggestion = closest(attribute, allowed);
+    diagnostics.push({
+      severity: 'error',
+      code: 'unknown-attribute',
+      message: `The attribute \`${attribute}\` is not in \`attributes\` of segsync.config.yaml, so no contact would match it.`,
+      ...locate(document, `${pointer}/attribute`),
+      ...(segment === undefined ? {} : { segment }),
+      hint: suggestion
+        ? `Did you mean \`${suggestion}\`? If \`${attribute}\` is a real attribute, add it to \`attributes\`.`
+        : `Known attributes: ${allowed.join(', ')}. If \`${attribute}\` is a real attribute, add it to \`attributes\` in segsync.config.yaml.`,
     });
   });
   return diagnostics;

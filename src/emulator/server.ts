@@ -32,6 +32,9 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   port?: number;
   /** JSON file the state is loaded from on start and written to after each create. */
   dataFile?: string;
+  /** In-process observers only: called with each create request's body exactly as received,
+   *  before any check (tests compare the bytes segsync sends with the definition's text). */
+  onCreateBody?: (body: string) => void;
 }
 
 export interface EmulatorHandle {
@@ -59,7 +62,7 @@ const CONTROL_METHODS = new Map([
 ]);
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const { host = '127.0.0.1', port = 0, dataFile, ...settings } = options;
+  const { host = '127.0.0.1', port = 0, dataFile, onCreateBody, ...settings } = options;
   const initial = parseConfigPatch({
     ...settings,
     token: settings.token ?? DEFAULT_EMULATOR_TOKEN,
@@ -70,7 +73,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`Invalid emulator port ${port}: use a whole number from 0 to 65535`);
   }
-  const emulator = new Emulator(initial.patch as EmulatorConfig & { seed: number }, dataFile);
+  const emulator = new Emulator(
+    initial.patch as EmulatorConfig & { seed: number },
+    dataFile,
+    onCreateBody,
+  );
   const boundPort = await emulator.listen(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -100,6 +107,7 @@ class Emulator {
   constructor(
     config: EmulatorConfig & { seed: number },
     private readonly dataFile: string | undefined,
+    private readonly onCreateBody: ((body: string) => void) | undefined,
   ) {
     this.config = config;
     // Every request sleeping in the latency timer listens on it: one per request in flight
@@ -230,6 +238,7 @@ class Emulator {
       this.answer(res, 413, failure(`Request body exceeds ${MAX_BODY_BYTES} bytes`));
       return;
     }
+    this.onCreateBody?.(body);
     // Everything below happens "on the server" after the latency, so the limit check and the
     // commit see the state as it is when the create actually lands. The latency counts from the
     // request's arrival: reading the body is part of the time the server takes to answer.

@@ -3,6 +3,7 @@
 import type {
   CreatedEntry,
   Diagnostic,
+  LockHolder,
   PendingEntry,
   Plan,
   PlanAction,
@@ -16,6 +17,7 @@ import type {
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
 import { digestOf } from '../canonical-json.js';
+import { markRenames, renameSentence } from './rename.js';
 
 export interface PlanOptions {
   /** Turn "changed" from an error into a warning (the segment stays as created in Wati). */
@@ -24,6 +26,8 @@ export interface PlanOptions {
   segmentLimit?: number;
   environment?: string;
   inputs?: Plan['inputs'];
+  /** Who held the state lock when it was read (the caller reads the lock file; this stays pure). */
+  inProgress?: LockHolder;
 }
 
 export interface PlanInput {
@@ -55,6 +59,8 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   actions.sort((a, b) => compareNames(a.name, b.name));
+  markRenames(actions);
+  if (options.inProgress) planDiagnostics.push(inProgressDiagnostic(options.inProgress));
   for (const action of actions) {
     const diagnostic = diagnosticForAction(action, options);
     if (diagnostic) planDiagnostics.push(diagnostic);
@@ -68,6 +74,7 @@ export function computePlan(input: PlanInput): Plan {
 
   const withoutChecksum: Omit<Plan, 'checksum'> = {
     formatVersion: PLAN_FORMAT_VERSION,
+    ...(options.inProgress ? { inProgress: options.inProgress } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
     summary,
@@ -160,10 +167,37 @@ function recordedPending(entry: PendingEntry): RecordedPending {
   };
 }
 
+function inProgressDiagnostic(holder: LockHolder): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'apply-in-progress',
+    message:
+      `${describeHolder(holder)} holds the state lock: this plan shows the state as it was ` +
+      `mid-run, and its pending creates are in flight, not unknown outcomes.`,
+    hint: `Wait for it to finish, then run \`segsync plan\` again.`,
+  };
+}
+
+function describeHolder(holder: LockHolder): string {
+  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (\`${holder.command}\`)`;
+  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}) and`;
+}
+
 function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnostic | undefined {
   const source = action.action === 'removed' ? undefined : action.source;
   const where = source ? { file: source.file, line: source.line, column: source.column } : {};
   const quoted = JSON.stringify(action.name);
+  if (action.action === 'create' && action.renameOf !== undefined) {
+    const old = JSON.stringify(action.renameOf);
+    return {
+      severity: 'warning',
+      code: 'possible-rename',
+      segment: action.name,
+      ...where,
+      message: `Segment ${quoted} ${renameSentence(action.renameOf)}.`,
+      hint: `If that is not what you want, restore the name ${old} instead.`,
+    };
+  }
   switch (action.action) {
     case 'changed': {
       const { recorded } = action;
@@ -200,6 +234,21 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
     }
     case 'unknown': {
       const { recorded } = action;
+      if (options.inProgress) {
+        // Resolving now would race the apply: `--absent` while its create is in flight leads the
+        // next apply to create the segment a second time. So no resolve advice here.
+        return {
+          severity: 'error',
+          code: 'create-in-progress',
+          segment: action.name,
+          ...(source ? where : { file: recorded.source }),
+          message:
+            `Segment ${quoted} is being created by the ${options.inProgress.command} in progress ` +
+            `(pid ${options.inProgress.pid} on ${options.inProgress.hostname}, started ` +
+            `${recorded.at}); its outcome is not known yet.`,
+          hint: 'Wait for that run to finish, then run `segsync plan` again. Do not resolve it meanwhile.',
+        };
+      }
       return {
         severity: 'error',
         code: 'unknown-outcome',

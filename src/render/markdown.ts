@@ -1,11 +1,20 @@
 // The pull-request comment. PR-facing: contact IDs are masked (counts, not values) unless asked,
 // and the body stays under GitHub's comment limit (65,536) with room to spare.
-import type { ChangedAction, Diagnostic, Plan, RemovedAction, UnchangedAction } from '../model.js';
+import type {
+  ChangedAction,
+  CreateAction,
+  Diagnostic,
+  Plan,
+  RemovedAction,
+  UnchangedAction,
+} from '../model.js';
+import { renameSentence } from '../plan/rename.js';
 import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
+import { describeFilter, LONG_FILTER_LINES } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import { markdownCell, markdownInline } from './markdown-escape.js';
-import { summarizePlan } from './text.js';
+import { describeInProgress, summarizePlan } from './text.js';
 
 /** Comment actions find the comment to update by this line. */
 export const PLAN_COMMENT_MARKER = '<!-- segsync:plan -->';
@@ -25,7 +34,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LIMIT;
   const head = renderHead(plan);
   const sections = [
-    renderCreateTable(plan),
+    renderCreateTable(plan, options),
     renderProblems(plan.diagnostics),
     renderChanged(plan, options),
     renderOthers(plan, 'removed', 'Removed from definitions (still active in Wati)'),
@@ -51,6 +60,7 @@ function renderHead(plan: Plan): string {
       : '✅ **Nothing to create.**';
   const warningLine = warnings > 0 ? ` ⚠️ ${plural(warnings, 'warning')}.` : '';
   const env = plan.environment ? ` — environment \`${plan.environment}\`` : '';
+  const inProgress = plan.inProgress ? ['', `⏳ ${markdownInline(describeInProgress(plan))}`] : [];
   return [
     planCommentMarker(plan.environment),
     `### segsync plan${env}`,
@@ -58,23 +68,43 @@ function renderHead(plan: Plan): string {
     `**${summarizePlan(plan)}**`,
     '',
     `${status}${warningLine}`,
+    ...inProgress,
     '',
     `<sub>Plan checksum \`${plan.checksum}\`</sub>`,
   ].join('\n');
 }
 
-function renderCreateTable(plan: Plan): Section | undefined {
+function renderCreateTable(plan: Plan, options: MarkdownOptions): Section | undefined {
   const creates = plan.actions.filter((a) => a.action === 'create');
   if (creates.length === 0) return undefined;
   return {
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload, a.contactIdsFile))} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
+        `| ${markdownCell(a.name)} | ${renderSelects(a, options)} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
     ),
     close: '',
     noun: 'segment',
   };
+}
+
+/**
+ * The filter inside the table cell, one line per group and condition (the cell cannot hold a
+ * list, hence `<br>`); a long one folds into `<details>` under its one-line summary. Groups are
+ * numbered, conditions bulleted: nothing claims how Wati combines them.
+ */
+function renderSelects(action: CreateAction, options: MarkdownOptions): string {
+  const payload = action.payload;
+  const summary = markdownCell(describePayload(payload, action.contactIdsFile));
+  const filter = describeFilter(payload, { showContactIds: options.showContactIds ?? false }).map(
+    (line) => `${line.depth === 1 ? '• ' : ''}${markdownCell(line.text)}`,
+  );
+  const rename =
+    action.renameOf === undefined ? '' : `<br>⚠️ ${markdownCell(renameSentence(action.renameOf))}`;
+  if (filter.length > LONG_FILTER_LINES) {
+    return `<details><summary>${summary}</summary>${filter.join('<br>')}</details>${rename}`;
+  }
+  return `${[summary, ...filter].join('<br>')}${rename}`;
 }
 
 function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined {

@@ -1,9 +1,13 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction } from '../model.js';
+import type { Diagnostic, Plan, PlanAction, WatiPayload } from '../model.js';
+import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
+import type { FilterOptions } from './filter.js';
+import { describeFilter } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
+import { terminalInline } from './terminal-escape.js';
 import { diffPayloads } from './payload-diff.js';
 
 export interface TextOptions {
@@ -12,6 +16,8 @@ export interface TextOptions {
   showUnchanged?: boolean;
   /** End with the verdict line ("Ready: …", "Blocked: …"); apply prints its own. */
   verdict?: boolean;
+  /** List contact IDs in each create's filter (by default only their count). */
+  showContactIds?: boolean;
 }
 
 export function summarizePlan(plan: Plan): string {
@@ -26,9 +32,14 @@ export function summarizePlan(plan: Plan): string {
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
+  if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalInline(describeInProgress(plan))}`));
   const listed = plan.actions.filter((a) => options.showUnchanged || a.action !== 'unchanged');
   if (listed.length > 0) lines.push('');
-  for (const action of listed) lines.push(...renderAction(action, style));
+  const context: ActionContext = {
+    filter: { showContactIds: options.showContactIds ?? false },
+    inProgress: plan.inProgress !== undefined,
+  };
+  for (const action of listed) lines.push(...renderAction(action, style, context));
   if (!options.showUnchanged && plan.summary.unchanged > 0) {
     lines.push(style.dim(`  (${plural(plan.summary.unchanged, 'unchanged segment')} not listed)`));
   }
@@ -52,7 +63,21 @@ const markers: Record<PlanAction['action'], (style: Style) => string> = {
   unknown: (s) => s.red('?'),
 };
 
-function renderAction(action: PlanAction, style: Style): string[] {
+interface ActionContext {
+  filter: FilterOptions;
+  /** Another segsync holds the state lock: pending entries are creates in flight. */
+  inProgress: boolean;
+}
+
+/** The first line of a plan made while another segsync holds the state lock. */
+export function describeInProgress(plan: Plan): string {
+  const holder = plan.inProgress;
+  if (!holder) return '';
+  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (${holder.command})`;
+  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
+}
+
+function renderAction(action: PlanAction, style: Style, context: ActionContext): string[] {
   const marker = markers[action.action](style);
   const source = action.action === 'removed' ? undefined : action.source;
   const where = source ? style.dim(`  ${source.file}:${source.line}`) : '';
@@ -60,6 +85,10 @@ function renderAction(action: PlanAction, style: Style): string[] {
     case 'create':
       return [
         `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload, action.contactIdsFile))}${where}`,
+        ...renderFilter(action.payload, context.filter),
+        ...(action.renameOf === undefined
+          ? []
+          : [`      ${style.yellow(`⚠ ${terminalInline(renameSentence(action.renameOf))}`)}`]),
       ];
     case 'unchanged':
       return [`  ${marker} ${action.name}${style.dim(` (id ${action.recorded.id})`)}${where}`];
@@ -76,8 +105,17 @@ function renderAction(action: PlanAction, style: Style): string[] {
         `  ${marker} ${action.name} (id ${action.recorded.id}): no longer defined, still active in Wati`,
       ];
     case 'unknown':
-      return [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
+      return context.inProgress
+        ? [`  ${marker} ${action.name}: being created by the run in progress${where}`]
+        : [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
   }
+}
+
+/** Each group and condition on its own line, under the segment it belongs to. */
+function renderFilter(payload: WatiPayload, options: FilterOptions): string[] {
+  return describeFilter(payload, options).map(
+    (line) => `${line.depth === 0 ? '      ' : '        '}${terminalInline(line.text)}`,
+  );
 }
 
 function colorDiffLine(line: string, style: Style): string {

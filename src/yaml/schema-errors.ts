@@ -37,6 +37,7 @@ const ITEM_NAMES: Record<string, string> = {
   conditions: 'condition',
   contactIds: 'contact id',
   operators: 'operator',
+  attributes: 'attribute',
   include: 'include entry',
   environments: 'environment',
 };
@@ -244,16 +245,6 @@ function explainType(
         : `Write a value after \`${key}:\`, or remove the line if it is optional.`,
     };
   }
-  const parentKey = path.at(-2);
-  if (parentKey === 'contactIds' && typeof value === 'number') {
-    const written = scalarSourceAt(context.loaded, error.instancePath) ?? String(value);
-    return {
-      code: 'contact-id-not-quoted',
-      message: `${capitalise(subjectPhrase)} is written as a number (${written}); contact ids must be text.`,
-      ...where,
-      hint: `Put it in quotes: "${written}". Unquoted, YAML reads it as a number, which drops leading zeros and rounds long ids.`,
-    };
-  }
   // Numbers are shown as written (`012345`, `.inf`), text in quotes.
   const shown =
     typeof value === 'string'
@@ -310,7 +301,7 @@ function explainRule(error: ErrorObject, context: ExplainContext): Explained {
 // Words.
 
 /** "`operator` of condition 2 in group 1", "contact id 3", "the segment definition". */
-function phraseFor(path: readonly string[], subject: string): string {
+export function phraseFor(path: readonly string[], subject: string): string {
   if (path.length === 0) return `the ${subject}`;
   const containers: string[] = [];
   for (let i = 0; i + 1 < path.length; i++) {
@@ -380,7 +371,7 @@ function orList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
-function capitalise(text: string): string {
+export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

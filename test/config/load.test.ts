@@ -49,6 +49,7 @@ describe('a valid configuration file', () => {
     'definitions: defs',
     'state: state/segsync.json',
     'operators: ["==", "!="]',
+    'attributes: [name, phone, country]',
     'segmentLimit: 50',
     'concurrency: 4',
     'environments:',
@@ -79,6 +80,7 @@ describe('a valid configuration file', () => {
         definitions: path.join(base, 'defs'),
         state: path.join(base, 'state/segsync.json'),
         operators: ['==', '!='],
+        attributes: ['name', 'phone', 'country'],
         segmentLimit: 50,
         concurrency: 4,
         environments: {

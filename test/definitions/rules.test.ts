@@ -248,9 +248,10 @@ describe('wrong types', () => {
       expect.objectContaining({
         line: 5,
         column: 47,
+        code: 'value-not-as-written',
         message:
-          '`value` of condition 1 in group 1 must be text, a number or true/false, but it is not a finite number (.inf).',
-        hint: 'Write a finite number, or put the value in quotes to make it text.',
+          '`value` of condition 1 in group 1 is written as .inf; YAML reads that as infinity, which JSON cannot carry, so it would not be sent as written.',
+        hint: 'Put it in quotes to send the text exactly as written: ".inf".',
       }),
     ]);
   });
@@ -405,8 +406,9 @@ describe('contact ids', () => {
     const { diagnostics } = await check([file]);
     expect(diagnosticAt(diagnostics, file, 5, 5)).toMatchObject({
       code: 'contact-id-not-quoted',
-      message: 'Contact id 2 is written as a number (012345); contact ids must be text.',
-      hint: 'Put it in quotes: "012345". Unquoted, YAML reads it as a number, which drops leading zeros and rounds long ids.',
+      message:
+        'Contact id 2 is written as 012345 without quotes; YAML reads that as the number 12345, but contact ids must be text, sent as written.',
+      hint: 'Put it in quotes: "012345". Quoted, YAML keeps it as text, exactly as written.',
     });
   });
 

@@ -42,7 +42,7 @@ function mixedPlan(): Plan {
     state: stateOf(
       created(dynamicPayload('Customers from India'), 'seg-india'),
       created(staticPayload('Changed list', [SECRET_CONTACT]), 'seg-changed'),
-      created(staticPayload('Removed one'), 'seg-removed'),
+      created(staticPayload('Removed one', ['333']), 'seg-removed'),
       pending(staticPayload('Unknown one')),
     ),
     options: { segmentLimit: 5 },
