@@ -125,6 +125,7 @@ describe('a new user, from npm i -D segsync && npx segsync init', () => {
       .map((line) => line.slice(3))
       .sort();
     expect(listed).toEqual([
+      '.gitattributes',
       '.github/workflows/segsync-apply.yml',
       '.github/workflows/segsync-plan.yml',
       '.gitignore',
