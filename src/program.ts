@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from './errors.js';
 import type { CommandIO } from './commands/io.js';
+import { terminalLines } from './render/sinks/terminal.js';
 
 export interface ProgramContext {
   version: string;
@@ -24,7 +25,8 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout(text),
-      writeErr: (text) => io.stderr(text),
+      // Usage errors quote the arguments given: through the terminal sink.
+      writeErr: (text) => io.stderr(terminalLines(text)),
     });
 
   const common = (command: Command) =>

@@ -5,6 +5,8 @@ import { buildApplyResult } from '../apply/result.js';
 import { applyCreates } from '../apply/run.js';
 import type { Plan, PlanAction } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
+import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { StateJournal } from '../state/journal.js';
 import { createWatiClient } from '../wati/client.js';
 import type { ApplyCommandOptions } from './apply.js';
@@ -33,12 +35,12 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     token: credentials.token,
     onRetry: ({ name, attempt, delayMs, reason }) =>
       io.stderr(
-        `retrying ${name} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`,
+        `retrying ${terminalText(name)} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${terminalText(reason)}`,
       ),
   });
   const startedAt = new Date();
   io.stderr(
-    `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
+    `Creating ${creates.length} segment(s) at ${terminalText(credentials.endpoint)}, ${input.concurrency} at a time…`,
   );
   try {
     const report = await applyCreates(creates, client, journal, {
@@ -61,12 +63,11 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       },
     });
     io.stdout(
-      options.format === 'json'
-        ? JSON.stringify(result, null, 2)
-        : renderApplyText(result, { color: io.color }),
+      options.format === 'json' ? jsonText(result) : renderApplyText(result, { color: io.color }),
     );
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile) await appendStepSummary(summaryFile, renderApplyMarkdown(result));
+    if (summaryFile)
+      await appendStepSummary(summaryFile, renderApplyMarkdown(result), (text) => io.stderr(text));
     return result.exitCode;
   } finally {
     client.close();

@@ -36,7 +36,9 @@ export async function runPlan(
   if (summaryFile) {
     const { appendStepSummary } = await import('./step-summary.js');
     const { renderPlanMarkdown } = await import('../render/markdown.js');
-    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }));
+    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }), (text) =>
+      io.stderr(text),
+    );
   }
   return planExitCode(plan, options.detailedExitcode ?? false);
 }

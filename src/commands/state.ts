@@ -2,6 +2,8 @@
 // list segments. Edits hold the state lock, like apply.
 import { ExitCode, UserError } from '../errors.js';
 import type { State } from '../model.js';
+import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import { acquireStateLock, forceUnlock } from '../state/lock.js';
 import {
   forgetSegment,
@@ -25,21 +27,27 @@ export async function runStateList(options: StateCommandOptions, io: CommandIO):
   const state = await readState(await statePathFor(options, io));
   const rows = listEntries(state);
   if (options.format === 'json') {
-    io.stdout(JSON.stringify(rows, null, 2));
+    io.stdout(jsonText(rows));
     return ExitCode.ok;
   }
   if (rows.length === 0) {
     io.stdout('The state file records no segments yet.');
     return ExitCode.ok;
   }
-  const width = Math.min(48, Math.max(...rows.map((r) => r.name.length)));
-  for (const row of rows) {
+  // Names start the line: the terminal sink quotes one that would form a workflow command.
+  const names = rows.map((row) => terminalText(row.name));
+  const width = Math.min(
+    48,
+    names.reduce((max, name) => Math.max(max, name.length), 0),
+  );
+  const lines = rows.map((row, index) => {
     const status =
       row.status === 'created'
-        ? `created  id ${row.id ?? '?'}`
+        ? `created  id ${terminalText(row.id ?? '?')}`
         : 'UNKNOWN  (pending: run `segsync state resolve`)';
-    io.stdout(`${row.name.padEnd(width)}  ${status}  ${row.at}  ${row.source}`);
-  }
+    return `${names[index]!.padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
+  });
+  io.stdout(lines.join('\n'));
   const pending = rows.filter((r) => r.status === 'pending').length;
   io.stdout(`\n${rows.length} recorded, ${pending} with an unknown outcome.`);
   return ExitCode.ok;
@@ -52,7 +60,7 @@ export async function runStateShow(
 ): Promise<number> {
   const state = await readState(await statePathFor(options, io));
   const entry = requireEntry(state, name);
-  io.stdout(JSON.stringify({ name, ...entry }, null, 2));
+  io.stdout(jsonText({ name, ...entry }));
   return ExitCode.ok;
 }
 
@@ -79,8 +87,8 @@ export async function runStateResolve(
   );
   io.stdout(
     options.absent
-      ? `Recorded: ${JSON.stringify(name)} does not exist in Wati. The next apply will create it.`
-      : `Recorded: ${JSON.stringify(name)} exists in Wati with id ${options.id!.trim()}.`,
+      ? `Recorded: ${terminalText(JSON.stringify(name))} does not exist in Wati. The next apply will create it.`
+      : `Recorded: ${terminalText(JSON.stringify(name))} exists in Wati with id ${terminalText(options.id!.trim())}.`,
   );
   return ExitCode.ok;
 }
@@ -93,7 +101,7 @@ export async function runStateForget(
   const statePath = await statePathFor(options, io);
   await editState(statePath, 'state forget', (state) => forgetSegment(state, name));
   io.stdout(
-    `Forgot ${JSON.stringify(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+    `Forgot ${terminalText(JSON.stringify(name))}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
   );
   return ExitCode.ok;
 }
@@ -104,7 +112,7 @@ export async function runStateUnlock(options: StateCommandOptions, io: CommandIO
   if (!removed) io.stdout('The state file was not locked.');
   else if (holder)
     io.stdout(
-      `Removed the lock held by pid ${holder.pid} on ${holder.hostname} (${holder.command}, since ${holder.startedAt}).`,
+      `Removed the lock held by pid ${holder.pid} on ${terminalText(holder.hostname)} (${terminalText(holder.command)}, since ${terminalText(String(holder.startedAt))}).`,
     );
   else io.stdout('Removed the lock.');
   return ExitCode.ok;

@@ -2,6 +2,7 @@
 // definition file (same reader, same locating, same wording), against schemas/config.schema.json.
 // Loaded by config/load.ts only when a configuration file exists.
 
+import { appendAll } from '../append-all.js';
 import path from 'node:path';
 import type { Diagnostic } from '../model.js';
 import type { LoadedDocument } from '../definitions/load.js';
@@ -36,7 +37,7 @@ export function readConfigFile(
   const fallback: SegsyncConfig = { ...defaults(baseDir), file };
 
   const parsed = readYamlFile(file, displayed);
-  diagnostics.push(...parsed.diagnostics);
+  appendAll(diagnostics, parsed.diagnostics);
   const [document, extra] = parsed.documents;
   if (extra) diagnostics.push(multipleDocumentsDiagnostic(extra));
   if (!document || hasError(diagnostics)) {
@@ -48,8 +49,9 @@ export function readConfigFile(
     return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, data.diagnostic]) };
   const validator = getConfigValidator();
   if (!validator.validate(data.value)) {
-    diagnostics.push(
-      ...explainSchemaErrors(validator.validate.errors ?? [], {
+    appendAll(
+      diagnostics,
+      explainSchemaErrors(validator.validate.errors ?? [], {
         loaded: document,
         data: data.value,
         subject: 'configuration',

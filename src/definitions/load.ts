@@ -1,6 +1,7 @@
 // Files on disk → parsed YAML documents that remember their file, line and column.
 // Hostile or broken input never throws: every problem becomes a located diagnostic.
 
+import { appendAll } from '../append-all.js';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
@@ -60,7 +61,7 @@ export function loadDefinitionFiles(
   return new Promise((resolve) => {
     const documents: LoadedDocument[] = [];
     const { diagnostics, files } = forEachDefinitionFile(paths, options, (parsed) => {
-      documents.push(...parsed.documents);
+      appendAll(documents, parsed.documents);
     });
     resolve({ documents, diagnostics, files });
   });
@@ -80,7 +81,7 @@ export function forEachDefinitionFile(
   const cwd = options.cwd ?? process.cwd();
   const diagnostics: Diagnostic[] = [];
   const found = findDefinitionFiles(paths, cwd, diagnostics);
-  diagnostics.push(...readDefinitionFiles(found, onFile));
+  appendAll(diagnostics, readDefinitionFiles(found, onFile));
   return { diagnostics, files: found.map(({ file }) => file) };
 }
 
@@ -95,7 +96,7 @@ export function readDefinitionFiles(
   const diagnostics: Diagnostic[] = [];
   for (const { absolute, file } of found) {
     const parsed = readYamlFile(absolute, file);
-    diagnostics.push(...parsed.diagnostics);
+    appendAll(diagnostics, parsed.diagnostics);
     if (parsed.documents.length === 0 && parsed.diagnostics.length === 0) {
       diagnostics.push(emptyFileWarning(file));
     }
@@ -262,19 +263,21 @@ export function parseYamlText(text: string, file: string): ParsedFile {
     return { documents, diagnostics };
   }
   if ('empty' in parsed) {
-    diagnostics.push(...describeYamlErrors(parsed.errors, { text, file, lineCounter }));
+    appendAll(diagnostics, describeYamlErrors(parsed.errors, { text, file, lineCounter }));
     return { documents, diagnostics };
   }
   parsed.forEach((document, index) => {
     // Problems are rare: build nothing for the common clean document.
     if (document.warnings.length > 0) {
-      diagnostics.push(
-        ...describeYamlWarnings(document.warnings, { text, file, lineCounter, document }),
+      appendAll(
+        diagnostics,
+        describeYamlWarnings(document.warnings, { text, file, lineCounter, document }),
       );
     }
     if (document.errors.length > 0) {
-      diagnostics.push(
-        ...describeYamlErrors(document.errors, { text, file, lineCounter, document }),
+      appendAll(
+        diagnostics,
+        describeYamlErrors(document.errors, { text, file, lineCounter, document }),
       );
       return;
     }

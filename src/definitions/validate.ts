@@ -3,6 +3,7 @@
 // rules; this module adds what a schema cannot see: allowed operators, repeated contact ids,
 // names shared between documents, and the empty set.
 
+import { appendAll } from '../append-all.js';
 import type {
   Condition,
   Diagnostic,
@@ -104,7 +105,7 @@ export async function loadAndValidateDefinitions(
 
   const collector = new SegmentCollector(validateOptions);
   for (const chunk of chunks) {
-    loaderDiagnostics.push(...chunk.loaderDiagnostics);
+    appendAll(loaderDiagnostics, chunk.loaderDiagnostics);
     collector.absorb(chunk.part);
   }
   return { ...collector.finish(loaderDiagnostics), files: found.map(({ file }) => file) };
@@ -191,9 +192,9 @@ export class SegmentCollector {
   /** Adds what another collector gathered from the files that follow this one's. */
   absorb(part: CollectedPart): void {
     this.documentCount += part.documentCount;
-    this.diagnostics.push(...part.diagnostics);
-    this.candidates.push(...part.candidates);
-    this.names.push(...part.names);
+    appendAll(this.diagnostics, part.diagnostics);
+    appendAll(this.candidates, part.candidates);
+    appendAll(this.names, part.names);
   }
 
   add(document: LoadedDocument): void {
@@ -213,8 +214,9 @@ export class SegmentCollector {
 
     const problems: Diagnostic[] = [];
     if (!this.validator.validate(value)) {
-      problems.push(
-        ...explainSchemaErrors(this.validator.validate.errors ?? [], {
+      appendAll(
+        problems,
+        explainSchemaErrors(this.validator.validate.errors ?? [], {
           loaded: document,
           data: value,
           subject: 'segment definition',
@@ -225,11 +227,11 @@ export class SegmentCollector {
     }
     if (isRecord(value)) {
       if (this.operators) {
-        problems.push(...checkOperators(document, value, this.operators, segment));
+        appendAll(problems, checkOperators(document, value, this.operators, segment));
       }
-      problems.push(...warnRepeatedContactIds(document, value, segment));
+      appendAll(problems, warnRepeatedContactIds(document, value, segment));
     }
-    this.diagnostics.push(...problems);
+    appendAll(this.diagnostics, problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
     this.candidates.push(toSegmentDefinition(value as SegmentDocument, source));
   }
@@ -238,7 +240,7 @@ export class SegmentCollector {
   finish(loaderDiagnostics: readonly Diagnostic[] = []): ValidateResult {
     const diagnostics = [...loaderDiagnostics, ...this.diagnostics];
     const nameCheck = checkNames(this.names);
-    diagnostics.push(...nameCheck.diagnostics);
+    appendAll(diagnostics, nameCheck.diagnostics);
     // A name defined twice keeps its first definition only; the error above blocks apply anyway.
     const segments = this.candidates.filter((segment) => {
       const first = nameCheck.firstSources.get(segment.name);

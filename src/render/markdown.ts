@@ -4,7 +4,8 @@ import type { Diagnostic, Plan, PlanAction } from '../model.js';
 import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
 import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
-import { markdownCell, markdownInline } from './markdown-escape.js';
+import { showInvisible } from './sinks/invisible.js';
+import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
 import { summarizePlan } from './text.js';
 
 /** Comment actions find the comment to update by this line. */
@@ -18,7 +19,10 @@ export interface MarkdownOptions {
 }
 
 export function planCommentMarker(environment?: string): string {
-  return environment ? `<!-- segsync:plan env=${environment} -->` : PLAN_COMMENT_MARKER;
+  // Inside an HTML comment only `--` matters (it could close the comment early).
+  return environment
+    ? `<!-- segsync:plan env=${showInvisible(environment).replace(/-{2,}/g, '-').replace(/>/g, '&gt;')} -->`
+    : PLAN_COMMENT_MARKER;
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
@@ -50,12 +54,12 @@ function renderHead(plan: Plan): string {
       ? `✅ **Ready to apply**: ${plural(plan.summary.create, 'segment')} will be created on merge.`
       : '✅ **Nothing to create.**';
   const warningLine = warnings > 0 ? ` ⚠️ ${plural(warnings, 'warning')}.` : '';
-  const env = plan.environment ? ` — environment \`${plan.environment}\`` : '';
+  const env = plan.environment ? ` — environment ${markdownCode(plan.environment)}` : '';
   return [
     planCommentMarker(plan.environment),
     `### segsync plan${env}`,
     '',
-    `**${summarizePlan(plan)}**`,
+    `**${markdownText(summarizePlan(plan))}**`,
     '',
     `${status}${warningLine}`,
     '',
@@ -70,7 +74,7 @@ function renderCreateTable(plan: Plan): Section | undefined {
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload!))} | ${markdownCell(a.source ? `${a.source.file}:${a.source.line}` : '')} |`,
+        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload!))} | ${a.source ? markdownCode(`${a.source.file}:${a.source.line}`).replace(/\|/g, '\\|') : ''} |`,
     ),
     close: '',
     noun: 'segment',
@@ -92,8 +96,8 @@ function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined
     items: diagnostics.map((d) => {
       const location = formatLocation(d);
       const icon = d.severity === 'error' ? '⛔' : '⚠️';
-      const hint = d.hint ? `<br>→ ${markdownInline(d.hint)}` : '';
-      return `- ${icon} ${location ? `\`${location}\` ` : ''}${markdownInline(d.message)}${hint}`;
+      const hint = d.hint ? `<br>→ ${markdownText(d.hint)}` : '';
+      return `- ${icon} ${location ? `${markdownCode(location)} ` : ''}${markdownText(d.message)}${hint}`;
     }),
     close: '\n</details>',
     noun: 'problem',
@@ -119,7 +123,8 @@ function renderChangedItem(action: PlanAction, options: MarkdownOptions): string
     !options.showContactIds && counts.added + counts.removed > 0
       ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
       : '';
-  return `\n**${markdownInline(action.name)}** (id \`${action.recorded!.id ?? '?'}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
+  const id = markdownCode(action.recorded!.id ?? '?');
+  return `\n**${markdownText(action.name)}** (id ${id})\n${contactNote}\n${fence(showInvisibleByLine(diff), 'diff')}`;
 }
 
 function renderOthers(
@@ -132,7 +137,8 @@ function renderOthers(
   return {
     open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
     items: actions.map(
-      (a) => `- ${markdownInline(a.name)}${a.recorded?.id ? ` (id \`${a.recorded.id}\`)` : ''}`,
+      (a) =>
+        `- ${markdownText(a.name)}${a.recorded?.id ? ` (id ${markdownCode(a.recorded.id)})` : ''}`,
     ),
     close: '\n</details>',
     noun: 'segment',
@@ -173,8 +179,13 @@ function assemble(head: string, sections: readonly Section[], maxLength: number)
   return `${body}\n`;
 }
 
+/** Diff lines are JSON of untrusted values: shown line by line, the lines themselves kept. */
+function showInvisibleByLine(text: string): string {
+  return text.split('\n').map(showInvisible).join('\n');
+}
+
 function fence(text: string, language: string): string {
-  const longestRun = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const longestRun = (text.match(/`+/g) ?? []).reduce((max, run) => Math.max(max, run.length), 2);
   const ticks = '`'.repeat(longestRun + 1);
   return `${ticks}${language}\n${text}\n${ticks}`;
 }

@@ -2,6 +2,7 @@
 import type { Diagnostic, Plan, PlanAction } from '../model.js';
 import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import { terminalText } from './sinks/terminal.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
 
@@ -18,7 +19,7 @@ export function summarizePlan(plan: Plan): string {
   const parts = [`${create} to create`, `${unchanged} unchanged`, `${changed} changed`];
   parts.push(`${removed} removed`);
   if (unknown > 0) parts.push(`${unknown} unknown`);
-  const env = plan.environment ? ` [${plan.environment}]` : '';
+  const env = plan.environment ? ` [${terminalText(plan.environment)}]` : '';
   return `Plan${env}: ${parts.join(', ')}`;
 }
 
@@ -51,24 +52,30 @@ const markers: Record<PlanAction['action'], (style: Style) => string> = {
   unknown: (s) => s.red('?'),
 };
 
+/** Every name, id, path and diff line passes the terminal sink: they come from files and servers. */
 function renderAction(action: PlanAction, style: Style): string[] {
   const marker = markers[action.action](style);
-  const where = action.source ? style.dim(`  ${action.source.file}:${action.source.line}`) : '';
-  const id = action.recorded?.id ? ` (id ${action.recorded.id})` : '';
+  const name = terminalText(action.name);
+  const where = action.source
+    ? style.dim(`  ${terminalText(action.source.file)}:${action.source.line}`)
+    : '';
+  const id = action.recorded?.id ? ` (id ${terminalText(action.recorded.id)})` : '';
   switch (action.action) {
     case 'create':
-      return [`  ${marker} ${action.name}  ${style.dim(describePayload(action.payload!))}${where}`];
+      return [`  ${marker} ${name}  ${style.dim(describePayload(action.payload!))}${where}`];
     case 'unchanged':
-      return [`  ${marker} ${action.name}${style.dim(id)}${where}`];
+      return [`  ${marker} ${name}${style.dim(id)}${where}`];
     case 'changed':
       return [
-        `  ${marker} ${action.name}${id}: changed, and Wati cannot update segments${where}`,
-        ...(action.diff ?? '').split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
+        `  ${marker} ${name}${id}: changed, and Wati cannot update segments${where}`,
+        ...(action.diff ?? '')
+          .split('\n')
+          .map((line) => `      ${colorDiffLine(terminalText(line), style)}`),
       ];
     case 'removed':
-      return [`  ${marker} ${action.name}${id}: no longer defined, still active in Wati`];
+      return [`  ${marker} ${name}${id}: no longer defined, still active in Wati`];
     case 'unknown':
-      return [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
+      return [`  ${marker} ${name}: outcome of an earlier create is unknown${where}`];
   }
 }
 
@@ -81,13 +88,21 @@ function colorDiffLine(line: string, style: Style): string {
 export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], style: Style): string {
   return diagnostics
     .map((diagnostic) => {
-      const location = formatLocation(diagnostic);
+      const location = textLocation(diagnostic);
       const severity =
         diagnostic.severity === 'error' ? style.red('error') : style.yellow('warning');
-      const head = `${location ? `${location}: ` : ''}${severity}: ${diagnostic.message}`;
-      return diagnostic.hint ? `${head}\n  ${style.dim(`→ ${diagnostic.hint}`)}` : head;
+      const head = `${location ? `${location}: ` : ''}${severity}: ${terminalText(diagnostic.message)}`;
+      return diagnostic.hint
+        ? `${head}\n  ${style.dim(`→ ${terminalText(diagnostic.hint)}`)}`
+        : head;
     })
     .join('\n');
+}
+
+/** `file:line:col` with the path escaped: a newline in a file name cannot split the location. */
+export function textLocation(diagnostic: Diagnostic): string {
+  if (!diagnostic.file) return '';
+  return formatLocation({ ...diagnostic, file: terminalText(diagnostic.file) });
 }
 
 function verdict(plan: Plan, style: Style): string {
