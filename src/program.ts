@@ -64,7 +64,9 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       .option('--allow-empty', 'succeed when there are no definitions')
       .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
       .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
-      .option('--show-unchanged', 'list unchanged segments one by one in text output'),
+      .option('--show-unchanged', 'list unchanged segments one by one in text output')
+      .option('--show-removed', 'list every removed segment in text output (default: first 20)')
+      .option('--show-unknown', 'list every unknown outcome in text output (default: first 20)'),
   ).action(async (paths: string[], options: Record<string, unknown>) => {
     const { runPlan } = await import('./commands/plan.js');
     exitCode = await runPlan(paths, options as never, io);

@@ -16,6 +16,8 @@ export interface PlanCommandOptions extends CommonOptions {
   detailedExitcode?: boolean;
   showContactIds?: boolean;
   showUnchanged?: boolean;
+  showRemoved?: boolean;
+  showUnknown?: boolean;
   /** Save the plan (JSON) for `segsync apply FILE`. */
   out?: string;
 }
@@ -70,7 +72,12 @@ async function renderPlan(
     }
     case 'text': {
       const { renderPlanText } = await import('../render/text.js');
-      return renderPlanText(plan, { color, showUnchanged: options.showUnchanged ?? false });
+      return renderPlanText(plan, {
+        color,
+        showUnchanged: options.showUnchanged ?? false,
+        showRemoved: options.showRemoved ?? false,
+        showUnknown: options.showUnknown ?? false,
+      });
     }
   }
 }

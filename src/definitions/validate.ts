@@ -19,6 +19,11 @@ import { compareCodePoints, findDefinitionFiles } from './find-files.js';
 import type { FoundFile } from './find-files.js';
 import { documentToData, readDefinitionFiles } from './load.js';
 import { locate, locateDocumentStart, locatePath } from './locate.js';
+import {
+  describeNameDifference,
+  findInvisibleCharacter,
+  similarityKey,
+} from './name-characters.js';
 import { explainSchemaErrors } from './schema-errors.js';
 import { getSegmentValidator } from './schema-validator.js';
 import { shareWork } from './work-sharing.js';
@@ -213,6 +218,10 @@ export class SegmentCollector {
     const segment = name?.trim() ? name : undefined;
 
     const problems: Diagnostic[] = [];
+    if (name !== undefined) {
+      const invisible = describeInvisibleCharacter(name, source);
+      if (invisible) problems.push(invisible);
+    }
     if (!this.validator.validate(value)) {
       appendAll(
         problems,
@@ -382,7 +391,7 @@ function formatLocation(source: SourceLocation): string {
 
 /**
  * Names are segsync's identity for a segment: the same name twice is an error; names that differ
- * only in letter case, Unicode composition or surrounding whitespace are probably a mistake.
+ * only in letter case, Unicode normalisation or spacing are probably a mistake.
  */
 function checkNames(names: readonly NameOccurrence[]): {
   diagnostics: Diagnostic[];
@@ -406,22 +415,44 @@ function checkNames(names: readonly NameOccurrence[]): {
       continue;
     }
     firstSources.set(name, source);
-    const similarityKey = name.normalize('NFC').trim().toLowerCase();
-    const similar = firstBySimilarity.get(similarityKey);
+    const key = similarityKey(name);
+    const similar = firstBySimilarity.get(key);
     if (!similar) {
-      firstBySimilarity.set(similarityKey, occurrence);
+      firstBySimilarity.set(key, occurrence);
       continue;
     }
+    const differences = describeNameDifference(name, similar.name);
     diagnostics.push({
       severity: 'warning',
       code: 'similar-name',
-      message: `The segment name "${name}" differs from "${similar.name}" (${formatLocation(similar.source)}) only in letter case or surrounding spaces.`,
+      message: `The segment name "${name}" differs from "${similar.name}" (${formatLocation(similar.source)}) only in ${joinWords(differences)}.`,
       ...source,
       segment: name,
       hint: 'Wati treats them as two different segments. If they are meant to be one, use the same spelling; otherwise choose clearly different names.',
     });
   }
   return { diagnostics, firstSources };
+}
+
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** A located error naming the invisible character and where it is, for names that hold one. */
+function describeInvisibleCharacter(name: string, source: SourceLocation): Diagnostic | undefined {
+  const found = findInvisibleCharacter(name);
+  if (!found) return undefined;
+  const after = found.after ? `, after "${found.after}"` : ', at the start';
+  return {
+    severity: 'error',
+    code: 'invisible-character',
+    message: `The segment name "${name}" contains an invisible character: ${found.description} at character ${found.position}${after}.`,
+    ...source,
+    segment: name,
+    hint: 'Retype the name without it. Invisible characters make names that look alike but are different segments in Wati, and direction controls make a name read differently from what it is.',
+  };
 }
 
 /** By file, line, column; diagnostics without a file (about the whole set) come first. */

@@ -10,6 +10,10 @@ export interface TextOptions {
   color?: boolean;
   /** List unchanged segments one by one (by default only their count is shown). */
   showUnchanged?: boolean;
+  /** List every removed segment (by default the first 20, then a count). */
+  showRemoved?: boolean;
+  /** List every segment with an unknown outcome (by default the first 20, then a count). */
+  showUnknown?: boolean;
   /** End with the verdict line ("Ready: …", "Blocked: …"); apply prints its own. */
   verdict?: boolean;
 }
@@ -26,11 +30,14 @@ export function summarizePlan(plan: Plan): string {
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
-  const listed = plan.actions.filter((a) => options.showUnchanged || a.action !== 'unchanged');
+  const limits = listLimits(options);
+  const shown = { create: 0, unchanged: 0, changed: 0, removed: 0, unknown: 0 };
+  const listed = plan.actions.filter((a) => shown[a.action]++ < limits[a.action]);
   if (listed.length > 0) lines.push('');
-  for (const action of listed) lines.push(...renderAction(action, style));
-  if (!options.showUnchanged && plan.summary.unchanged > 0) {
-    lines.push(style.dim(`  (${plural(plan.summary.unchanged, 'unchanged segment')} not listed)`));
+  for (const action of listed) for (const line of renderAction(action, style)) lines.push(line);
+  for (const kind of ['unchanged', 'removed', 'unknown'] as const) {
+    const hidden = shown[kind] - limits[kind];
+    if (hidden > 0) lines.push(style.dim(`  (${notListedNote(kind, hidden)})`));
   }
   if (plan.quota) {
     const q = plan.quota;
@@ -42,6 +49,29 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   else if (plan.blocked)
     lines.push('', style.red('Blocked: nothing will be created until the errors above are fixed.'));
   return lines.join('\n');
+}
+
+/** Long lists of removed or unknown segments are cut here, like unchanged ones (100,000 removed
+ *  entries once made a 300,000-line plan). Creates and changes are always listed in full. */
+export const LISTED_BY_DEFAULT = 20;
+
+function listLimits(options: TextOptions): Record<PlanAction['action'], number> {
+  return {
+    create: Infinity,
+    changed: Infinity,
+    unchanged: options.showUnchanged ? Infinity : 0,
+    removed: options.showRemoved ? Infinity : LISTED_BY_DEFAULT,
+    unknown: options.showUnknown ? Infinity : LISTED_BY_DEFAULT,
+  };
+}
+
+function notListedNote(kind: 'unchanged' | 'removed' | 'unknown', hidden: number): string {
+  if (kind === 'unchanged') return `${plural(hidden, 'unchanged segment')} not listed`;
+  const what =
+    kind === 'removed'
+      ? plural(hidden, 'more removed segment')
+      : plural(hidden, 'more segment', 'more segments') + ' with an unknown outcome';
+  return `… ${what} not listed; --show-${kind} lists them all`;
 }
 
 const markers: Record<PlanAction['action'], (style: Style) => string> = {
