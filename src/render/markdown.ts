@@ -4,7 +4,7 @@ import type { Diagnostic, Plan, PlanAction } from '../model.js';
 import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
 import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
-import { showInvisible } from './sinks/invisible.js';
+import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
 import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
 import { summarizePlan } from './text.js';
 
@@ -21,7 +21,7 @@ export interface MarkdownOptions {
 export function planCommentMarker(environment?: string): string {
   // Inside an HTML comment only `--` matters (it could close the comment early).
   return environment
-    ? `<!-- segsync:plan env=${showInvisible(environment).replace(/-{2,}/g, '-').replace(/>/g, '&gt;')} -->`
+    ? `<!-- segsync:plan env=${breakRunnerCommands(showInvisible(environment)).replace(/-{2,}/g, '-').replace(/>/g, '&gt;')} -->`
     : PLAN_COMMENT_MARKER;
 }
 
@@ -181,7 +181,10 @@ function assemble(head: string, sections: readonly Section[], maxLength: number)
 
 /** Diff lines are JSON of untrusted values: shown line by line, the lines themselves kept. */
 function showInvisibleByLine(text: string): string {
-  return text.split('\n').map(showInvisible).join('\n');
+  return text
+    .split('\n')
+    .map((line) => breakRunnerCommands(showInvisible(line)))
+    .join('\n');
 }
 
 function fence(text: string, language: string): string {

@@ -37,6 +37,14 @@ export function showInvisibleExceptLineBreaks(text: string): string {
   );
 }
 
+/**
+ * The Actions runner also reads the older `##[command]` form anywhere in a line
+ * (actions/runner, ActionCommand.TryParse): a visible escape of the bracket breaks it.
+ */
+export function breakRunnerCommands(text: string): string {
+  return text.replace(/##\[/g, '##\\x5b');
+}
+
 /** Whether the text holds a character that `showInvisible` would replace. */
 export function hasInvisible(text: string): boolean {
   INVISIBLE.lastIndex = 0;

@@ -4,7 +4,7 @@
 // rendered text, so a backslash (`\@name`) or an entity (`&#64;name`) still notifies; a
 // zero-width space between the sign and the name does not, and neither does a code span.
 // The output is also printed to the CI log, so invisible characters are shown as escapes first.
-import { showInvisible } from './invisible.js';
+import { breakRunnerCommands, showInvisible } from './invisible.js';
 
 /** Rendered as U+200B by GitHub: breaks a mention, reference or autolink without showing. */
 const BREAK = '&#8203;';
@@ -16,7 +16,7 @@ const BREAK = '&#8203;';
 export function markdownText(text: string): string {
   return showInvisible(text.replace(/[\r\n]+/g, ' '))
     .split(/(`[^`]+`)/)
-    .map((part, index) => (index % 2 === 1 ? part : escapeMarkdown(part)))
+    .map((part, index) => (index % 2 === 1 ? breakRunnerCommands(part) : escapeMarkdown(part)))
     .join('');
 }
 
@@ -27,7 +27,7 @@ export function markdownCell(text: string): string {
 
 /** Untrusted text shown as code (a file path, an id): a span fenced longer than any run inside. */
 export function markdownCode(text: string): string {
-  const visible = showInvisible(text.replace(/[\r\n]+/g, ' '));
+  const visible = breakRunnerCommands(showInvisible(text.replace(/[\r\n]+/g, ' ')));
   const longestRun = (visible.match(/`+/g) ?? []).reduce(
     (max, run) => Math.max(max, run.length),
     0,
@@ -47,9 +47,9 @@ function escapeMarkdown(text: string): string {
       .replace(/([\\`*_[\]~$])/g, '\\$1')
       // Mentions, issue references (#12, owner/repo#12, GH-12), e-mail autolinks.
       .replace(/([@#])/g, `$1${BREAK}`)
-      .replace(/\b(GH)-/gi, `$1${BREAK}-`)
+      .replace(/(GH)-/gi, `$1${BREAK}-`)
       // Bare URLs: `scheme://` and `www.` are what GitHub's autolinker looks for.
       .replace(/:\/\//g, `:${BREAK}//`)
-      .replace(/\b(www)\./gi, `$1${BREAK}.`)
+      .replace(/(www)\./gi, `$1${BREAK}.`)
   );
 }

@@ -4,7 +4,7 @@
 // anywhere in a line (actions/runner, ActionCommand.TryParseV2 / TryParse). Untrusted text —
 // names, keys, values, file paths, ids, server messages — passes `terminalText` before it is
 // printed, so it can neither emit control sequences, nor start a new line, nor form a command.
-import { showInvisible } from './invisible.js';
+import { breakRunnerCommands, showInvisible } from './invisible.js';
 
 /** Leading whitespace as .NET's `TrimStart` sees it (JS `\s` plus NEL and the Mongolian separator). */
 const LEADING_COLON = /^[\s\u0085\u180e]*:/u;
@@ -16,7 +16,7 @@ const LEADING_COLON = /^[\s\u0085\u180e]*:/u;
  * of segsync's own colons (`file:line`), and `::` there would be a workflow command.
  */
 export function terminalText(text: string): string {
-  const visible = showInvisible(text).replace(/##\[/g, '##\\x5b');
+  const visible = breakRunnerCommands(showInvisible(text));
   return LEADING_COLON.test(visible) ? `"${visible.replace(/"/g, '\\"')}"` : visible;
 }
 
