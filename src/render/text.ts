@@ -44,7 +44,9 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     const unknown = q.unknown > 0 ? ` + ${q.unknown} unknown` : '';
     lines.push('', `Quota: ${q.active} active${unknown} + ${q.creates} to create of ${q.limit}`);
   }
-  if (plan.diagnostics.length > 0) lines.push('', renderDiagnosticsText(plan.diagnostics, style));
+  if (plan.diagnostics.length > 0) {
+    lines.push('', renderDiagnosticsText(summarizeDiagnostics(plan.diagnostics, limits), style));
+  }
   if (options.verdict !== false) lines.push('', verdict(plan, style));
   else if (plan.blocked)
     lines.push('', style.red('Blocked: nothing will be created until the errors above are fixed.'));
@@ -63,6 +65,35 @@ function listLimits(options: TextOptions): Record<PlanAction['action'], number> 
     removed: options.showRemoved ? Infinity : LISTED_BY_DEFAULT,
     unknown: options.showUnknown ? Infinity : LISTED_BY_DEFAULT,
   };
+}
+
+/** The plan's own warning per removed segment and error per unknown outcome follow the same limit. */
+const DIAGNOSTIC_KIND: Readonly<Record<string, 'removed' | 'unknown'>> = {
+  removed: 'removed',
+  'unknown-outcome': 'unknown',
+};
+
+function summarizeDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  limits: Record<PlanAction['action'], number>,
+): Diagnostic[] {
+  const seen = { removed: 0, unknown: 0 };
+  const kept: Diagnostic[] = [];
+  for (const diagnostic of diagnostics) {
+    const kind = DIAGNOSTIC_KIND[diagnostic.code];
+    if (kind === undefined || seen[kind]++ < limits[kind]) kept.push(diagnostic);
+  }
+  for (const kind of ['removed', 'unknown'] as const) {
+    const hidden = seen[kind] - limits[kind];
+    if (hidden <= 0) continue;
+    const sample = diagnostics.find((d) => DIAGNOSTIC_KIND[d.code] === kind)!;
+    kept.push({
+      severity: sample.severity,
+      code: sample.code,
+      message: `… ${plural(hidden, `more ${sample.severity}`)} like the ones above not listed; --show-${kind} lists them all.`,
+    });
+  }
+  return kept;
 }
 
 function notListedNote(kind: 'unchanged' | 'removed' | 'unknown', hidden: number): string {
