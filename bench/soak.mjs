@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { startEmulator } from '../dist/emulator/server.js';
-import { readState } from '../dist/state/store.js';
+import { readState } from '../dist/state/file.js';
 import {
   emptyKillCounts,
   findFinalViolations,

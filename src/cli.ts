@@ -2,7 +2,7 @@
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import { readFileSync } from 'node:fs';
-import { describeOsError } from './os-errors.js';
+import { osErrorWords } from './diagnostics/os-errors.js';
 
 const argv = process.argv.slice(2);
 // Only the documented switch: a DEBUG variable set for some other tool must not change output.
@@ -87,7 +87,7 @@ function watchOutputStreams(): { closed(stream: NodeJS.WriteStream): boolean } {
     broken.add(process.stdout);
     if (error.code === 'EPIPE') return;
     stdoutFailed = true;
-    const words = describeOsError(error.code) ?? 'write failed';
+    const words = osErrorWords(error.code) ?? 'write failed';
     process.stderr.write(
       `segsync: error: cannot write to standard output: ${words} (${error.code ?? 'error'}).\n`,
     );

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandIO } from './commands/io.js';
+import type { CommandIO } from './app/io.js';
 import { startEmulator } from './emulator/server.js';
 import { buildProgram } from './program.js';
 

@@ -108,30 +108,79 @@ export interface State {
 
 export const PLAN_FORMAT_VERSION = 1;
 
-export type PlanActionKind = 'create' | 'unchanged' | 'changed' | 'removed' | 'unknown';
+/** What the state file holds for a name, as a plan shows it. */
+export interface RecordedCreated {
+  status: 'created';
+  id: string;
+  digest: string;
+  /** When Wati answered. */
+  at: string;
+  source: string;
+  payload: WatiPayload;
+}
 
-export interface PlanAction {
-  action: PlanActionKind;
+export interface RecordedPending {
+  status: 'pending';
+  digest: string;
+  /** When segsync decided to send the create. */
+  at: string;
+  source: string;
+  payload: WatiPayload;
+}
+
+export type Recorded = RecordedCreated | RecordedPending;
+
+/** What a definition contributes to an action: where it is and what it would send. */
+interface Defined {
+  source: SourceLocation;
+  /** The payload now defined (the one to send, for `create`). */
+  payload: WatiPayload;
+  digest: string;
+}
+
+/** Defined, and not in the state file: apply creates it. */
+export interface CreateAction extends Defined {
+  action: 'create';
   name: string;
-  /** Where the definition is (absent for `removed`). */
-  source?: SourceLocation;
-  /** The payload to send (create) or the one now defined (unchanged, changed, unknown). */
-  payload?: WatiPayload;
-  digest?: string;
-  /** What the state file holds for this name (absent for `create`). */
-  recorded?: {
-    status: StateEntry['status'];
-    id?: string;
-    digest: string;
-    at: string;
-    source: string;
-    payload: WatiPayload;
-  };
-  /** Unified diff of recorded payload → defined payload (changed only). */
-  diff?: string;
-  /** True when this action stops the plan from being applied. */
+  blocking: false;
+}
+
+/** Defined exactly as it was created. */
+export interface UnchangedAction extends Defined {
+  action: 'unchanged';
+  name: string;
+  recorded: RecordedCreated;
+  blocking: false;
+}
+
+/** Created, then edited: Wati cannot update it (blocking unless --allow-changed). */
+export interface ChangedAction extends Defined {
+  action: 'changed';
+  name: string;
+  recorded: RecordedCreated;
   blocking: boolean;
 }
+
+/** Created, and no longer defined: still active in Wati. */
+export interface RemovedAction {
+  action: 'removed';
+  name: string;
+  recorded: RecordedCreated;
+  blocking: false;
+}
+
+/** A create whose answer was never recorded; `source`, `payload` and `digest` while defined. */
+export interface UnknownAction extends Partial<Defined> {
+  action: 'unknown';
+  name: string;
+  recorded: RecordedPending;
+  blocking: true;
+}
+
+export type PlanAction =
+  CreateAction | UnchangedAction | ChangedAction | RemovedAction | UnknownAction;
+
+export type PlanActionKind = PlanAction['action'];
 
 export interface PlanSummary {
   create: number;
@@ -177,17 +226,20 @@ export interface Plan {
 // ---------------------------------------------------------------------------------------------
 // Apply outcomes.
 
+/** Why Wati refuses every further create of this account: the stops an answer can carry. */
+export type AccountStopReason =
+  'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
+
+/** Why an apply stopped early: an account-wide stop, or one of segsync's own. */
+export type StopReason =
+  AccountStopReason | 'interrupted' | 'too-many-unknown' | 'state-write-failed';
+
 export type CreateOutcome =
   | { kind: 'created'; id: string }
   /** Definitely not created; the segment may be attempted again. */
   | { kind: 'failed'; message: string; status?: number }
   /** The account cannot take more creates: limit reached, feature unavailable, bad token. */
-  | {
-      kind: 'stop';
-      reason: 'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
-      message: string;
-      status?: number;
-    }
+  | { kind: 'stop'; reason: AccountStopReason; message: string; status?: number }
   /** The request may have reached Wati; never retry automatically. */
   | { kind: 'unknown'; message: string }
   /** Stopped (interrupt or account-wide stop) before any request for it was sent: safe to retry later. */

@@ -1,7 +1,7 @@
 // The commander program: flags and help text. Each action imports its command module on demand.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode } from './errors.js';
-import type { CommandIO } from './commands/io.js';
+import type { CommandIO } from './app/io.js';
 import { terminalLines } from './render/sinks/terminal.js';
 
 export interface ProgramContext {

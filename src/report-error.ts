@@ -1,7 +1,7 @@
 // One readable message per failure; a stack trace only with --verbose. Messages carry paths,
 // names and server text: everything goes through the terminal sink.
+import { osErrorWords } from './diagnostics/os-errors.js';
 import { ExitCode, UserError } from './errors.js';
-import { describeOsError } from './os-errors.js';
 import { terminalLines, terminalText } from './render/sinks/terminal.js';
 
 export function formatFatal(
@@ -35,7 +35,7 @@ export function formatFatal(
 function describeSystemError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, path } = error as NodeJS.ErrnoException;
-  const words = describeOsError(code);
-  if (!code || !path || !words) return undefined;
+  const words = osErrorWords(code);
+  if (!words || !path) return undefined;
   return `${terminalText(path)}: ${words} (${code}).`;
 }

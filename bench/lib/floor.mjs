@@ -7,9 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-// The exact options segsync compiles the segment schema with (src/definitions/schema-validator.ts),
+// The exact options segsync compiles the segment schema with (src/yaml/schema-validator.ts),
 // imported rather than copied so the floor cannot drift from them.
-import { ajvOptions } from '../../dist/definitions/schema-validator.js';
+import { ajvOptions } from '../../dist/yaml/schema-validator.js';
 
 const dir = process.argv[2];
 if (!dir) {

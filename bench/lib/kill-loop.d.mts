@@ -20,7 +20,7 @@ export interface KillLoopState {
 export interface KillLoopOptions {
   cli: string;
   workspace: { root: string; defs: string; state: string };
-  /** segsync's own reader (state/store.js `readState`), journal replay and validation included. */
+  /** segsync's own reader (state/file.js `readState`), journal replay and validation included. */
   readState: (path: string) => Promise<KillLoopState>;
   emulator: KillLoopEmulator;
   random: () => number;

@@ -32,7 +32,7 @@ export function emptyKillCounts() {
 /**
  * Runs the loop. Options:
  * - cli: path of dist/cli.js; workspace: { root, defs, state };
- * - readState: segsync's own state reader (src/ or dist/ state/store.js `readState`), so the
+ * - readState: segsync's own state reader (src/ or dist/ state/file.js `readState`), so the
  *   loop sees the state exactly as the next run will (journal replay and validation included);
  * - emulator: { url, token, snapshot() } — running in this process;
  * - random: () => [0, 1), seeded by the caller (and printed, so a failure can be replayed);

@@ -8,21 +8,13 @@
 import pLimit from 'p-limit';
 import type {
   CreateOutcome,
+  CreateAction,
   CreatedEntry,
   PendingEntry,
-  PlanAction,
   SegmentResult,
+  StopReason,
   WatiPayload,
 } from '../model.js';
-
-export type StopReason =
-  | 'limit-reached'
-  | 'feature-unavailable'
-  | 'unauthorized'
-  | 'misconfigured'
-  | 'interrupted'
-  | 'too-many-unknown'
-  | 'state-write-failed';
 
 export interface ApplyStop {
   reason: StopReason;
@@ -37,7 +29,7 @@ export interface SegmentCreator {
   ): Promise<{ outcome: CreateOutcome; attempts: number }>;
 }
 
-/** What the runner needs from the state journal (src/state/journal.ts). */
+/** What the runner needs from the state session (src/state/session.ts). */
 export interface CreateJournal {
   recordPending(name: string, entry: Omit<PendingEntry, 'status'>): Promise<void>;
   recordCreated(name: string, entry: Omit<CreatedEntry, 'status'>): Promise<void>;
@@ -74,7 +66,7 @@ const DEFAULT_GRACE_MS = 8_000;
 const DEFAULT_MAX_CONSECUTIVE_UNKNOWN = 3;
 
 export async function applyCreates(
-  creates: readonly PlanAction[],
+  creates: readonly CreateAction[],
   client: SegmentCreator,
   journal: CreateJournal,
   options: ApplyOptions,
@@ -109,10 +101,10 @@ export async function applyCreates(
   const notAttempted = (name: string) =>
     finish({ name, result: 'not-attempted', message: notAttemptedReason(stop) });
 
-  const createOne = async (action: PlanAction): Promise<void> => {
+  const createOne = async (action: CreateAction): Promise<void> => {
     const { name } = action;
-    const payload = action.payload!;
-    const record = { payload, digest: action.digest!, source: action.source?.file ?? '' };
+    const { payload } = action;
+    const record = { payload, digest: action.digest, source: action.source.file };
     if (stop) return notAttempted(name);
     try {
       await journal.recordPending(name, { ...record, startedAt: now().toISOString() });
@@ -168,16 +160,16 @@ export async function applyCreates(
     }
   };
 
-  const recordOutcome = async (action: PlanAction, outcome: CreateOutcome, attempts: number) => {
+  const recordOutcome = async (action: CreateAction, outcome: CreateOutcome, attempts: number) => {
     const { name } = action;
     switch (outcome.kind) {
       case 'created':
         await journal.recordCreated(name, {
           id: outcome.id,
-          payload: action.payload!,
-          digest: action.digest!,
+          payload: action.payload,
+          digest: action.digest,
           createdAt: now().toISOString(),
-          source: action.source?.file ?? '',
+          source: action.source.file,
           recordedBy: 'apply',
         });
         return finish({ name, result: 'created', id: outcome.id, attempts });

@@ -6,13 +6,13 @@ import type { Plan } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalText } from '../render/sinks/terminal.js';
 import { renderPlanText } from '../render/text.js';
-import { StateJournal } from '../state/journal.js';
-import { readCredentials } from './credentials.js';
-import type { CommandIO } from './io.js';
-import { loadAndValidate, planFrom } from './pipeline.js';
-import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { StateSession } from '../state/session.js';
+import { readCredentials } from '../app/credentials.js';
+import type { CommandIO } from '../app/io.js';
+import { loadAndValidate, planFrom } from '../app/pipeline.js';
+import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from '../app/saved-plan.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export interface ApplyCommandOptions extends CommonOptions {
   yes?: boolean;
@@ -54,13 +54,13 @@ export async function runApply(
   const definitions = await loadAndValidate(settings, io.cwd, options);
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
 
-  const journal = await StateJournal.open(settings.statePath, {
+  const session = await StateSession.open(settings.statePath, {
     command: 'apply',
     endpoint: credentials.endpoint,
   });
   try {
     // Planned from the state read under the lock: no other apply can change it now.
-    const plan = planFrom(settings, io.cwd, definitions, journal.state, options);
+    const plan = planFrom(settings, io.cwd, definitions, session.state, options);
     if (saved) refuseStalePlan(saved, plan);
     report(renderPlanText(plan, { color: io.color, verdict: false }));
     if (plan.blocked) return ExitCode.failure;
@@ -84,10 +84,18 @@ export async function runApply(
     }
     await confirmApply(plan, credentials.endpoint, options, io);
 
-    const { executeApply } = await import('./apply-execute.js');
-    return await executeApply({ plan, creates, journal, credentials, concurrency, options, io });
+    const { executeApply } = await import('../app/apply-execute.js');
+    return await executeApply({
+      plan,
+      creates,
+      session,
+      credentials,
+      concurrency,
+      format: options.format,
+      io,
+    });
   } finally {
-    await journal.close();
+    await session.close();
   }
 }
 

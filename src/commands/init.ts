@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { displayPath } from '../diagnostics/display-path.js';
 import { errorCode, ExitCode, UserError } from '../errors.js';
 import type { EnvironmentScaffold } from './init-environments.js';
 import {
@@ -12,7 +13,7 @@ import {
   customizePlanWorkflow,
   describeEnvironments,
 } from './init-environments.js';
-import type { CommandIO } from './io.js';
+import type { CommandIO } from '../app/io.js';
 
 export interface InitOptions {
   /** Environment names: scaffold an `environments` config and matrix workflows. */
@@ -231,10 +232,4 @@ function findGitRoot(start: string): string | undefined {
     if (existsSync(path.join(dir, '.git'))) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
-}
-
-function displayPath(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  if (relative === '') return '.';
-  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }

@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { Plan } from '../model.js';
-import type { CommandIO } from './io.js';
-import { planProject } from './pipeline.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import type { CommandIO } from '../app/io.js';
+import { planProject } from '../app/pipeline.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json' | 'github';
 
@@ -36,7 +36,7 @@ export async function runPlan(
   }
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
-    const { appendStepSummary } = await import('./step-summary.js');
+    const { appendStepSummary } = await import('../app/step-summary.js');
     const { renderPlanMarkdown } = await import('../render/markdown.js');
     await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }), (text) =>
       io.stderr(text),

@@ -1,10 +1,9 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
-// list segments. Edits hold the state lock, like apply.
+// list segments. Edits go through a state session, exactly like apply's records.
 import { ExitCode, UserError } from '../errors.js';
-import type { State } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalText } from '../render/sinks/terminal.js';
-import { acquireStateLock, forceUnlock } from '../state/lock.js';
+import { forceUnlock } from '../state/lock.js';
 import {
   forgetSegment,
   listEntries,
@@ -12,10 +11,11 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
-import { readState, writeStateAtomic } from '../state/store.js';
-import type { CommandIO } from './io.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { readState } from '../state/file.js';
+import { editStateFile } from '../state/session.js';
+import type { CommandIO } from '../app/io.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -80,7 +80,7 @@ export async function runStateResolve(
     );
   }
   const statePath = await statePathFor(options, io);
-  await editState(statePath, 'state resolve', (state) =>
+  await editStateFile(statePath, 'state resolve', (state) =>
     options.absent
       ? resolveAsAbsent(state, name)
       : resolveAsCreated(state, name, options.id!, new Date().toISOString()),
@@ -99,7 +99,7 @@ export async function runStateForget(
   io: CommandIO,
 ): Promise<number> {
   const statePath = await statePathFor(options, io);
-  await editState(statePath, 'state forget', (state) => forgetSegment(state, name));
+  await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
   io.stdout(
     `Forgot ${terminalText(JSON.stringify(name))}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
   );
@@ -116,18 +116,4 @@ export async function runStateUnlock(options: StateCommandOptions, io: CommandIO
     );
   else io.stdout('Removed the lock.');
   return ExitCode.ok;
-}
-
-async function editState(
-  statePath: string,
-  command: string,
-  edit: (state: State) => State,
-): Promise<void> {
-  const lock = await acquireStateLock(statePath, { command });
-  try {
-    const next = edit(await readState(statePath));
-    await writeStateAtomic(statePath, next);
-  } finally {
-    await lock.release();
-  }
 }

@@ -1,9 +1,9 @@
 import { ExitCode } from '../errors.js';
 import { countBySeverity } from '../render/diagnostics.js';
-import type { CommandIO } from './io.js';
-import { loadAndValidate } from './pipeline.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import type { CommandIO } from '../app/io.js';
+import { loadAndValidate } from '../app/pipeline.js';
+import type { CommonOptions } from '../app/settings.js';
+import { resolveSettings } from '../app/settings.js';
 
 export interface ValidateCommandOptions extends CommonOptions {
   format: 'text' | 'json' | 'github';

@@ -1,19 +1,19 @@
 // Parsing and validating segsync.config.yaml: read, parsed and diagnosed exactly like a
 // definition file (same reader, same locating, same wording), against schemas/config.schema.json.
-// Loaded by config/load.ts only when a configuration file exists.
+// Loaded by config/load.ts only when a configuration file exists (it needs yaml and ajv).
 
 import { appendAll } from '../append-all.js';
 import path from 'node:path';
+import { displayPath } from '../diagnostics/display-path.js';
+import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { Diagnostic } from '../model.js';
-import type { LoadedDocument } from '../definitions/load.js';
-import { displayPath } from '../definitions/find-files.js';
-import { documentToData, readYamlFile } from '../definitions/load.js';
-import { locateDocumentStart } from '../definitions/locate.js';
-import { explainSchemaErrors } from '../definitions/schema-errors.js';
-import { getConfigValidator } from '../definitions/schema-validator.js';
-import { sortDiagnostics } from '../definitions/validate.js';
-import type { ConfigResult, EnvironmentConfig, SegsyncConfig } from './load.js';
-import { DEFAULT_DEFINITIONS, DEFAULT_STATE_FILE, defaults } from './load.js';
+import { locateDocumentStart } from '../yaml/locate.js';
+import type { LoadedDocument } from '../yaml/read.js';
+import { documentToData, readYamlFile } from '../yaml/read.js';
+import { explainSchemaErrors } from '../yaml/schema-errors.js';
+import { getConfigValidator } from '../yaml/schema-validator.js';
+import type { ConfigResult, EnvironmentConfig, SegsyncConfig } from './defaults.js';
+import { DEFAULT_DEFINITIONS, DEFAULT_STATE_FILE, defaults } from './defaults.js';
 
 /** The configuration as written in the file (validated by the schema). */
 interface ConfigDocument {

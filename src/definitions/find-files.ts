@@ -3,8 +3,10 @@
 
 import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { displayPath } from '../diagnostics/display-path.js';
+import { describeFsError } from '../diagnostics/os-errors.js';
+import { compareCodePoints } from '../diagnostics/sort.js';
 import type { Diagnostic } from '../model.js';
-import { describeFsError } from './fs-errors.js';
 
 const YAML_FILE_NAME = /\.ya?ml$/i;
 
@@ -13,12 +15,6 @@ export interface FoundFile {
   absolute: string;
   /** How to show it: relative to the working directory, forward slashes. */
   file: string;
-}
-
-/** A path relative to `cwd` with forward slashes, so annotations point at repository files. */
-export function displayPath(absolute: string, cwd: string): string {
-  const relative = path.relative(cwd, absolute) || '.';
-  return relative.split(path.sep).join('/');
 }
 
 /**
@@ -113,22 +109,4 @@ function walkDirectory(
       found.set(absolute, { absolute, file: displayedPrefix + name });
     }
   }
-}
-
-/** Orders strings by Unicode code point (plain `<` compares UTF-16 units, which differs). */
-export function compareCodePoints(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/** Surrogates (astral code points) must sort after U+E000–U+FFFF. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }

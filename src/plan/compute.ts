@@ -1,18 +1,21 @@
 // (definitions, state) → Plan. Pure and synchronous: no I/O, no clock, no randomness, so the same
 // inputs always give the same plan (and the same checksum).
 import type {
+  CreatedEntry,
   Diagnostic,
+  PendingEntry,
   Plan,
   PlanAction,
   PlanSummary,
   QuotaCheck,
+  RecordedCreated,
+  RecordedPending,
   SegmentDefinition,
   State,
   StateEntry,
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
-import { digestOf } from './digest.js';
-import { diffPayloads } from './payload-diff.js';
+import { digestOf } from '../canonical-json.js';
 
 export interface PlanOptions {
   /** Turn "changed" from an error into a warning (the segment stays as created in Wati). */
@@ -83,9 +86,12 @@ export function computePlan(input: PlanInput): Plan {
  * derived from them), so hashing them again would only cost time on large plans.
  */
 export function checksumPlan(plan: Omit<Plan, 'checksum'>): string {
-  const actions = plan.actions.map(({ payload: _payload, diff: _diff, recorded, ...rest }) =>
-    recorded ? { ...rest, recorded: { ...recorded, payload: undefined } } : rest,
-  );
+  // canonicalJson drops the `undefined` members.
+  const actions = plan.actions.map((action) => ({
+    ...action,
+    payload: undefined,
+    ...('recorded' in action ? { recorded: { ...action.recorded, payload: undefined } } : {}),
+  }));
   return digestOf({ ...plan, actions });
 }
 
@@ -114,64 +120,59 @@ function actionForDefinition(
     digest: segment.digest,
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
-  const recorded = describeRecord(entry);
-  if (entry.status === 'pending') return { action: 'unknown', ...base, recorded, blocking: true };
+  if (entry.status === 'pending') {
+    return { action: 'unknown', ...base, recorded: recordedPending(entry), blocking: true };
+  }
+  const recorded = recordedCreated(entry);
   if (entry.digest === segment.digest) {
     return { action: 'unchanged', ...base, recorded, blocking: false };
   }
-  return {
-    action: 'changed',
-    ...base,
-    recorded,
-    diff: diffPayloads(entry.payload, segment.payload),
-    blocking: !options.allowChanged,
-  };
+  return { action: 'changed', ...base, recorded, blocking: !options.allowChanged };
 }
 
 function actionForRecordOnly(name: string, entry: StateEntry): PlanAction {
-  const recorded = describeRecord(entry);
   if (entry.status === 'pending') {
     // The definition is gone but the create may have happened: still needs resolving.
-    return { action: 'unknown', name, recorded, blocking: true };
+    return { action: 'unknown', name, recorded: recordedPending(entry), blocking: true };
   }
-  return { action: 'removed', name, recorded, blocking: false };
+  return { action: 'removed', name, recorded: recordedCreated(entry), blocking: false };
 }
 
-function describeRecord(entry: StateEntry): NonNullable<PlanAction['recorded']> {
-  return entry.status === 'created'
-    ? {
-        status: 'created',
-        id: entry.id,
-        digest: entry.digest,
-        at: entry.createdAt,
-        source: entry.source,
-        payload: entry.payload,
-      }
-    : {
-        status: 'pending',
-        digest: entry.digest,
-        at: entry.startedAt,
-        source: entry.source,
-        payload: entry.payload,
-      };
+function recordedCreated(entry: CreatedEntry): RecordedCreated {
+  return {
+    status: 'created',
+    id: entry.id,
+    digest: entry.digest,
+    at: entry.createdAt,
+    source: entry.source,
+    payload: entry.payload,
+  };
+}
+
+function recordedPending(entry: PendingEntry): RecordedPending {
+  return {
+    status: 'pending',
+    digest: entry.digest,
+    at: entry.startedAt,
+    source: entry.source,
+    payload: entry.payload,
+  };
 }
 
 function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnostic | undefined {
-  const where = action.source
-    ? { file: action.source.file, line: action.source.line, column: action.source.column }
-    : {};
-  const recorded = action.recorded;
-  if (!recorded) return undefined;
+  const source = action.action === 'removed' ? undefined : action.source;
+  const where = source ? { file: source.file, line: source.line, column: source.column } : {};
   const quoted = JSON.stringify(action.name);
   switch (action.action) {
-    case 'changed':
+    case 'changed': {
+      const { recorded } = action;
       return {
         severity: options.allowChanged ? 'warning' : 'error',
         code: 'changed',
         segment: action.name,
         ...where,
         message:
-          `Segment ${quoted} was already created in Wati (id ${recorded.id ?? '?'}, ${recorded.at}) ` +
+          `Segment ${quoted} was already created in Wati (id ${recorded.id}, ${recorded.at}) ` +
           `with a different definition, and Wati cannot update a segment.` +
           (options.allowChanged ? ' It stays as it was created (--allow-changed).' : ''),
         hint: options.allowChanged
@@ -180,25 +181,29 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
             `the dashboard), or revert the definition to what was created. --allow-changed ` +
             `applies the rest of the plan and leaves this segment as it is.`,
       };
-    case 'removed':
+    }
+    case 'removed': {
+      const { recorded } = action;
       return {
         severity: 'warning',
         code: 'removed',
         segment: action.name,
         file: recorded.source,
         message:
-          `Segment ${quoted} is no longer defined, but segsync created it (id ${recorded.id ?? '?'}) ` +
+          `Segment ${quoted} is no longer defined, but segsync created it (id ${recorded.id}) ` +
           `and it is still active in Wati: segsync cannot delete segments.`,
         hint:
           `Delete it in the Wati dashboard if it is no longer wanted, then run ` +
           `\`segsync state forget ${quoted}\` so the state file stops tracking it.`,
       };
-    case 'unknown':
+    }
+    case 'unknown': {
+      const { recorded } = action;
       return {
         severity: 'error',
         code: 'unknown-outcome',
         segment: action.name,
-        ...(action.source ? where : { file: recorded.source }),
+        ...(source ? where : { file: recorded.source }),
         message:
           `The outcome of creating segment ${quoted} (started ${recorded.at}) is unknown: the ` +
           `request may or may not have created it in Wati, so segsync will not send it again.`,
@@ -207,7 +212,9 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
           `\`segsync state resolve ${quoted} --id <segment id>\`. If it does not: ` +
           `\`segsync state resolve ${quoted} --absent\` (the next apply creates it).`,
       };
-    default:
+    }
+    case 'create':
+    case 'unchanged':
       return undefined;
   }
 }

@@ -1,7 +1,7 @@
 // The pull-request comment. PR-facing: contact IDs are masked (counts, not values) unless asked,
 // and the body stays under GitHub's comment limit (65,536) with room to spare.
-import type { Diagnostic, Plan, PlanAction } from '../model.js';
-import { contactIdChanges, diffPayloads } from '../plan/payload-diff.js';
+import type { ChangedAction, Diagnostic, Plan, RemovedAction, UnchangedAction } from '../model.js';
+import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
@@ -74,7 +74,7 @@ function renderCreateTable(plan: Plan): Section | undefined {
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload!))} | ${a.source ? markdownCode(`${a.source.file}:${a.source.line}`).replace(/\|/g, '\\|') : ''} |`,
+        `| ${markdownCell(a.name)} | ${markdownCell(describePayload(a.payload))} | ${markdownCode(`${a.source.file}:${a.source.line}`).replace(/\|/g, '\\|')} |`,
     ),
     close: '',
     noun: 'segment',
@@ -115,15 +115,16 @@ function renderChanged(plan: Plan, options: MarkdownOptions): Section | undefine
   };
 }
 
-function renderChangedItem(action: PlanAction, options: MarkdownOptions): string {
-  const recorded = action.recorded!.payload;
-  const diff = diffPayloads(recorded, action.payload!, { maskContactIds: !options.showContactIds });
-  const counts = contactIdChanges(recorded, action.payload!);
+/** Contact IDs are masked here, at render time: the plan itself keeps the payloads as they are. */
+function renderChangedItem(action: ChangedAction, options: MarkdownOptions): string {
+  const recorded = action.recorded.payload;
+  const diff = diffPayloads(recorded, action.payload, { maskContactIds: !options.showContactIds });
+  const counts = contactIdChanges(recorded, action.payload);
   const contactNote =
     !options.showContactIds && counts.added + counts.removed > 0
       ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
       : '';
-  const id = markdownCode(action.recorded!.id ?? '?');
+  const id = markdownCode(action.recorded.id);
   return `\n**${markdownText(action.name)}** (id ${id})\n${contactNote}\n${fence(showInvisibleByLine(diff), 'diff')}`;
 }
 
@@ -132,14 +133,13 @@ function renderOthers(
   kind: 'removed' | 'unchanged',
   title: string,
 ): Section | undefined {
-  const actions = plan.actions.filter((a) => a.action === kind);
+  const actions = plan.actions.filter(
+    (a): a is RemovedAction | UnchangedAction => a.action === kind,
+  );
   if (actions.length === 0) return undefined;
   return {
     open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
-    items: actions.map(
-      (a) =>
-        `- ${markdownText(a.name)}${a.recorded?.id ? ` (id ${markdownCode(a.recorded.id)})` : ''}`,
-    ),
+    items: actions.map((a) => `- ${markdownText(a.name)} (id ${markdownCode(a.recorded.id)})`),
     close: '\n</details>',
     noun: 'segment',
   };

@@ -5,6 +5,7 @@ import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import { terminalText } from './sinks/terminal.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
+import { diffPayloads } from './payload-diff.js';
 
 export interface TextOptions {
   color?: boolean;
@@ -117,24 +118,27 @@ const markers: Record<PlanAction['action'], (style: Style) => string> = {
 function renderAction(action: PlanAction, style: Style): string[] {
   const marker = markers[action.action](style);
   const name = terminalText(action.name);
-  const where = action.source
-    ? style.dim(`  ${terminalText(action.source.file)}:${action.source.line}`)
-    : '';
-  const id = action.recorded?.id ? ` (id ${terminalText(action.recorded.id)})` : '';
+  const source = action.action === 'removed' ? undefined : action.source;
+  const where = source ? style.dim(`  ${terminalText(source.file)}:${source.line}`) : '';
   switch (action.action) {
     case 'create':
-      return [`  ${marker} ${name}  ${style.dim(describePayload(action.payload!))}${where}`];
+      return [`  ${marker} ${name}  ${style.dim(describePayload(action.payload))}${where}`];
     case 'unchanged':
-      return [`  ${marker} ${name}${style.dim(id)}${where}`];
-    case 'changed':
       return [
-        `  ${marker} ${name}${id}: changed, and Wati cannot update segments${where}`,
-        ...(action.diff ?? '')
-          .split('\n')
-          .map((line) => `      ${colorDiffLine(terminalText(line), style)}`),
+        `  ${marker} ${name}${style.dim(` (id ${terminalText(action.recorded.id)})`)}${where}`,
       ];
+    case 'changed': {
+      // A terminal is the user's own: the diff shows contact IDs (the PR renderers mask them).
+      const diff = diffPayloads(action.recorded.payload, action.payload);
+      return [
+        `  ${marker} ${name} (id ${terminalText(action.recorded.id)}): changed, and Wati cannot update segments${where}`,
+        ...diff.split('\n').map((line) => `      ${colorDiffLine(terminalText(line), style)}`),
+      ];
+    }
     case 'removed':
-      return [`  ${marker} ${name}${id}: no longer defined, still active in Wati`];
+      return [
+        `  ${marker} ${name} (id ${terminalText(action.recorded.id)}): no longer defined, still active in Wati`,
+      ];
     case 'unknown':
       return [`  ${marker} ${name}: outcome of an earlier create is unknown${where}`];
   }

@@ -9,7 +9,7 @@ import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorCode, StateLockedError, UserError } from '../errors.js';
-import { describeOsError } from './store.js';
+import { describeOsError } from '../diagnostics/os-errors.js';
 
 /** What the lock file says about the process holding it. */
 export interface LockInfo {

@@ -3,7 +3,6 @@
 
 import { UserError } from '../errors.js';
 import type { CreatedEntry, State, StateEntry } from '../model.js';
-import { segmentEntry, withSegment, withoutSegment } from './store.js';
 
 export interface StateEntryRow {
   name: string;
@@ -152,4 +151,25 @@ function editDistance(a: string, b: string): number {
     previous = row;
   }
   return previous[b.length] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Copy-on-write helpers: states are shared (session snapshots), so never modify one in place.
+
+/** A new state with `name` set to `entry`. Safe for any name, `__proto__` included. */
+export function withSegment(state: State, name: string, entry: StateEntry): State {
+  const segments = Object.entries(state.segments).filter(([key]) => key !== name);
+  segments.push([name, entry]);
+  return { ...state, segments: Object.fromEntries(segments) };
+}
+
+/** A new state without `name`. */
+export function withoutSegment(state: State, name: string): State {
+  const segments = Object.entries(state.segments).filter(([key]) => key !== name);
+  return { ...state, segments: Object.fromEntries(segments) };
+}
+
+/** The entry recorded for `name`, never an inherited property such as `constructor`. */
+export function segmentEntry(state: State, name: string): StateEntry | undefined {
+  return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
 }

@@ -7,14 +7,14 @@
 // Safety rule: when an answer does not prove that the segment was NOT created, it is 'unknown'
 // (never retried), because a duplicate segment in the customer's account is the worst outcome.
 
-export type StopReason = 'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
+import type { AccountStopReason } from '../model.js';
 
 export type Classification =
   | { kind: 'created'; id: string }
   /** Definitely not created: Wati (or something in front of it) refused this segment. */
   | { kind: 'failed'; message: string; status: number }
   /** Definitely not created, and no further create can succeed with this account or endpoint. */
-  | { kind: 'stop'; reason: StopReason; message: string; status: number }
+  | { kind: 'stop'; reason: AccountStopReason; message: string; status: number }
   /** Definitely not created, and worth sending again (rate limit, documented 500, overload). */
   | { kind: 'retry'; message: string; status: number; retryAfterMs?: number }
   /** The answer does not say whether the segment exists: never retry automatically. */

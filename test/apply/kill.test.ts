@@ -13,7 +13,7 @@ import { CLI, createWorkspace } from '../../bench/lib/workspace.mjs';
 import type { Workspace } from '../../bench/lib/workspace.mjs';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
-import { readState } from '../../src/state/store.js';
+import { readState } from '../../src/state/file.js';
 
 const SEGMENTS = 200;
 const KILLS = 6;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeState } from '../../src/state/store.js';
+import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { runCli } from '../helpers/cli.js';
 

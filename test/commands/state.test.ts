@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { State } from '../../src/model.js';
-import { serializeState } from '../../src/state/store.js';
+import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -6,10 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { findDefinitionFiles } from '../../src/definitions/find-files.js';
+import {
+  loadAndValidateDefinitions,
+  readDefinitionFiles,
+} from '../../src/definitions/load-definitions.js';
+import type { ValidateOptions, ValidateResult } from '../../src/definitions/rules.js';
+import { SegmentCollector } from '../../src/definitions/rules.js';
 import type { Diagnostic } from '../../src/model.js';
-import { loadDefinitionFiles, parseYamlText } from '../../src/definitions/load.js';
-import type { ValidateOptions, ValidateResult } from '../../src/definitions/validate.js';
-import { validateDocuments } from '../../src/definitions/validate.js';
+import type { LoadedDocument } from '../../src/yaml/read.js';
+import { parseYamlText } from '../../src/yaml/read.js';
 
 /** test/fixtures/definitions, the working directory the fixture suites run "in". */
 export const fixturesDir = fileURLToPath(new URL('../fixtures/definitions/', import.meta.url));
@@ -19,14 +25,37 @@ export async function check(
   paths: string[],
   options: ValidateOptions & { cwd?: string } = {},
 ): Promise<ValidateResult> {
-  const loaded = await loadDefinitionFiles(paths, { cwd: options.cwd ?? fixturesDir });
-  return validateDocuments(loaded, options);
+  const { segments, diagnostics } = await loadAndValidateDefinitions(paths, {
+    ...options,
+    cwd: options.cwd ?? fixturesDir,
+  });
+  return { segments, diagnostics };
 }
 
 /** Validates YAML text as if it were the file `segment.yaml`. */
 export function checkText(text: string, options: ValidateOptions = {}): ValidateResult {
   const parsed = parseYamlText(text, 'segment.yaml');
-  return validateDocuments({ ...parsed, files: ['segment.yaml'] }, options);
+  const collector = new SegmentCollector(options);
+  for (const document of parsed.documents) collector.add(document);
+  return collector.finish(parsed.diagnostics);
+}
+
+export interface LoadedFiles {
+  files: string[];
+  documents: LoadedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The loader's half of loadAndValidateDefinitions, keeping every parsed document so tests can
+ * look at what was read: the same walk (find-files.ts) and the same per-file reading.
+ */
+export function loadFiles(paths: string[], options: { cwd: string }): Promise<LoadedFiles> {
+  const diagnostics: Diagnostic[] = [];
+  const found = findDefinitionFiles(paths, options.cwd, diagnostics);
+  const documents: LoadedDocument[] = [];
+  diagnostics.push(...readDefinitionFiles(found, (parsed) => documents.push(...parsed.documents)));
+  return Promise.resolve({ files: found.map(({ file }) => file), documents, diagnostics });
 }
 
 /** Every diagnostic of one file, as `line:column code` plus the full object for details. */

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDefinitionFiles, MAX_FILE_BYTES } from '../../src/definitions/load.js';
-import { check, containing, fixturesDir, matching, withTempDir } from './helpers.js';
+import { MAX_FILE_BYTES } from '../../src/yaml/read.js';
+import { check, containing, fixturesDir, loadFiles, matching, withTempDir } from './helpers.js';
 
 async function writeFiles(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
   for (const [name, content] of Object.entries(files)) {
@@ -20,7 +20,7 @@ const SEGMENT = 'name: Some segment\nrefreshType: static\ncontactIds: ["1"]\n';
 
 describe('finding files', () => {
   it('walks directories recursively, reading .yaml and .yml files in code-point order of their path', async () => {
-    const loaded = await loadDefinitionFiles(['valid'], { cwd: fixturesDir });
+    const loaded = await loadFiles(['valid'], { cwd: fixturesDir });
     // README.md is not YAML and valid/.drafts is hidden: neither is read.
     expect(loaded.files).toEqual([
       'valid/india.yaml',
@@ -35,7 +35,7 @@ describe('finding files', () => {
     await withTempDir(async (dir) => {
       const names = ['😀.yaml', '～.yaml', 'é.yaml', 'a/b.yaml', 'a-b.yaml', 'B.yaml'];
       await writeFiles(dir, Object.fromEntries(names.map((name, i) => [name, `name: n${i}\n`])));
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       // U+FF5E (～) sorts before U+1F600 (😀) by code point, although its UTF-16 unit is larger.
       expect(loaded.files).toEqual([
         'B.yaml',
@@ -57,7 +57,7 @@ describe('finding files', () => {
         'node_modules/pkg/segment.yaml': 'never: [read',
         'sub/node_modules/x.yml': 'never: [read',
       });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.files).toEqual(['kept.yaml']);
       expect(loaded.diagnostics).toEqual([]);
     });
@@ -66,7 +66,7 @@ describe('finding files', () => {
   it('reads a file named explicitly, whatever its extension, with paths relative to cwd', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'defs/segment.txt': SEGMENT });
-      const loaded = await loadDefinitionFiles(['defs/segment.txt'], { cwd: dir });
+      const loaded = await loadFiles(['defs/segment.txt'], { cwd: dir });
       expect(loaded.files).toEqual(['defs/segment.txt']);
       expect(loaded.documents).toHaveLength(1);
       expect(loaded.documents[0]?.file).toBe('defs/segment.txt');
@@ -76,7 +76,7 @@ describe('finding files', () => {
   it('reads a file once when it is named twice or its directory is named twice', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'defs/a.yaml': SEGMENT });
-      const loaded = await loadDefinitionFiles(['defs', 'defs/', 'defs/a.yaml'], { cwd: dir });
+      const loaded = await loadFiles(['defs', 'defs/', 'defs/a.yaml'], { cwd: dir });
       expect(loaded.files).toEqual(['defs/a.yaml']);
     });
   });
@@ -86,7 +86,7 @@ describe('finding files', () => {
       await writeFiles(dir, { 'defs/a/segment.yaml': SEGMENT });
       await symlink('..', path.join(dir, 'defs/a/back-to-defs')); // a cycle
       await symlink(path.join(dir, 'defs/a'), path.join(dir, 'defs/same-as-a'));
-      const loaded = await loadDefinitionFiles(['defs'], { cwd: dir });
+      const loaded = await loadFiles(['defs'], { cwd: dir });
       expect(loaded.files).toEqual(['defs/a/segment.yaml']);
     });
   });
@@ -104,7 +104,7 @@ describe('finding files', () => {
 
   it('reports a path that does not exist as an error saying what to do, without throwing', async () => {
     await withTempDir(async (dir) => {
-      const loaded = await loadDefinitionFiles(['segmentz'], { cwd: dir });
+      const loaded = await loadFiles(['segmentz'], { cwd: dir });
       expect(loaded.files).toEqual([]);
       expect(loaded.diagnostics).toEqual([
         expect.objectContaining({
@@ -121,7 +121,7 @@ describe('finding files', () => {
   it('walks a directory even when its name ends in .yaml', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'odd.yaml/inner.yaml': SEGMENT });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.files).toEqual(['odd.yaml/inner.yaml']);
     });
   });
@@ -133,7 +133,7 @@ describe('files that cannot be read', () => {
   it('reports a symbolic link to nothing, at the link', async () => {
     await withTempDir(async (dir) => {
       await symlink('missing-target.yaml', path.join(dir, 'dangling.yaml'));
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.diagnostics).toEqual([
         expect.objectContaining({
           severity: 'error',
@@ -151,7 +151,7 @@ describe('files that cannot be read', () => {
     async () => {
       await withTempDir(async (dir) => {
         execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
-        const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+        const loaded = await loadFiles(['.'], { cwd: dir });
         expect(loaded.diagnostics).toEqual([
           expect.objectContaining({
             code: 'not-a-regular-file',
@@ -169,7 +169,7 @@ describe('files that cannot be read', () => {
       await withTempDir(async (dir) => {
         await writeFiles(dir, { 'secret.yaml': SEGMENT });
         await chmod(path.join(dir, 'secret.yaml'), 0o000);
-        const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+        const loaded = await loadFiles(['.'], { cwd: dir });
         expect(loaded.diagnostics).toEqual([
           expect.objectContaining({
             code: 'unreadable-file',
@@ -187,7 +187,7 @@ describe('files that cannot be read', () => {
         'big.yaml': comment(MAX_FILE_BYTES + 1),
         'limit.yaml': comment(MAX_FILE_BYTES),
       });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.diagnostics).toEqual([
         expect.objectContaining({
           severity: 'error',
@@ -216,7 +216,7 @@ describe('encodings', () => {
         Buffer.from([0xff]),
       ]);
       await writeFiles(dir, { 'latin1.yaml': latin1, 'mixed.yaml': afterMultibyte });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.diagnostics).toEqual([
         expect.objectContaining({
           code: 'not-utf8',
@@ -236,7 +236,7 @@ describe('encodings', () => {
     await withTempDir(async (dir) => {
       const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(SEGMENT, 'utf16le')]);
       await writeFiles(dir, { 'utf16.yaml': utf16 });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(loaded.diagnostics).toEqual([
         expect.objectContaining({
           code: 'not-utf8',
@@ -264,7 +264,7 @@ describe('encodings', () => {
 
 describe('YAML documents', () => {
   it('loads every document of a multi-document file and skips empty ones', async () => {
-    const loaded = await loadDefinitionFiles(['valid/several.yaml'], { cwd: fixturesDir });
+    const loaded = await loadFiles(['valid/several.yaml'], { cwd: fixturesDir });
     // Document 1 holds only a comment and document 2 is a lone `---`.
     expect(loaded.documents.map((d) => [d.file, d.index])).toEqual([
       ['valid/several.yaml', 0],
@@ -276,7 +276,7 @@ describe('YAML documents', () => {
   it('warns about a file without any definition: empty, only comments, or only `---`', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'a.yaml': '', 'b.yaml': '# nothing yet\n', 'c.yaml': '---\n' });
-      const loaded = await loadDefinitionFiles(['.'], { cwd: dir });
+      const loaded = await loadFiles(['.'], { cwd: dir });
       expect(
         loaded.diagnostics.map((d) => `${d.severity} ${d.code} ${d.file}:${d.line}:${d.column}`),
       ).toEqual([
@@ -418,7 +418,7 @@ describe('YAML documents', () => {
   });
 
   it('remembers file, index and a line counter for every document', async () => {
-    const loaded = await loadDefinitionFiles(['valid/india.yaml'], { cwd: fixturesDir });
+    const loaded = await loadFiles(['valid/india.yaml'], { cwd: fixturesDir });
     const [document] = loaded.documents;
     expect(document?.file).toBe('valid/india.yaml');
     expect(document?.index).toBe(0);

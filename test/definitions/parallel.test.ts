@@ -6,12 +6,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { loadAndValidateDefinitions as loadAndValidateSource } from '../../src/definitions/validate.js';
+import type { loadAndValidateDefinitions as loadAndValidateSource } from '../../src/definitions/load-definitions.js';
 import { fixturesDir } from './helpers.js';
 
 type Load = typeof loadAndValidateSource;
 const { loadAndValidateDefinitions } = (await import(
-  new URL('../../dist/definitions/validate.js', import.meta.url).href
+  new URL('../../dist/definitions/load-definitions.js', import.meta.url).href
 )) as { loadAndValidateDefinitions: Load };
 
 const serial = { minFiles: Number.POSITIVE_INFINITY };

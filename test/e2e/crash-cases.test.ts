@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { Plan } from '../../src/model.js';
-import { serializeState } from '../../src/state/store.js';
+import { serializeState } from '../../src/state/file.js';
 import { created, staticPayload, stateOf } from '../helpers/builders.js';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
@@ -263,7 +263,7 @@ describe('--token-file', () => {
     const run = await shell('segsync apply --yes --token-file .', cwd, env);
     expect(run.code).toBe(1);
     expect(lines(run.stderr)[0]).toBe(
-      'segsync: error: Cannot read the token file .: is a directory (EISDIR).',
+      'segsync: error: Cannot read the token file .: it is a directory (EISDIR).',
     );
   });
 });

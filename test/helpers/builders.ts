@@ -6,7 +6,7 @@ import type {
   State,
   WatiPayload,
 } from '../../src/model.js';
-import { digestOf } from '../../src/plan/digest.js';
+import { digestOf } from '../../src/canonical-json.js';
 
 export function definition(
   payload: WatiPayload,

@@ -7,8 +7,8 @@ import {
   describeEnvironments,
   parseEnvironmentList,
 } from '../../src/commands/init-environments.js';
-import { resolveSettings } from '../../src/commands/settings.js';
-import { loadAndValidate } from '../../src/commands/pipeline.js';
+import { resolveSettings } from '../../src/app/settings.js';
+import { loadAndValidate } from '../../src/app/pipeline.js';
 import { UsageError, UserError } from '../../src/errors.js';
 import { makeTempDir, recordingIO, removeDir, REPO_ROOT, SCAFFOLDED } from './support.js';
 

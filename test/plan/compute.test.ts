@@ -32,22 +32,26 @@ describe('computePlan: one action per segment', () => {
       validationDiagnostics: [],
       state: stateOf(created(payload, 'seg-1')),
     });
-    expect(plan.actions[0]).toMatchObject({ action: 'unchanged', blocking: false });
-    expect(plan.actions[0]?.recorded?.id).toBe('seg-1');
+    expect(plan.actions[0]).toMatchObject({
+      action: 'unchanged',
+      blocking: false,
+      recorded: { status: 'created', id: 'seg-1' },
+    });
     expect(plan.blocked).toBe(false);
   });
 
-  it('blocks a changed segment with a diff and says what the user can do', () => {
+  it('blocks a changed segment, keeping both payloads, and says what the user can do', () => {
     const plan = computePlan({
       segments: [definition(dynamicPayload('Country', 'France'), { line: 3 })],
       validationDiagnostics: [],
       state: stateOf(created(dynamicPayload('Country', 'India'), 'seg-9')),
     });
-    const action = plan.actions[0]!;
-    expect(action.action).toBe('changed');
-    expect(action.blocking).toBe(true);
-    expect(action.diff).toContain('-          "value": "India"');
-    expect(action.diff).toContain('+          "value": "France"');
+    expect(plan.actions[0]).toMatchObject({
+      action: 'changed',
+      blocking: true,
+      payload: dynamicPayload('Country', 'France'),
+      recorded: { id: 'seg-9', payload: dynamicPayload('Country', 'India') },
+    });
     expect(plan.blocked).toBe(true);
     const diagnostic = plan.diagnostics[0]!;
     expect(diagnostic).toMatchObject({

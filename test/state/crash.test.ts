@@ -7,18 +7,18 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { State } from '../../src/model.js';
-import { StateJournal } from '../../src/state/journal.js';
+import { StateSession } from '../../src/state/session.js';
 import { forceUnlock } from '../../src/state/lock.js';
-import { readState } from '../../src/state/store.js';
+import { readState } from '../../src/state/file.js';
 import { buildStateModules, makeTempDir, removeDir } from './fixtures.js';
 
 const ROUNDS = 3;
 const CHILD_SCRIPT = `
 import { createHash } from 'node:crypto';
-import { StateJournal } from './src/state/journal.js';
+import { StateSession } from './src/state/session.js';
 
 const [statePath, round] = process.argv.slice(2);
-const journal = await StateJournal.open(statePath, { command: 'apply', endpoint: 'https://example.test/1' });
+const journal = await StateSession.open(statePath, { command: 'apply', endpoint: 'https://example.test/1' });
 const say = (line) => process.stdout.write(line + '\\n');
 say('open');
 
@@ -129,7 +129,7 @@ it('keeps the state complete and every acknowledged record across SIGKILLs', asy
   for (let round = 0; round < ROUNDS; round++) {
     if (round > 0) {
       // The killed child could not release its lock: the next run must see it as stale.
-      await expect(StateJournal.open(statePath, { command: 'apply' })).rejects.toThrow(
+      await expect(StateSession.open(statePath, { command: 'apply' })).rejects.toThrow(
         /stale lock/,
       );
       expect((await forceUnlock(statePath)).removed).toBe(true);
@@ -150,7 +150,7 @@ it('keeps the state complete and every acknowledged record across SIGKILLs', asy
 
   // Whatever temp files the kills left behind, the next open removes them.
   await forceUnlock(statePath);
-  const journal = await StateJournal.open(statePath, { command: 'apply' });
+  const journal = await StateSession.open(statePath, { command: 'apply' });
   expect((await readdir(dir)).sort()).toEqual(['segsync.state.json', 'segsync.state.json.lock']);
   await journal.close();
   expect(lastEvent.size).toBeGreaterThanOrEqual(ROUNDS);

@@ -1,14 +1,16 @@
 // Shared builders for the state tests, and a way to run the real state modules in a child process.
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import type { CreatedEntry, PendingEntry, WatiPayload } from '../../src/model.js';
-import { digestOf } from '../../src/plan/digest.js';
+import { digestOf } from '../../src/canonical-json.js';
+import type { State } from '../../src/model.js';
+import { serializeState } from '../../src/state/file.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,18 +62,17 @@ export async function deadPid(): Promise<number> {
 export const execNode = promisify(execFile);
 
 /**
- * Transpiles src/model.ts, src/errors.ts and src/state/*.ts into a temp tree that mirrors the
- * repository (so `../../schemas/state.schema.json` still resolves), for child processes: plain
+ * Transpiles every module of src/ into a temp tree that mirrors the repository (so
+ * `../../schemas/state.schema.json` still resolves), for child processes: plain
  * `node` cannot import .ts on Node 20, and dist/ may not exist or be stale. node_modules is
  * symlinked so `ajv` resolves.
  */
 export async function buildStateModules(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'segsync-state-build-'));
-  // Every module of src/state, so a new one cannot be forgotten here.
-  const stateModules = (await readdir(join(REPO_ROOT, 'src/state')))
+  // Every module of src/, so a module the state code comes to import cannot be forgotten here.
+  const sources = (await readdir(join(REPO_ROOT, 'src'), { recursive: true }))
     .filter((name) => name.endsWith('.ts'))
-    .map((name) => `src/state/${name}`);
-  const sources = ['src/model.ts', 'src/errors.ts', ...stateModules];
+    .map((name) => `src/${name.split(sep).join('/')}`);
   for (const source of sources) {
     const text = await readFile(join(REPO_ROOT, source), 'utf8');
     const output = ts.transpileModule(text, {
@@ -82,12 +83,13 @@ export async function buildStateModules(): Promise<string> {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, output);
   }
-  await mkdir(join(root, 'schemas'));
-  await writeFile(
-    join(root, 'schemas/state.schema.json'),
-    await readFile(join(REPO_ROOT, 'schemas/state.schema.json')),
-  );
+  await cp(join(REPO_ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
   await writeFile(join(root, 'package.json'), '{ "type": "module" }\n');
   await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
+}
+
+/** Writes a state file as segsync would (for setting up a test, not under the state lock). */
+export async function writeStateFile(path: string, state: State): Promise<void> {
+  await writeFile(path, serializeState(state));
 }

@@ -8,7 +8,7 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../../src/state/reconcile.js';
-import { schemaProblems } from '../../src/state/store.js';
+import { schemaProblems } from '../../src/state/schema.js';
 import { createdFor, pendingFor } from './fixtures.js';
 
 const NOW = '2026-11-26T12:00:00.000Z';

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { StateEntry } from '../../src/model.js';
-import { StateJournal } from '../../src/state/journal.js';
-import { readState, serializeState, writeStateAtomic } from '../../src/state/store.js';
+import { readState, serializeState } from '../../src/state/file.js';
+import { resolveAsCreated } from '../../src/state/reconcile.js';
+import { editStateFile, StateSession } from '../../src/state/session.js';
 import { encodeRecord, journalPathOf } from '../../src/state/wal.js';
-import { createdFor, makeTempDir, pendingFor, removeDir } from './fixtures.js';
+import { createdFor, makeTempDir, pendingFor, removeDir, writeStateFile } from './fixtures.js';
 
 let dir: string;
 let statePath: string;
@@ -28,7 +29,7 @@ const pending = (name: string): StateEntry => ({ status: 'pending', ...pendingFo
 
 describe('reading a state file with its journal', () => {
   it('replays the journal over the state file, in order', async () => {
-    await writeStateAtomic(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
+    await writeStateFile(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
     await writeFile(
       journalPathOf(statePath),
       encodeRecord({ op: 'set', name: 'B', entry: pending('B') }) +
@@ -80,7 +81,7 @@ describe('reading a state file with its journal', () => {
 
 describe('the journal during and after an apply', () => {
   it('appends while open, folds everything into the state file on close, and removes the log', async () => {
-    const journal = await StateJournal.open(statePath, {
+    const journal = await StateSession.open(statePath, {
       command: 'apply',
       endpoint: 'https://x.example/1',
     });
@@ -99,13 +100,13 @@ describe('the journal during and after an apply', () => {
   });
 
   it('folds a log left by a killed run into the state file when the next run opens it', async () => {
-    await writeStateAtomic(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
+    await writeStateFile(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
     // A killed run: the log holds a record the state file does not, and ends in a torn line.
     await appendFile(
       journalPathOf(statePath),
       encodeRecord({ op: 'set', name: 'B', entry: pending('B') }) + '{"op":"set","na',
     );
-    const journal = await StateJournal.open(statePath, { command: 'apply' });
+    const journal = await StateSession.open(statePath, { command: 'apply' });
     expect(existsSync(journalPathOf(statePath))).toBe(false);
     expect(JSON.parse(await readFile(statePath, 'utf8'))).toMatchObject({
       segments: { B: { status: 'pending' } },
@@ -122,7 +123,7 @@ describe('the journal during and after an apply', () => {
       { op: 'set', name: 'B', entry: pending('B') },
       { op: 'delete', name: 'B' },
     ] as const;
-    await writeStateAtomic(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
+    await writeStateFile(statePath, { formatVersion: 1, segments: { A: created('A', 'a1') } });
     await writeFile(journalPathOf(statePath), records.map((r) => encodeRecord(r)).join(''));
     expect(Object.keys((await readState(statePath)).segments)).toEqual(['A']);
   });
@@ -132,10 +133,9 @@ describe('the journal during and after an apply', () => {
       journalPathOf(statePath),
       encodeRecord({ op: 'set', name: 'A', entry: pending('A') }),
     );
-    await writeStateAtomic(statePath, {
-      formatVersion: 1,
-      segments: { A: created('A', 'resolved') },
-    });
+    await editStateFile(statePath, 'state resolve', (state) =>
+      resolveAsCreated(state, 'A', 'resolved', '2026-01-01T00:00:00.000Z'),
+    );
     expect(existsSync(journalPathOf(statePath))).toBe(false);
     expect((await readState(statePath)).segments.A).toMatchObject({
       status: 'created',

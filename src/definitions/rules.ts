@@ -1,0 +1,359 @@
+// The segment rules: parsed documents → segment definitions + diagnostics. Collects every problem
+// of every file; never throws for bad input. The schema (schemas/segment.schema.json) holds the
+// per-document rules; this module adds what a schema cannot see: allowed operators, repeated
+// contact ids, names shared between documents, and the empty set. The canonical payload and its
+// digest are built here too.
+
+import { appendAll } from '../append-all.js';
+import type {
+  Condition,
+  Diagnostic,
+  Group,
+  SegmentDefinition,
+  SourceLocation,
+  WatiPayload,
+} from '../model.js';
+import { digestOf } from '../canonical-json.js';
+import { sortDiagnostics } from '../diagnostics/sort.js';
+import type { LoadedDocument } from '../yaml/read.js';
+import { documentToData } from '../yaml/read.js';
+import { locate, locateDocumentStart, locatePath } from '../yaml/locate.js';
+import { explainSchemaErrors } from '../yaml/schema-errors.js';
+import { getSegmentValidator } from '../yaml/schema-validator.js';
+import {
+  describeNameDifference,
+  findInvisibleCharacter,
+  similarityKey,
+} from './name-characters.js';
+
+export interface ValidateOptions {
+  /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
+  operators?: string[];
+  /** Accept a definition set with no segment at all (otherwise the `no-definitions` error). */
+  allowEmpty?: boolean;
+}
+
+export interface ValidateResult {
+  /** Valid segments, in load order; a name defined twice keeps only its first definition. */
+  segments: SegmentDefinition[];
+  /** The loader's diagnostics and validation's, sorted by file, line and column. */
+  diagnostics: Diagnostic[];
+}
+
+/** A document as the schema guarantees it once valid. */
+interface SegmentDocument {
+  name: string;
+  refreshType: 'static' | 'dynamic' | 1 | 2;
+  description?: string;
+  groups?: Group[];
+  contactIds?: string[];
+  useUploadedContact?: boolean;
+}
+
+/** Every segment's source is its `name` value. */
+const NAME_PATH = ['name'] as const;
+
+/** Where a name was written, for the cross-document name checks. */
+export interface NameOccurrence {
+  name: string;
+  source: SourceLocation;
+}
+
+/** What a collector has gathered, as plain data, so collectors of consecutive files can merge. */
+export interface CollectedPart {
+  documentCount: number;
+  diagnostics: Diagnostic[];
+  candidates: SegmentDefinition[];
+  names: NameOccurrence[];
+}
+
+/**
+ * Validates documents one at a time, remembering only what the cross-document rules need
+ * (names and where they are), so a document can be dropped as soon as it has been added.
+ */
+export class SegmentCollector {
+  private readonly validator = getSegmentValidator();
+  private readonly operators: ReadonlySet<string> | undefined;
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly candidates: SegmentDefinition[] = [];
+  private readonly names: NameOccurrence[] = [];
+  private documentCount = 0;
+
+  constructor(private readonly options: ValidateOptions = {}) {
+    this.operators = options.operators?.length ? new Set(options.operators) : undefined;
+  }
+
+  /** Everything gathered so far, for another collector to absorb. */
+  part(): CollectedPart {
+    return {
+      documentCount: this.documentCount,
+      diagnostics: this.diagnostics,
+      candidates: this.candidates,
+      names: this.names,
+    };
+  }
+
+  /** Adds what another collector gathered from the files that follow this one's. */
+  absorb(part: CollectedPart): void {
+    this.documentCount += part.documentCount;
+    appendAll(this.diagnostics, part.diagnostics);
+    appendAll(this.candidates, part.candidates);
+    appendAll(this.names, part.names);
+  }
+
+  add(document: LoadedDocument): void {
+    this.documentCount++;
+    const data = documentToData(document);
+    if (!data.ok) {
+      this.diagnostics.push(data.diagnostic);
+      return;
+    }
+    const value = data.value;
+    const name = isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
+    const source =
+      name === undefined ? locateDocumentStart(document) : locatePath(document, NAME_PATH);
+    if (name !== undefined) this.names.push({ name, source });
+    // Diagnostics name their segment when it has a name worth showing.
+    const segment = name?.trim() ? name : undefined;
+
+    const problems: Diagnostic[] = [];
+    if (name !== undefined) {
+      const invisible = describeInvisibleCharacter(name, source);
+      if (invisible) problems.push(invisible);
+    }
+    if (!this.validator.validate(value)) {
+      appendAll(
+        problems,
+        explainSchemaErrors(this.validator.validate.errors ?? [], {
+          loaded: document,
+          data: value,
+          subject: 'segment definition',
+          echoValues: true,
+          ...(segment === undefined ? {} : { segment }),
+        }),
+      );
+    }
+    if (isRecord(value)) {
+      if (this.operators) {
+        appendAll(problems, checkOperators(document, value, this.operators, segment));
+      }
+      appendAll(problems, warnRepeatedContactIds(document, value, segment));
+    }
+    appendAll(this.diagnostics, problems);
+    if (problems.some((problem) => problem.severity === 'error')) return;
+    this.candidates.push(toSegmentDefinition(value as SegmentDocument, source));
+  }
+
+  /** Applies the rules across documents; `loaderDiagnostics` join the sorted result. */
+  finish(loaderDiagnostics: readonly Diagnostic[] = []): ValidateResult {
+    const diagnostics = [...loaderDiagnostics, ...this.diagnostics];
+    const nameCheck = checkNames(this.names);
+    appendAll(diagnostics, nameCheck.diagnostics);
+    // A name defined twice keeps its first definition only; the error above blocks apply anyway.
+    const segments = this.candidates.filter((segment) => {
+      const first = nameCheck.firstSources.get(segment.name);
+      // Compared by place, not identity: parts may have crossed from a worker thread.
+      return first !== undefined && sameLocation(first, segment.source);
+    });
+    const hasErrors = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+    // Missing paths and unreadable files already explain an empty set; say it only otherwise.
+    if (this.documentCount === 0 && !this.options.allowEmpty && !hasErrors) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'no-definitions',
+        message:
+          'No segment definitions were found. An empty set is never treated as success: it usually means the wrong directory was given.',
+        hint: 'Check the definitions path; pass --allow-empty if an empty set is intended.',
+      });
+    }
+    return { segments, diagnostics: sortDiagnostics(diagnostics) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The canonical payload.
+
+/**
+ * The body sent to Wati, in canonical form: refreshType as 1 or 2; useUploadedContact only when
+ * true (false is Wati's default, so false and absent must digest alike); groups and contactIds
+ * in the order written; description never. Built field by field: the parsed data may carry a
+ * `__proto__` own property, so it is never spread or Object.assign'ed.
+ */
+function toPayload(document: SegmentDocument): WatiPayload {
+  const payload: WatiPayload = {
+    name: document.name,
+    refreshType: document.refreshType === 'static' || document.refreshType === 1 ? 1 : 2,
+  };
+  if (document.groups) {
+    payload.groups = document.groups.map((group) => ({
+      conditions: group.conditions.map((condition): Condition => ({
+        attribute: condition.attribute,
+        operator: condition.operator,
+        value: condition.value,
+      })),
+    }));
+  }
+  if (document.contactIds) payload.contactIds = [...document.contactIds];
+  if (document.useUploadedContact === true) payload.useUploadedContact = true;
+  return payload;
+}
+
+function toSegmentDefinition(document: SegmentDocument, source: SourceLocation): SegmentDefinition {
+  const payload = toPayload(document);
+  return {
+    name: document.name,
+    ...(document.description === undefined ? {} : { description: document.description }),
+    payload,
+    digest: digestOf(payload),
+    source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-document rules beyond the schema.
+
+function checkOperators(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  allowed: ReadonlySet<string>,
+  segment: string | undefined,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const allowedList = [...allowed].join(', ');
+  forEachCondition(value, (condition, pointer) => {
+    const operator = condition.operator;
+    if (typeof operator !== 'string' || operator === '' || allowed.has(operator)) return;
+    diagnostics.push({
+      severity: 'error',
+      code: 'operator-not-allowed',
+      message: `The operator \`${operator}\` is not allowed. Allowed operators: ${allowedList}.`,
+      ...locate(document, `${pointer}/operator`),
+      ...(segment === undefined ? {} : { segment }),
+      hint: `Use one of the allowed operators, or add \`${operator}\` to \`operators\` in segsync.config.yaml.`,
+    });
+  });
+  return diagnostics;
+}
+
+/** Visits every condition that is a mapping, however broken the rest of the document is. */
+function forEachCondition(
+  value: Record<string, unknown>,
+  visit: (condition: Record<string, unknown>, pointer: string) => void,
+): void {
+  if (!Array.isArray(value.groups)) return;
+  value.groups.forEach((group: unknown, g) => {
+    if (!isRecord(group) || !Array.isArray(group.conditions)) return;
+    group.conditions.forEach((condition: unknown, c) => {
+      if (isRecord(condition)) visit(condition, `/groups/${g}/conditions/${c}`);
+    });
+  });
+}
+
+function warnRepeatedContactIds(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  segment: string | undefined,
+): Diagnostic[] {
+  if (!Array.isArray(value.contactIds)) return [];
+  const firstIndex = new Map<string, number>();
+  const diagnostics: Diagnostic[] = [];
+  value.contactIds.forEach((id: unknown, index) => {
+    if (typeof id !== 'string') return;
+    const first = firstIndex.get(id);
+    if (first === undefined) {
+      firstIndex.set(id, index);
+      return;
+    }
+    const firstLine = locate(document, `/contactIds/${first}`).line;
+    diagnostics.push({
+      severity: 'warning',
+      code: 'duplicate-contact-id',
+      message: `The contact id "${id}" is listed more than once in this segment (first on line ${firstLine}).`,
+      ...locate(document, `/contactIds/${index}`),
+      ...(segment === undefined ? {} : { segment }),
+      hint: 'Remove the repeated id.',
+    });
+  });
+  return diagnostics;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules across documents.
+
+function sameLocation(a: SourceLocation, b: SourceLocation): boolean {
+  return a.file === b.file && a.line === b.line && a.column === b.column;
+}
+
+function formatLocation(source: SourceLocation): string {
+  return `${source.file}:${source.line}:${source.column}`;
+}
+
+/**
+ * Names are segsync's identity for a segment: the same name twice is an error; names that differ
+ * only in letter case, Unicode normalisation or spacing are probably a mistake.
+ */
+function checkNames(names: readonly NameOccurrence[]): {
+  diagnostics: Diagnostic[];
+  firstSources: Map<string, SourceLocation>;
+} {
+  const diagnostics: Diagnostic[] = [];
+  const firstSources = new Map<string, SourceLocation>();
+  const firstBySimilarity = new Map<string, NameOccurrence>();
+  for (const occurrence of names) {
+    const { name, source } = occurrence;
+    const first = firstSources.get(name);
+    if (first) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'duplicate-name',
+        message: `The segment name "${name}" is defined twice: here and at ${formatLocation(first)}.`,
+        ...source,
+        segment: name,
+        hint: 'Each segment needs its own name: rename or remove one of the two definitions.',
+      });
+      continue;
+    }
+    firstSources.set(name, source);
+    const key = similarityKey(name);
+    const similar = firstBySimilarity.get(key);
+    if (!similar) {
+      firstBySimilarity.set(key, occurrence);
+      continue;
+    }
+    const differences = describeNameDifference(name, similar.name);
+    diagnostics.push({
+      severity: 'warning',
+      code: 'similar-name',
+      message: `The segment name "${name}" differs from "${similar.name}" (${formatLocation(similar.source)}) only in ${joinWords(differences)}.`,
+      ...source,
+      segment: name,
+      hint: 'Wati treats them as two different segments. If they are meant to be one, use the same spelling; otherwise choose clearly different names.',
+    });
+  }
+  return { diagnostics, firstSources };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** A located error naming the invisible character and where it is, for names that hold one. */
+function describeInvisibleCharacter(name: string, source: SourceLocation): Diagnostic | undefined {
+  const found = findInvisibleCharacter(name);
+  if (!found) return undefined;
+  const after = found.after ? `, after "${found.after}"` : ', at the start';
+  return {
+    severity: 'error',
+    code: 'invisible-character',
+    message: `The segment name "${name}" contains an invisible character: ${found.description} at character ${found.position}${after}.`,
+    ...source,
+    segment: name,
+    hint: 'Retype the name without it. Invisible characters make names that look alike but are different segments in Wati, and direction controls make a name read differently from what it is.',
+  };
+}
