@@ -1,22 +1,17 @@
 #!/usr/bin/env node
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
-import { readFileSync } from 'node:fs';
 import { osErrorWords } from './diagnostics/os-errors.js';
+import { packageVersion } from './version.js';
 
 const argv = process.argv.slice(2);
 // Only the documented switch: a DEBUG variable set for some other tool must not change output.
 const verbose = argv.includes('--verbose');
 const outputSink = watchOutputStreams();
 
-function readVersion(): string {
-  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(manifest) as { version: string }).version;
-}
-
 // Fast path: `--version` is what scripts call most; it needs no CLI library at all.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${readVersion()}\n`);
+  process.stdout.write(`${packageVersion()}\n`);
 } else {
   main().then(
     (code) => {
@@ -49,7 +44,7 @@ async function main(): Promise<number> {
   const stdoutIsTTY = Boolean(process.stdout.isTTY);
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   return buildProgram({
-    version: readVersion(),
+    version: packageVersion(),
     argv,
     io: {
       cwd: process.cwd(),

@@ -1,5 +1,7 @@
 // The commander program: flags and help text. Each action imports its command module on demand.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// @commander-js/extra-typings: the same commander, typed so each action receives the options its
+// command declares (no casts between the flags and the command modules).
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { ExitCode } from './errors.js';
 import type { CommandIO } from './app/io.js';
 import { terminalLines } from './render/sinks/terminal.js';
@@ -29,116 +31,127 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       writeErr: (text) => io.stderr(terminalLines(text)),
     });
 
-  const common = (command: Command) =>
-    command
-      .option('-c, --config <file>', 'config file (default: segsync.config.yaml if present)')
-      .option('--env <name>', 'environment from the config (required when environments exist)');
+  program
+    .command('validate')
+    .description('check definitions against the schema and cross-file rules')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .addOption(formatOption().choices(['text', 'json', 'github'] as const))
+    .option('--allow-empty', 'succeed when there are no definitions')
+    .addOption(configOption())
+    .addOption(envOption())
+    .action(async (paths, options) => {
+      const { runValidate } = await import('./commands/validate.js');
+      exitCode = await runValidate(paths, options, io);
+    });
 
-  common(
-    program
-      .command('validate')
-      .description('check definitions against the schema and cross-file rules')
-      .argument(
-        '[paths...]',
-        'definition directories or files (default: from config, or segments/)',
-      )
-      .addOption(formatOption(['text', 'json', 'github']))
-      .option('--allow-empty', 'succeed when there are no definitions'),
-  ).action(async (paths: string[], options: Record<string, unknown>) => {
-    const { runValidate } = await import('./commands/validate.js');
-    exitCode = await runValidate(paths, options as never, io);
-  });
+  program
+    .command('plan')
+    .description('show what apply would create, compared with the state file')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .addOption(formatOption().choices(['text', 'markdown', 'json', 'github'] as const))
+    .addOption(stateOption())
+    .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
+    .option('--allow-changed', 'report changed segments as warnings instead of errors')
+    .option('--allow-empty', 'succeed when there are no definitions')
+    .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
+    .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
+    .option('--show-unchanged', 'list unchanged segments one by one in text output')
+    .option('--show-removed', 'list every removed segment in text output (default: first 20)')
+    .option('--show-unknown', 'list every unknown outcome in text output (default: first 20)')
+    .addOption(configOption())
+    .addOption(envOption())
+    .action(async (paths, options) => {
+      const { runPlan } = await import('./commands/plan.js');
+      exitCode = await runPlan(paths, options, io);
+    });
 
-  common(
-    program
-      .command('plan')
-      .description('show what apply would create, compared with the state file')
-      .argument(
-        '[paths...]',
-        'definition directories or files (default: from config, or segments/)',
-      )
-      .addOption(formatOption(['text', 'markdown', 'json', 'github']))
-      .option('--state <file>', 'state file (default: segsync.state.json beside the config)')
-      .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
-      .option('--allow-changed', 'report changed segments as warnings instead of errors')
-      .option('--allow-empty', 'succeed when there are no definitions')
-      .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
-      .option('--show-contact-ids', 'show contact IDs in markdown output (masked by default)')
-      .option('--show-unchanged', 'list unchanged segments one by one in text output')
-      .option('--show-removed', 'list every removed segment in text output (default: first 20)')
-      .option('--show-unknown', 'list every unknown outcome in text output (default: first 20)'),
-  ).action(async (paths: string[], options: Record<string, unknown>) => {
-    const { runPlan } = await import('./commands/plan.js');
-    exitCode = await runPlan(paths, options as never, io);
-  });
-
-  common(
-    program
-      .command('apply')
-      .description('create the planned segments in Wati (endpoint and token from the environment)')
-      .argument('[target]', 'definitions directory or file, or a plan saved with `plan --out`')
-      .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-      .option('--concurrency <n>', 'creates in flight at once (default 4, max 64)', parseInteger)
-      .option('--state <file>', 'state file (default: segsync.state.json beside the config)')
-      .option('--token-file <file>', 'read the API token from this file instead of WATI_API_TOKEN')
-      .addOption(formatOption(['text', 'json']))
-      .option(
-        '--allow-changed',
-        'apply even though some created segments changed (they stay as they are)',
-      )
-      .option('--allow-empty', 'succeed when there are no definitions'),
-  ).action(async (target: string | undefined, options: Record<string, unknown>) => {
-    const { runApply } = await import('./commands/apply.js');
-    exitCode = await runApply(target, options as never, io);
-  });
+  program
+    .command('apply')
+    .description('create the planned segments in Wati (endpoint and token from the environment)')
+    .argument('[target]', 'definitions directory or file, or a plan saved with `plan --out`')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .option('--concurrency <n>', 'creates in flight at once (default 4, max 64)', parseInteger)
+    .addOption(stateOption())
+    .option('--token-file <file>', 'read the API token from this file instead of WATI_API_TOKEN')
+    .addOption(formatOption().choices(['text', 'json'] as const))
+    .option(
+      '--allow-changed',
+      'apply even though some created segments changed (they stay as they are)',
+    )
+    .option('--allow-empty', 'succeed when there are no definitions')
+    .addOption(configOption())
+    .addOption(envOption())
+    .action(async (target, options) => {
+      const { runApply } = await import('./commands/apply.js');
+      exitCode = await runApply(target, options, io);
+    });
 
   const state = program
     .command('state')
     .description('inspect and reconcile the state file (segsync cannot ask Wati what exists)');
-  const stateCommand = (name: string, description: string) =>
-    common(state.command(name).description(description)).option(
-      '--state <file>',
-      'state file (default: segsync.state.json beside the config)',
-    );
-  stateCommand('list', 'list the recorded segments')
-    .addOption(formatOption(['text', 'json']))
-    .action(async (options: Record<string, unknown>) => {
+  state
+    .command('list')
+    .description('list the recorded segments')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .addOption(formatOption().choices(['text', 'json'] as const))
+    .action(async (options) => {
       const { runStateList } = await import('./commands/state.js');
       exitCode = await runStateList(options, io);
     });
-  stateCommand('show', "print one segment's record")
+  state
+    .command('show')
+    .description("print one segment's record")
     .argument('<name>', 'segment name')
-    .action(async (name: string, options: Record<string, unknown>) => {
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .action(async (name, options) => {
       const { runStateShow } = await import('./commands/state.js');
       exitCode = await runStateShow(name, options, io);
     });
-  stateCommand('resolve', 'settle an unknown outcome after checking the Wati dashboard')
+  state
+    .command('resolve')
+    .description('settle an unknown outcome after checking the Wati dashboard')
     .argument('<name>', 'segment name')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
     .option('--id <id>', 'the segment exists in Wati with this id')
     .option('--absent', 'the segment does not exist in Wati (the next apply creates it)')
-    .action(async (name: string, options: Record<string, unknown>) => {
+    .action(async (name, options) => {
       const { runStateResolve } = await import('./commands/state.js');
       exitCode = await runStateResolve(name, options, io);
     });
-  stateCommand('forget', 'stop tracking a segment (e.g. after deleting it in Wati)')
+  state
+    .command('forget')
+    .description('stop tracking a segment (e.g. after deleting it in Wati)')
     .argument('<name>', 'segment name')
-    .action(async (name: string, options: Record<string, unknown>) => {
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .action(async (name, options) => {
       const { runStateForget } = await import('./commands/state.js');
       exitCode = await runStateForget(name, options, io);
     });
-  stateCommand('unlock', 'remove a lock left behind by a segsync process that is gone').action(
-    async (options: Record<string, unknown>) => {
+  state
+    .command('unlock')
+    .description('remove a lock left behind by a segsync process that is gone')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .action(async (options) => {
       const { runStateUnlock } = await import('./commands/state.js');
       exitCode = await runStateUnlock(options, io);
-    },
-  );
+    });
 
   program
     .command('init')
     .description('scaffold a repository: config, example definition, editor settings, CI workflows')
     .argument('[dir]', 'repository root (default: the current directory)')
     .option('--environments <names>', 'comma-separated environments, e.g. staging,production')
-    .action(async (dir: string | undefined, options: { environments?: string }) => {
+    .action(async (dir, options) => {
       const { runInit } = await import('./commands/init.js');
       const { parseEnvironmentList } = await import('./commands/init-environments.js');
       exitCode = await runInit(
@@ -152,7 +165,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .command('schema')
     .description('print a JSON Schema (segment definitions by default)')
     .argument('[name]', 'segment | config | state | plan', 'segment')
-    .action(async (name: string) => {
+    .action(async (name) => {
       const { runSchema } = await import('./commands/schema.js');
       exitCode = await runSchema(name, io);
     });
@@ -175,7 +188,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     )
     .option('--seed <n>', 'seed for deterministic fault injection', parseInteger)
     .option('--data <file>', 'persist segments and counters to this file')
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (options) => {
       const { runEmulatorCommand } = await import('./commands/emulator.js');
       exitCode = await runEmulatorCommand(options, io);
     });
@@ -192,8 +205,26 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
   return exitCode;
 }
 
-function formatOption(choices: string[]): Option {
-  return new Option('-f, --format <format>', 'output format').choices(choices).default('text');
+// Options several commands share, built afresh for each (commander keeps per-command state).
+
+function configOption() {
+  return new Option('-c, --config <file>', 'config file (default: segsync.config.yaml if present)');
+}
+
+function envOption() {
+  return new Option(
+    '--env <name>',
+    'environment from the config (required when environments exist)',
+  );
+}
+
+function stateOption() {
+  return new Option('--state <file>', 'state file (default: segsync.state.json beside the config)');
+}
+
+/** Each command narrows it with `.choices([...] as const)`, which also types its value. */
+function formatOption() {
+  return new Option('-f, --format <format>', 'output format').default('text' as const);
 }
 
 function parseInteger(value: string): number {

@@ -12,11 +12,12 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import got, { RequestError, TimeoutError } from 'got';
 import type { Got } from 'got';
 import type { CreateOutcome, WatiPayload } from '../model.js';
+import { packageVersion } from '../version.js';
 import { classifyResponse } from './classify.js';
 import type { Classification } from './classify.js';
 import { normalizeEndpoint, normalizeToken } from './endpoint.js';
@@ -75,7 +76,7 @@ const CREATE_PATH = '/api/v1/createCustomSegment';
  */
 const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 
-const USER_AGENT = `segsync/${readPackageVersion()}`;
+const USER_AGENT = `segsync/${packageVersion()}`;
 
 /** One attempt's meaning for the retry loop. */
 type AttemptResult =
@@ -83,7 +84,7 @@ type AttemptResult =
   | { kind: 'retry'; reason: string; status?: number; retryAfterMs?: number; pauseOthers: boolean };
 
 export function createWatiClient(options: WatiClientOptions): WatiClient {
-  const settings = resolveSettings(options);
+  const settings = clientSettings(options);
   const { token } = options;
   const host = new URL(options.endpoint).host;
   const url = `${options.endpoint}${CREATE_PATH}`;
@@ -213,7 +214,7 @@ interface Settings {
   onRetry: WatiClientOptions['onRetry'];
 }
 
-function resolveSettings(options: WatiClientOptions): Settings {
+function clientSettings(options: WatiClientOptions): Settings {
   // Programmer errors: the CLI normalises (and reports bad input) before building the client.
   if (normalizeEndpoint(options.endpoint) !== options.endpoint) {
     throw new TypeError('WatiClientOptions.endpoint must be normalised with normalizeEndpoint()');
@@ -274,17 +275,10 @@ async function waitUntilAllowed(
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : {}).then(
+    () => true,
+    () => false,
+  );
 }
 
 function notSent(attempts: number): CreateOutcome {
@@ -461,15 +455,4 @@ function safeCode(code: unknown): string {
 function safeName(error: unknown): string {
   if (error instanceof Error) return safeCode(error.name);
   return typeof error;
-}
-
-function readPackageVersion(): string {
-  try {
-    // src/wati/ and dist/wati/ both sit two levels below the package root.
-    const pkg: unknown = createRequire(import.meta.url)('../../package.json');
-    const version = (pkg as { version?: unknown }).version;
-    return typeof version === 'string' ? version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -95,6 +95,33 @@ async function golden(
   await expectGolden(`${name}.txt`, recorded);
 }
 
+describe('golden: help', () => {
+  const commands = [
+    [],
+    ['validate'],
+    ['plan'],
+    ['apply'],
+    ['state'],
+    ['state', 'list'],
+    ['state', 'show'],
+    ['state', 'resolve'],
+    ['state', 'forget'],
+    ['state', 'unlock'],
+    ['init'],
+    ['schema'],
+    ['emulator'],
+  ];
+  for (const command of commands) {
+    it(`segsync ${command.join(' ')} --help`, () =>
+      golden(`help/${command.join('-') || 'segsync'}`, 'examples', [...command, '--help']));
+  }
+  it('an unknown option', () => golden('help/unknown-option', 'examples', ['plan', '--colour']));
+  it('a format that does not exist', () =>
+    golden('help/bad-format', 'examples', ['validate', '--format', 'xml']));
+  it('a concurrency that is not a number', () =>
+    golden('help/bad-concurrency', 'examples', ['apply', '--concurrency', 'four']));
+});
+
 describe('golden: validate', () => {
   for (const set of Object.keys(SETS)) {
     for (const format of ['text', 'json', 'github', 'markdown']) {
