@@ -226,9 +226,18 @@ export interface Plan {
 // ---------------------------------------------------------------------------------------------
 // Apply outcomes.
 
-/** Why Wati refuses every further create of this account: the stops an answer can carry. */
+/**
+ * Why no further create of this account can succeed now: the stops an answer (or a failed
+ * connection) can carry. `rate-limited`: throttled beyond what segsync waits;
+ * `untrusted-certificate`: the endpoint's TLS certificate cannot be trusted.
+ */
 export type AccountStopReason =
-  'limit-reached' | 'feature-unavailable' | 'unauthorized' | 'misconfigured';
+  | 'limit-reached'
+  | 'feature-unavailable'
+  | 'unauthorized'
+  | 'misconfigured'
+  | 'rate-limited'
+  | 'untrusted-certificate';
 
 /** Why an apply stopped early: an account-wide stop, or one of segsync's own. */
 export type StopReason =
@@ -238,7 +247,7 @@ export type CreateOutcome =
   | { kind: 'created'; id: string }
   /** Definitely not created; the segment may be attempted again. */
   | { kind: 'failed'; message: string; status?: number }
-  /** The account cannot take more creates: limit reached, feature unavailable, bad token. */
+  /** The account cannot take more creates now (see AccountStopReason); this one was not created. */
   | { kind: 'stop'; reason: AccountStopReason; message: string; status?: number }
   /** The request may have reached Wati; never retry automatically. */
   | { kind: 'unknown'; message: string }

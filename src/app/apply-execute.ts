@@ -33,6 +33,9 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
   const client = createWatiClient({
     endpoint: credentials.endpoint,
     token: credentials.token,
+    // One owner for "how many creates at once": the socket pool follows --concurrency, otherwise
+    // the agent's own limit would silently cap it.
+    maxSockets: input.concurrency,
     onRetry: ({ name, attempt, delayMs, reason }) =>
       io.stderr(
         `retrying ${terminalText(name)} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${terminalText(reason)}`,

@@ -1,7 +1,7 @@
 // The outcome of one apply as plain, versioned data (schemas/apply-result.schema.json).
 import { ExitCode } from '../errors.js';
 import type { SegmentResult } from '../model.js';
-import type { ApplyReport, ApplyStop } from './run.js';
+import type { ApplyReport, ApplyStop, ConcurrencyUsed } from './run.js';
 
 export const APPLY_RESULT_FORMAT_VERSION = 1;
 
@@ -24,6 +24,8 @@ export interface ApplyResult {
   durationMs: number;
   /** The durable state writes made while creating (journal appends and rewrites). */
   stateWrites?: StateWriteSummary;
+  /** Absent when nothing was to be created. */
+  concurrency?: ConcurrencyUsed;
   summary: ApplySummary;
   stop?: ApplyStop;
   results: SegmentResult[];
@@ -83,6 +85,7 @@ export function buildApplyResult(input: {
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
     ...(input.stateWrites ? { stateWrites: input.stateWrites } : {}),
+    ...(input.report.concurrency ? { concurrency: input.report.concurrency } : {}),
     summary,
     ...(input.report.stop ? { stop: input.report.stop } : {}),
     results: input.report.results,

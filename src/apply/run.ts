@@ -5,6 +5,7 @@
 // the answer arrives. A crash at any moment therefore leaves either no trace of a create that was
 // never sent, or a pending entry that plan and apply treat as an unknown outcome — never a segment
 // created in Wati that the state does not know about.
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type {
   CreateOutcome,
@@ -58,6 +59,15 @@ export interface ApplyReport {
   /** In the order of the plan's creates. */
   results: SegmentResult[];
   stop?: ApplyStop;
+  /** How many creates were allowed in flight at once, and the most that actually were. */
+  concurrency?: ConcurrencyUsed;
+}
+
+export interface ConcurrencyUsed {
+  /** The limit asked for (--concurrency); the HTTP client's socket pool has the same size. */
+  limit: number;
+  /** The most requests that were in flight at the same moment during this run. */
+  maxInFlight: number;
 }
 
 // CI runners give a cancelled job about 10 s between SIGINT and SIGKILL; a person pressing Ctrl-C
@@ -82,6 +92,11 @@ export async function applyCreates(
   const halt = new AbortController();
   let stop: ApplyStop | undefined;
   let consecutiveUnknown = 0;
+  const concurrencyLimit = Math.max(1, options.concurrency);
+  // Every create waiting to retry listens on `halt`: up to one per slot, which is not a leak.
+  setMaxListeners(concurrencyLimit + 10, halt.signal);
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const stopAll = (next: ApplyStop) => {
     if (stop) return;
@@ -122,10 +137,16 @@ export async function applyCreates(
     }
     unsettled.add(name);
     let attempt = 0;
-    const { outcome, attempts } = await client.createSegment(payload, {
-      signal: halt.signal,
-      onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
-    });
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const { outcome, attempts } = await client
+      .createSegment(payload, {
+        signal: halt.signal,
+        onSent: () => emit({ type: 'sending', name, attempt: ++attempt }),
+      })
+      .finally(() => {
+        inFlight -= 1;
+      });
     // Decide about stopping at once, before any other create can start...
     reactToOutcome(outcome);
     // ...but record the answer without holding the concurrency slot: the next create's pending
@@ -173,8 +194,17 @@ export async function applyCreates(
           recordedBy: 'apply',
         });
         return finish({ name, result: 'created', id: outcome.id, attempts });
-      case 'failed':
       case 'stop':
+        await journal.clear(name);
+        // Throttled or an untrusted certificate: Wati never considered this create, so it is
+        // not a failure of the segment; it is simply still to do.
+        return finish({
+          name,
+          result: stopsBeforeWati(outcome.reason) ? 'not-attempted' : 'failed',
+          message: outcome.message,
+          attempts,
+        });
+      case 'failed':
         await journal.clear(name);
         return finish({ name, result: 'failed', message: outcome.message, attempts });
       case 'not-sent':
@@ -186,7 +216,7 @@ export async function applyCreates(
     }
   };
 
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const limit = pLimit(concurrencyLimit);
   const all = Promise.all(creates.map((action) => limit(() => createOne(action)))).then(() =>
     Promise.all(recordings),
   );
@@ -214,6 +244,7 @@ export async function applyCreates(
         },
     ),
     ...(stop ? { stop } : {}),
+    concurrency: { limit: concurrencyLimit, maxInFlight },
   };
 }
 
@@ -254,6 +285,10 @@ function notAttemptedReason(stop: ApplyStop | undefined): string {
       return 'Not attempted: Wati rejected the token.';
     case 'misconfigured':
       return 'Not attempted: the endpoint does not answer like the Wati API.';
+    case 'rate-limited':
+      return "Not attempted: Wati's rate limit asked for a longer wait than segsync allows.";
+    case 'untrusted-certificate':
+      return "Not attempted: the endpoint's TLS certificate is not trusted.";
     case 'interrupted':
       return 'Not attempted: interrupted.';
     case 'too-many-unknown':
@@ -261,6 +296,10 @@ function notAttemptedReason(stop: ApplyStop | undefined): string {
     case 'state-write-failed':
       return 'Not attempted: the state file could not be written.';
   }
+}
+
+function stopsBeforeWati(reason: StopReason): boolean {
+  return reason === 'rate-limited' || reason === 'untrusted-certificate';
 }
 
 function describe(error: unknown): string {

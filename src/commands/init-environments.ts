@@ -67,8 +67,11 @@ export function customizeConfig(
 ): string {
   return rewrite(template, (doc) => {
     const map = expectMap(doc.get('environments', true), 'environments');
+    const template = map.items;
     map.items = environments.map((environment, index) => {
-      const pair = map.items[Math.min(index, map.items.length - 1)]!.clone();
+      const model = template[Math.min(index, template.length - 1)];
+      if (!model) throw templateError('environments entries');
+      const pair = model.clone();
       if (!isScalar(pair.key)) throw templateError('environments keys');
       pair.key.value = environment.name;
       const entry = expectMap(pair.value, `environments.${environment.name}`);

@@ -16,6 +16,7 @@ import { editStateFile } from '../state/session.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
+import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -74,22 +75,34 @@ export async function runStateResolve(
   options: ResolveOptions,
   io: CommandIO,
 ): Promise<number> {
-  if ((options.id === undefined) === !options.absent) {
+  const { id, absent = false } = options;
+  if ((id === undefined) === !absent) {
     throw new UserError(
       'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
     );
   }
+  const idProblem = options.id === undefined ? undefined : segmentIdProblem(options.id.trim());
+  if (idProblem !== undefined) {
+    // The id is not echoed: it may hold control characters meant for the terminal.
+    throw new UserError(
+      `state resolve --id: that is not a segment id: ${idProblem}.`,
+      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
+    );
+  }
   const statePath = await statePathFor(options, io);
-  await editStateFile(statePath, 'state resolve', (state) =>
-    options.absent
-      ? resolveAsAbsent(state, name)
-      : resolveAsCreated(state, name, options.id!, new Date().toISOString()),
-  );
-  io.stdout(
-    options.absent
-      ? `Recorded: ${terminalText(JSON.stringify(name))} does not exist in Wati. The next apply will create it.`
-      : `Recorded: ${terminalText(JSON.stringify(name))} exists in Wati with id ${terminalText(options.id!.trim())}.`,
-  );
+  if (id === undefined) {
+    await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
+    io.stdout(
+      `Recorded: ${terminalText(JSON.stringify(name))} does not exist in Wati. The next apply will create it.`,
+    );
+  } else {
+    await editStateFile(statePath, 'state resolve', (state) =>
+      resolveAsCreated(state, name, id, new Date().toISOString()),
+    );
+    io.stdout(
+      `Recorded: ${terminalText(JSON.stringify(name))} exists in Wati with id ${terminalText(id.trim())}.`,
+    );
+  }
   return ExitCode.ok;
 }
 

@@ -1,8 +1,10 @@
-// Which files hold definitions: walk the given paths, keep `.yaml`/`.yml`, skip what is hidden,
-// never loop on links, and order the result the same way on every machine.
+// Which files hold definitions: walk the given paths (directories, files or glob patterns), keep
+// `.yaml`/`.yml`, skip what is hidden, never loop on links, and order the result the same way on
+// every machine. Globs are matched with picomatch; the walk and its error handling stay ours.
 
 import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import { displayPath } from '../diagnostics/display-path.js';
 import { describeFsError } from '../diagnostics/os-errors.js';
 import { compareCodePoints } from '../diagnostics/sort.js';
@@ -20,8 +22,11 @@ export interface FoundFile {
 /**
  * The files under `paths`, in code-point order of their displayed path. Directories are walked
  * recursively for `.yaml`/`.yml` files; a file named explicitly is kept whatever its extension.
- * Hidden entries and `node_modules` are skipped; links are followed, each real directory walked
- * once. Missing paths and unreadable directories become diagnostics.
+ * A path that does not exist but is a glob pattern (`segments/*.yaml`, `defs/prod/**`) selects
+ * the `.yaml`/`.yml` files of the walk under its fixed part that it matches. Hidden entries and
+ * `node_modules` are skipped (a pattern does not bring them back); links are followed, each real
+ * directory walked once. Missing paths, patterns that match nothing and unreadable directories
+ * become diagnostics.
  */
 export function findDefinitionFiles(
   paths: string[],
@@ -35,6 +40,9 @@ export function findDefinitionFiles(
     const kind = kindOf(absolute);
     if (kind === 'directory') {
       walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
+    } else if (kind === 'missing' && picomatch.scan(toPosix(absolute)).isGlob) {
+      // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
+      walkGlob(absolute, cwd, found, diagnostics);
     } else if (kind === 'missing') {
       diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd)));
     } else {
@@ -56,6 +64,52 @@ function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
       return 'missing';
     }
   }
+}
+
+/** Walks the pattern's fixed leading directories and keeps the files the rest of it matches. */
+function walkGlob(
+  pattern: string,
+  cwd: string,
+  found: Map<string, FoundFile>,
+  diagnostics: Diagnostic[],
+): void {
+  const { base, glob } = picomatch.scan(toPosix(pattern));
+  const baseDirectory = path.resolve(base);
+  const candidates = new Map<string, FoundFile>();
+  if (kindOf(baseDirectory) === 'directory') {
+    // Its own set of walked directories: a directory this pattern walks must still be walked in
+    // full when another path names it.
+    walkDirectory(
+      baseDirectory,
+      displayPath(baseDirectory, cwd),
+      new Set(),
+      candidates,
+      diagnostics,
+    );
+  }
+  const matches = picomatch(glob);
+  const prefix = baseDirectory.endsWith(path.sep) ? baseDirectory : `${baseDirectory}${path.sep}`;
+  let matched = 0;
+  for (const candidate of candidates.values()) {
+    if (!matches(toPosix(candidate.absolute.slice(prefix.length)))) continue;
+    found.set(candidate.absolute, candidate);
+    matched++;
+  }
+  if (matched === 0) diagnostics.push(noMatchDiagnostic(displayPath(pattern, cwd)));
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/');
+}
+
+function noMatchDiagnostic(pattern: string): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'no-match',
+    message: `The pattern "${pattern}" matches no definition file, so no definitions could be read from it.`,
+    file: pattern,
+    hint: 'Check the pattern: it selects .yaml/.yml files (hidden ones and node_modules excepted), relative to the configuration file for `include` entries and to the current directory on the command line.',
+  };
 }
 
 function missingPathDiagnostic(file: string): Diagnostic {

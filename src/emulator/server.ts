@@ -7,6 +7,7 @@
 // Control endpoints live under /__emulator/ (no token): GET state, POST config, POST reset.
 
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -101,6 +102,9 @@ class Emulator {
     private readonly dataFile: string | undefined,
   ) {
     this.config = config;
+    // Every request sleeping in the latency timer listens on it: one per request in flight
+    // (apply may run 64 at once), which is not a leak.
+    setMaxListeners(0, this.shutdown.signal);
     this.random = createSeededRandom(config.seed);
     this.bucket = createBucket(config.rateLimitRps);
     this.state = new EmulatorState(dataFile === undefined ? undefined : readDataFile(dataFile));

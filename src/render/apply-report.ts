@@ -15,7 +15,10 @@ export function summarizeApply(result: ApplyResult): string {
     `${s.notAttempted} not attempted`,
   ];
   const env = result.environment ? ` [${terminalText(result.environment)}]` : '';
-  return `Apply${env}: ${parts.join(', ')} of ${plural(s.planned, 'planned segment')} (${(result.durationMs / 1000).toFixed(1)} s)`;
+  const seconds = `${(result.durationMs / 1000).toFixed(1)} s`;
+  const c = result.concurrency;
+  const timing = c ? `${seconds}, at most ${c.maxInFlight} of ${c.limit} in flight` : seconds;
+  return `Apply${env}: ${parts.join(', ')} of ${plural(s.planned, 'planned segment')} (${timing})`;
 }
 
 const order: Record<SegmentResult['result'], number> = {

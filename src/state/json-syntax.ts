@@ -1,6 +1,9 @@
 // Locates the first JSON syntax error as line:column. Node 20's JSON.parse reports a position for
-// some errors only ("Unexpected token ..., is not valid JSON" has none), so after JSON.parse has
-// failed we re-scan the text with this small RFC 8259 checker to point the user at the spot.
+// some errors only ("Unexpected token ..., is not valid JSON" has none), and its wording differs
+// between Node 20, 22 and 24, so after JSON.parse has failed we re-scan the text with this small
+// RFC 8259 checker to point the user at the spot. Kept rather than jsonc-parser (checked against
+// it): that parser reports an error inside a string (a raw line break, a bad escape) at the
+// string's first quote, where this checker points at the offending character.
 
 export interface JsonSyntaxProblem {
   /** 1-based. */

@@ -7,6 +7,7 @@
 // Safety rule: when an answer does not prove that the segment was NOT created, it is 'unknown'
 // (never retried), because a duplicate segment in the customer's account is the worst outcome.
 
+import { boundSegmentId } from './segment-id.js';
 import type { AccountStopReason } from '../model.js';
 
 export type Classification =
@@ -30,14 +31,19 @@ const MAX_JSON_DEPTH = 6;
 const MAX_JSON_NODES = 500;
 const MAX_LIST_ITEMS = 5;
 
+/** Hides secrets in server text; applied to decoded text before anything is cut to length. */
+export type Scrub = (text: string) => string;
+const keep: Scrub = (text) => text;
+
 export function classifyResponse(
   status: number,
   headers: HttpHeaders,
   bodyText: string,
+  scrub: Scrub = keep,
 ): Classification {
-  if (status >= 200 && status < 300) return classifySuccessStatus(status, bodyText);
+  if (status >= 200 && status < 300) return classifySuccessStatus(status, bodyText, scrub);
 
-  const server = extractServerMessage(bodyText);
+  const server = extractServerMessage(bodyText, scrub);
   const answered = (note = '') =>
     `Wati answered HTTP ${status}${note}${server === undefined ? '' : `: ${server}`}`;
 
@@ -98,42 +104,52 @@ export function classifyResponse(
   };
 }
 
-function classifySuccessStatus(status: number, bodyText: string): Classification {
+/**
+ * A 2xx proves only what its body says. The documented success (`result: true`) means the segment
+ * exists, whatever its id looks like; the documented failure (`result: false`, JSON, HTTP 200) means
+ * it does not. Anything else — HTML, text, an empty body, other JSON — is not the documented answer
+ * and does not tell whether the segment was created: unknown, never failed (a failure would invite a
+ * duplicate on the next run).
+ */
+function classifySuccessStatus(status: number, bodyText: string, scrub: Scrub): Classification {
   const body = parseJson(bodyText.replace(/^\uFEFF/, '').trim());
-  const record = isRecord(body) ? body : undefined;
-  const claimsSuccess = record !== undefined && isTrue(record['result']);
-  const id = record !== undefined ? segmentIdOf(record['info']) : undefined;
+  const unknown = (what: string): Classification => ({
+    kind: 'unknown',
+    message: `Wati answered HTTP ${status} with ${what}; the segment may have been created`,
+    status,
+  });
+  if (!isRecord(body)) return unknown(describeNonJson(bodyText));
+  const result = body['result'];
+  const id = segmentIdOf(body['info']);
 
-  if (claimsSuccess && id !== undefined) return { kind: 'created', id };
-  // Half a success (result true without an id, or an id without result true) may well be a
-  // created segment: calling it failed would invite a duplicate on the next run.
-  if (claimsSuccess || id !== undefined) {
-    const what = claimsSuccess
-      ? 'result true but no segment id'
-      : 'a segment id but no result true';
-    return {
-      kind: 'unknown',
-      message: `Wati answered HTTP ${status} with ${what}; the segment may have been created`,
-      status,
-    };
+  if (isTrue(result)) {
+    if (id !== undefined) return { kind: 'created', id: boundSegmentId(id) };
+    return unknown('result true but no segment id (find its id in the Wati dashboard)');
   }
+  if (id !== undefined) return unknown('a segment id but no result true');
+  if (!isFalse(result)) return unknown('JSON that is not the documented answer (no result)');
   if (status !== 200) {
-    // 201/202/204 without the documented body: accepted, maybe queued, maybe created.
-    return {
-      kind: 'unknown',
-      message: `Wati answered HTTP ${status} without a segment id; the segment may have been created`,
-      status,
-    };
+    // 201/202/204 with result false is not a documented combination.
+    return unknown(`result false, which Wati documents only with HTTP 200`);
   }
   // Wati's APIs answer 200 with result false on failure; that failure may be an account-wide stop.
-  const server = extractServerMessage(bodyText);
+  const server = extractServerMessage(bodyText, scrub);
   const stop = stopFor(status, server);
   if (stop) return stop;
   return {
     kind: 'failed',
-    message: `Wati answered 200 without a segment id${server === undefined ? '' : `: ${server}`}`,
+    message: `Wati answered 200 with result false${server === undefined ? '' : `: ${server}`}`,
     status,
   };
+}
+
+/** A few words about a body that is not a JSON object, without quoting it. */
+function describeNonJson(bodyText: string): string {
+  const text = bodyText.replace(/^\uFEFF/, '').trim();
+  if (text === '') return 'an empty body instead of the documented JSON';
+  if (text.startsWith('<')) return 'an HTML or XML page instead of the documented JSON';
+  if (text.startsWith('{') || text.startsWith('[')) return 'malformed or incomplete JSON';
+  return 'text instead of the documented JSON';
 }
 
 function classifyRedirect(
@@ -248,8 +264,9 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) {
+    // Too many digits for a number is still a (very) long wait, not a missing header.
     const ms = Math.round(Number(text) * 1000);
-    return Number.isFinite(ms) ? ms : undefined;
+    return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY;
   }
   // Date.parse accepts odd inputs ("12" is a year), so only text with a month or weekday name.
   if (!/[a-z]{3}/i.test(text)) return undefined;
@@ -278,20 +295,24 @@ const MESSAGE_KEYS = [
   'result',
 ];
 
-/** The server's message in a JSON, text or HTML body: trimmed, without control characters, capped. */
-export function extractServerMessage(bodyText: string): string | undefined {
-  const text = bodyText.replace(/^\uFEFF/, '').trim();
-  if (text === '') return undefined;
-  if (text.length <= MAX_PARSED_ERROR_BODY) {
-    const json = parseJson(text);
+/**
+ * The server's message in a JSON, text or HTML body: trimmed, without control characters, capped.
+ * `scrub` runs on the whole text and again on every decoded form (JSON strings, HTML entities),
+ * always before a cut, so no cut can leave part of a secret behind.
+ */
+export function extractServerMessage(bodyText: string, scrub: Scrub = keep): string | undefined {
+  const raw = bodyText.replace(/^\uFEFF/, '').trim();
+  if (raw === '') return undefined;
+  if (raw.length <= MAX_PARSED_ERROR_BODY) {
+    const json = parseJson(raw);
     if (json !== undefined) {
       const budget = { nodes: MAX_JSON_NODES };
       const found = findMessage(json, 0, budget, undefined);
-      return cleanMessage(found ?? text);
+      return cleanMessage(scrub(found ?? raw));
     }
   }
-  const head = text.slice(0, MAX_TEXT_SCAN);
-  return cleanMessage(head.startsWith('<') ? htmlToText(head) : head);
+  const head = scrub(raw).slice(0, MAX_TEXT_SCAN);
+  return cleanMessage(scrub(head.startsWith('<') ? htmlToText(head) : head));
 }
 
 function findMessage(
@@ -411,12 +432,19 @@ function isTrue(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
+function isFalse(value: unknown): boolean {
+  return value === false || (typeof value === 'string' && value.trim().toLowerCase() === 'false');
+}
+
+/** The id as text, whatever JSON value the server sent; undefined when there is none. */
 function segmentIdOf(info: unknown): string | undefined {
   if (!isRecord(info)) return undefined;
   const id = info['id'];
-  if (typeof id === 'string' && id.trim() !== '') return id.trim();
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  return undefined;
+  if (id === undefined || id === null) return undefined;
+  if (typeof id === 'string') return id.trim() === '' ? undefined : id.trim();
+  if (typeof id === 'number' || typeof id === 'boolean') return String(id);
+  // An object or array where an id belongs: kept in its JSON form, bounded by the caller.
+  return JSON.stringify(id);
 }
 
 function headerValue(headers: HttpHeaders, name: string): string | undefined {

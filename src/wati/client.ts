@@ -5,10 +5,15 @@
 //   connection was never established, or Wati answered with a retryable refusal (429, 500, 503);
 // - a failure after the request may have been written (reset, timeout waiting for the answer,
 //   gateway error) is 'unknown' and never retried; when unsure whether it was sent, it is unknown;
-// - an abort signal stops waits between attempts but never a request in flight.
+// - an abort signal stops waits between attempts but never a request in flight;
+// - an answer is read up to MAX_ANSWER_BYTES (decoded); a 2xx beyond it, cut off, or not the
+//   documented JSON is unknown (classify.ts), never failed;
+// - what cannot heal by waiting stops the run instead of being retried per segment: an untrusted
+//   TLS certificate, a Retry-After beyond maxRetryAfterMs, a run throttled beyond its budget.
 //
 // Redaction: messages are built from error codes, statuses and our own words, never from got error
-// objects (they carry the Authorization header); server text is scrubbed of the token anyway.
+// objects (they carry the Authorization header); server text is scrubbed of the token anyway, in
+// every encoding, before anything is cut to length (redact.ts).
 
 import http from 'node:http';
 import https from 'node:https';
@@ -21,7 +26,7 @@ import { packageVersion } from '../version.js';
 import { classifyResponse } from './classify.js';
 import type { Classification } from './classify.js';
 import { normalizeEndpoint, normalizeToken } from './endpoint.js';
-import { redactSecret } from './redact.js';
+import { createRedactor } from './redact.js';
 
 export interface WatiClientOptions {
   /** Normalised with normalizeEndpoint. */
@@ -34,8 +39,17 @@ export interface WatiClientOptions {
   responseTimeoutMs?: number;
   /** Attempts per create, the first included. Default 5. */
   maxAttempts?: number;
-  /** Longest wait between attempts (caps Retry-After and the backoff). Default 60 s. */
+  /**
+   * Longest Retry-After honoured; a longer one stops the run at once (reason 'rate-limited'), since
+   * waiting hours in a CI job helps nobody. Also caps the backoff. Default 2 minutes.
+   */
   maxRetryAfterMs?: number;
+  /**
+   * Total time one client (one apply run) may spend held back by rate limits (429/503), counted
+   * as wall time during which some create waits; beyond it the run stops ('rate-limited').
+   * Default 5 minutes.
+   */
+  rateLimitBudgetMs?: number;
   /** First backoff ceiling; doubles per attempt (full jitter). Default 500 ms. */
   baseBackoffMs?: number;
   /** Connections open at once; should be at least the apply concurrency. Default 8. */
@@ -125,23 +139,39 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
 
   /** Shared "not before" time (performance.now() scale) set by a Retry-After on 429/503. */
   let pausedUntil = 0;
+  /** Wall time (union of intervals) some create has waited on a rate limit, and its end so far. */
+  let throttledMs = 0;
+  let throttledUntil = 0;
   let closed = false;
-  const redact = (text: string) => redactSecret(text, token);
+  const redact = createRedactor(token);
 
   async function attempt(body: string): Promise<AttemptResult> {
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    // got's promise interface, not its stream one: on Node 24 the stream interface hands a failed
+    // TLS handshake over as a plain Error, which would turn a retry into an unknown outcome. The
+    // promise reports progress as it reads (decoded bytes, after decompression), so an answer is
+    // cancelled as soon as it grows past the bound: memory stays small even for a gzip bomb.
+    const request = send(url, { body });
+    let tooLarge = false;
+    void request.on('downloadProgress', ({ transferred, total }) => {
+      if (tooLarge || (transferred <= MAX_ANSWER_BYTES && (total ?? 0) <= MAX_ANSWER_BYTES)) return;
+      tooLarge = true;
+      request.cancel();
+    });
     try {
-      const response = await send(url, { body });
+      const response = await request;
       status = response.statusCode;
       headers = response.headers;
       text = response.body;
     } catch (error) {
+      if (tooLarge) return fromOversizedAnswer(error, redact);
       return fromRequestError(error, settings, host, redact);
     }
-    // Scrub before classifying: the message is capped there, which could leave half a token.
-    return fromClassification(classifyResponse(status, headers, redact(text)), redact);
+    // The classifier scrubs the decoded text before it cuts anything to length; the final messages
+    // are scrubbed once more (fromClassification), which also hides partial echoes.
+    return fromClassification(classifyResponse(status, headers, text, redact), redact);
   }
 
   async function createSegment(
@@ -165,7 +195,21 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       const result = await attempt(body);
       if (result.kind === 'final') return { outcome: result.outcome, attempts };
 
+      const throttled = result.status === 429 || result.status === 503;
+      if (result.retryAfterMs !== undefined && result.retryAfterMs > settings.maxRetryAfterMs) {
+        return { outcome: waitTooLong(result, settings.maxRetryAfterMs), attempts };
+      }
       if (attempts >= settings.maxAttempts) {
+        if (result.status === 429) {
+          // Every other create meets the same limit: stop instead of failing them one by one.
+          const message = redact(
+            `Wati still answered 429 (rate limited) after ${attempts} attempts for this segment; nothing was created for it. Run apply again later.`,
+          );
+          return {
+            outcome: { kind: 'stop', reason: 'rate-limited', message, status: 429 },
+            attempts,
+          };
+        }
         const message = redact(`gave up after ${attempts} attempts: ${result.reason}`);
         const outcome: CreateOutcome =
           result.status === undefined
@@ -177,9 +221,21 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
       const now = performance.now();
       let delayMs = backoffDelay(attempts, settings);
       if (result.retryAfterMs !== undefined) {
-        delayMs = Math.min(result.retryAfterMs, settings.maxRetryAfterMs);
+        delayMs = result.retryAfterMs;
         // The rate limit is the account's, not this request's: hold every caller back.
         if (result.pauseOthers) pausedUntil = Math.max(pausedUntil, now + delayMs);
+      }
+      if (throttled) {
+        const waitEnd = Math.max(now + delayMs, pausedUntil);
+        throttledMs += Math.max(0, waitEnd - Math.max(now, throttledUntil));
+        throttledUntil = Math.max(throttledUntil, waitEnd);
+        if (throttledMs > settings.rateLimitBudgetMs) {
+          const message = `this run has been held back by Wati's rate limit for ${formatDuration(throttledMs)}, more than the ${formatDuration(settings.rateLimitBudgetMs)} segsync allows per run; nothing was created for this segment. Run apply again later.`;
+          return {
+            outcome: { kind: 'stop', reason: 'rate-limited', message, status: result.status! },
+            attempts,
+          };
+        }
       }
       ownNotBefore = now + delayMs;
       settings.onRetry?.({
@@ -203,11 +259,32 @@ export function createWatiClient(options: WatiClientOptions): WatiClient {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A create's answer is a few hundred bytes. Larger answers (counted after decompression, and by
+ * their announced Content-Length) are not read: a 2xx among them is an unknown outcome.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+function fromOversizedAnswer(error: unknown, redact: (text: string) => string): AttemptResult {
+  const response = error instanceof RequestError ? error.response : undefined;
+  if (response === undefined || (response.statusCode >= 200 && response.statusCode < 300)) {
+    const status = response === undefined ? '' : ` HTTP ${response.statusCode}`;
+    return unknownOutcome(
+      `Wati answered${status} with more than ${MAX_ANSWER_BYTES} bytes (decoded), which were not read`,
+    );
+  }
+  // A refusal is decided by its status (and Retry-After); the oversized body is not quoted.
+  return fromClassification(classifyResponse(response.statusCode, response.headers, ''), redact);
+}
+
+// ---------------------------------------------------------------------------------------------
+
 interface Settings {
   connectTimeoutMs: number;
   responseTimeoutMs: number;
   maxAttempts: number;
   maxRetryAfterMs: number;
+  rateLimitBudgetMs: number;
   baseBackoffMs: number;
   maxSockets: number;
   random: () => number;
@@ -226,7 +303,8 @@ function clientSettings(options: WatiClientOptions): Settings {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
     maxAttempts: options.maxAttempts ?? 5,
-    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
+    rateLimitBudgetMs: options.rateLimitBudgetMs ?? 300_000,
     baseBackoffMs: options.baseBackoffMs ?? 500,
     maxSockets: options.maxSockets ?? 8,
     random: options.random ?? Math.random,
@@ -238,7 +316,7 @@ function clientSettings(options: WatiClientOptions): Settings {
       throw new RangeError(`WatiClientOptions.${key} must be a positive integer`);
     }
   }
-  for (const key of ['maxRetryAfterMs', 'baseBackoffMs'] as const) {
+  for (const key of ['maxRetryAfterMs', 'rateLimitBudgetMs', 'baseBackoffMs'] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new RangeError(`WatiClientOptions.${key} must be a number >= 0`);
     }
@@ -279,6 +357,35 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** A Retry-After longer than segsync waits: the run stops; the wait is named, the header is not quoted. */
+function waitTooLong(
+  result: { status?: number; retryAfterMs?: number },
+  maxMs: number,
+): CreateOutcome {
+  return {
+    kind: 'stop',
+    reason: 'rate-limited',
+    message: `Wati asked to wait ${formatDuration(result.retryAfterMs ?? 0)} before the next request (HTTP ${result.status ?? '?'} with Retry-After), longer than segsync waits (${formatDuration(maxMs)}); nothing was created for this segment. Run apply again later.`,
+    ...(result.status === undefined ? {} : { status: result.status }),
+  };
+}
+
+/** A wait for people: seconds, minutes, hours, days or years, rounded. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unbounded time';
+  const seconds = ms / 1000;
+  const units: [number, string][] = [
+    [365.25 * 86_400, 'years'],
+    [86_400, 'days'],
+    [3_600, 'hours'],
+    [60, 'minutes'],
+  ];
+  for (const [size, unit] of units) {
+    if (seconds >= 2 * size) return `${Math.round(seconds / size)} ${unit}`;
+  }
+  return `${Math.round(seconds)} s`;
 }
 
 function notSent(attempts: number): CreateOutcome {
@@ -389,6 +496,19 @@ function fromRequestError(
   if (PRE_SEND_CODES.has(code) || (syscall !== undefined && PRE_SEND_SYSCALLS.has(syscall))) {
     return retryable(connectFailureReason(code, host));
   }
+  const certificateProblem = describeCertificateProblem(code);
+  if (certificateProblem !== undefined) {
+    // Certificate checks happen during the handshake, before any byte of the request is written.
+    // Retrying cannot help, and every other create would meet the same certificate: stop the run.
+    return {
+      kind: 'final',
+      outcome: {
+        kind: 'stop',
+        reason: 'untrusted-certificate',
+        message: `the TLS certificate of ${host} cannot be trusted: ${certificateProblem} (${code}); nothing was sent. ${CERTIFICATE_HINT}`,
+      },
+    };
+  }
   if (isTlsHandshakeFailure(code, error)) {
     return retryable(`the TLS handshake with ${host} failed (${code})`);
   }
@@ -398,6 +518,34 @@ function fromRequestError(
     );
   }
   return unknownOutcome(`the request to ${host} failed (${code}) after it may have been sent`);
+}
+
+const CERTIFICATE_HINT =
+  'If a company proxy inspects TLS or the endpoint uses a private certificate authority, give Node its CA certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem segsync apply …; otherwise check that the endpoint is the one shown in the Wati dashboard.';
+
+/** What an OpenSSL / Node certificate verification code means, or undefined for other errors. */
+function describeCertificateProblem(code: string): string | undefined {
+  switch (code) {
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'it is self-signed';
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return 'its chain ends in a self-signed certificate authority this machine does not trust';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return 'it is signed by a certificate authority this machine does not know';
+    case 'CERT_HAS_EXPIRED':
+      return 'it has expired (or the clock of this machine is wrong)';
+    case 'CERT_NOT_YET_VALID':
+      return 'it is not valid yet (or the clock of this machine is wrong)';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'HOSTNAME_MISMATCH':
+      return 'it was issued for another host name';
+  }
+  if (/^(CERT_|UNABLE_TO_|INVALID_CA$|PATH_LENGTH_EXCEEDED$|INVALID_PURPOSE$)/.test(code)) {
+    return 'it failed verification';
+  }
+  return undefined;
 }
 
 /**

@@ -4,9 +4,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createGzip } from 'node:zlib';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../src/apply/result.js';
@@ -15,6 +18,8 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
+import { makeTestCertificates } from '../wati/tls-certificates.js';
+import { zeros } from '../wati/zeros.js';
 
 const CANARY = 'tok-CANARY-5b1e9c';
 
@@ -127,6 +132,26 @@ describe('apply against the emulator', () => {
       notAttempted: 0,
     });
     expect(emulator.snapshot().requests.total).toBe(20);
+  });
+
+  it('keeps exactly --concurrency creates in flight (the socket pool follows it) and reports it', async () => {
+    // Before: the HTTP agent kept its default of 8 sockets whatever --concurrency said.
+    emulator = await startEmulator({ token: CANARY, latencyMs: 300 });
+    await writeSegments(names(48));
+    const { run, result } = await applyJson(emulator.url, ['--concurrency', '16']);
+    expect(run.code).toBe(0);
+    expect(emulator.snapshot().maxInFlight).toBe(16);
+    expect(result.concurrency).toEqual({ limit: 16, maxInFlight: 16 });
+    const text = await apply(emulator.url);
+    expect(text.stdout).toContain('Nothing to create.');
+  });
+
+  it('says in the text report how many creates were in flight at most', async () => {
+    emulator = await startEmulator({ token: CANARY, latencyMs: 200 });
+    await writeSegments(names(4));
+    const run = await apply(emulator.url, ['--concurrency', '2']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/at most 2 of 2 in flight/);
   });
 
   it('stops at the segment limit: no new creates, in-flight ones recorded, exit 3', async () => {
@@ -270,6 +295,112 @@ describe('apply against purpose-built servers', () => {
     const run = await apply(url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('an untrusted TLS certificate stops the run at once', () => {
+  it('self-signed: one connection, nothing sent, not attempted, the NODE_EXTRA_CA_CERTS hint', async () => {
+    const certificates = makeTestCertificates();
+    let connections = 0;
+    let requests = 0;
+    const server = createHttpsServer(certificates.selfSigned, (req, res) => {
+      requests++;
+      req.resume();
+      res.end();
+    });
+    server.on('connection', () => connections++);
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await writeSegments(names(5));
+      const { run, result } = await applyJson(url, ['--concurrency', '1']);
+      expect(run.code).toBe(1);
+      expect(result.stop?.reason).toBe('untrusted-certificate');
+      expect(result.stop?.message).toContain('NODE_EXTRA_CA_CERTS=');
+      expect(result.summary).toMatchObject({ created: 0, failed: 0, unknown: 0, notAttempted: 5 });
+      expect(connections).toBe(1);
+      expect(requests).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      certificates.remove();
+    }
+  });
+});
+
+describe('a throttled account stops the run within a bounded time, nothing lost', () => {
+  // Before: each segment waited up to 60 s per retry, 5 tries: 8 segments took 480 s to fail.
+  it.each([
+    ['Retry-After: 1000000000', { 'retry-after': '1000000000' }, /wait 32 years/],
+    ['an HTTP date in 2099', { 'retry-after': 'Thu, 01 Jan 2099 00:00:00 GMT' }, /wait \d+ years/],
+    ['persistent 429 without Retry-After', {}, /still answered 429/],
+  ])('%s', async (_label, headers: Record<string, string>, message) => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      calls++;
+      req.resume();
+      res.writeHead(429, headers).end();
+    });
+    await writeSegments(names(8));
+    const started = performance.now();
+    const { run, result } = await applyJson(url, ['--concurrency', '2']);
+    // The expected time is a few seconds at most; the bound is far from it and far below 480 s.
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(run.code).toBe(1);
+    expect(result.stop).toMatchObject({ reason: 'rate-limited' });
+    expect(result.stop?.message).toMatch(message);
+    expect(result.summary).toMatchObject({ created: 0, failed: 0, unknown: 0, notAttempted: 8 });
+    expect(calls).toBeLessThanOrEqual(2 * 5);
+    // Nothing pending: every segment is simply still to do, and the next plan says so.
+    expect(Object.keys((await readStateFile().catch(() => ({ segments: {} }))).segments)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('a 2xx that does not say what happened: unknown, pending kept, the next apply sends nothing', () => {
+  const answers: Record<string, (res: ServerResponse) => void> = {
+    'an HTML page': (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><title>Welcome</title></html>');
+    },
+    'a truncated body': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"result": true, "info": {"id": "ab');
+      setTimeout(() => res.socket?.destroy(), 20);
+    },
+    'an oversize body': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"result": true, "info": {"id": "x"}, "pad": "');
+      const source = zeros(64 * 1024 * 1024, () => undefined);
+      source.pipe(res);
+      res.on('close', () => source.destroy());
+    },
+    'a gzip bomb': (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const source = zeros(4 * 1024 ** 3, () => undefined);
+      source.pipe(createGzip({ level: 1 })).pipe(res);
+      res.on('close', () => source.destroy());
+    },
+  };
+
+  it.each(Object.keys(answers))('HTTP 200 with %s', async (kind) => {
+    let calls = 0;
+    const url = await startTestServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => answers[kind]!(res));
+    });
+    await writeSegments(['Hostile']);
+    const { run, result } = await applyJson(url);
+    expect(run.code).toBe(3);
+    expect(result.results[0]).toMatchObject({ name: 'Hostile', result: 'unknown', attempts: 1 });
+    expect((await readStateFile()).segments['Hostile']?.status).toBe('pending');
+
+    const next = await apply(url);
+    expect(next.code).toBe(1);
+    expect(next.stdout).toContain('segsync state resolve "Hostile"');
+    expect(calls).toBe(1);
   });
 });
 

@@ -155,3 +155,45 @@ describe('saved plans', () => {
     expect(emulator.snapshot().duplicates).toEqual([]);
   });
 });
+
+describe('environments whose include entries are glob patterns', () => {
+  const config = (include: string) =>
+    [
+      'environments:',
+      '  prod:',
+      '    endpointEnv: WATI_PROD_ENDPOINT',
+      '    tokenEnv: WATI_PROD_TOKEN',
+      `    include: ${include}`,
+      '',
+    ].join('\n');
+
+  it('validates and plans exactly the files the patterns select, relative to the config file', async () => {
+    await mkdir(path.join(dir, 'segments', 'prod'), { recursive: true });
+    await write('segments/vip.yaml', vip);
+    await write('segments/prod/india.yaml', india);
+    await write('segments/prod/broken.yml', 'name: [unclosed\n');
+    await mkdir(path.join(dir, 'elsewhere'));
+    await write('segsync.config.yaml', config('["segments/*.yaml", "segments/prod/*.yaml"]'));
+    // Run from another directory: patterns are resolved against the config file's.
+    const run = await runCli(['validate', '--env', 'prod', '-c', '../segsync.config.yaml'], {
+      cwd: path.join(dir, 'elsewhere'),
+    });
+    expect(run.stdout.trim()).toBe('✔ 2 segments in 2 files: valid');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(
+      (await cli('plan', '--env', 'prod', '--format', 'json')).stdout,
+    ) as Plan;
+    expect(plan.actions.map((action) => action.name)).toEqual(['India', 'VIP']);
+    expect(plan.inputs?.definitions).toEqual(['segments/*.yaml', 'segments/prod/*.yaml']);
+  });
+
+  it('fails with one located message when a pattern matches nothing', async () => {
+    await write('segments/vip.yaml', vip);
+    await write('segsync.config.yaml', config('["segments/*.yml"]'));
+    const run = await cli('validate', '--env', 'prod');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'segments/*.yml: error: The pattern "segments/*.yml" matches no definition file',
+    );
+  });
+});

@@ -64,6 +64,27 @@ describe('segsync state', () => {
     });
   });
 
+  it.each([
+    ['a newline and an escape sequence', 'x\n\u001b[31m', /U\+000A at position 2/],
+    ['a right-to-left override', 'ab\u202Ec', /U\+202E at position 3/],
+    ['a zero-width space', 'a\u200Bb', /U\+200B at position 2/],
+    ['a lone surrogate', 'a\uD800', /U\+D800 at position 2/],
+    ['257 characters', 'i'.repeat(257), /257 characters long \(at most 256\)/],
+  ])('refuses resolve --id with %s, without echoing it', async (_label, id, problem) => {
+    const before = await readFile(statePath, 'utf8');
+    const run = await state('resolve', 'Maybe', '--id', id);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(problem);
+    expect(run.stderr).not.toContain(id);
+    expect(await readFile(statePath, 'utf8')).toBe(before);
+  });
+
+  it('accepts a printable id of 256 characters, non-ASCII included', async () => {
+    const id = `é${'i'.repeat(255)}`;
+    expect((await state('resolve', 'Maybe', '--id', id)).code).toBe(0);
+    expect((await readBack()).segments.Maybe).toMatchObject({ status: 'created', id });
+  });
+
   it('resolves an unknown outcome as absent, so the next apply creates it', async () => {
     expect((await state('resolve', 'Maybe', '--absent')).code).toBe(0);
     expect(Object.keys((await readBack()).segments)).toEqual(['Done']);

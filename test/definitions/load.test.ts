@@ -127,6 +127,80 @@ describe('finding files', () => {
   });
 });
 
+describe('glob patterns', () => {
+  const tree = {
+    'segments/a.yaml': SEGMENT.replace('Some segment', 'A'),
+    'segments/b.yml': SEGMENT.replace('Some segment', 'B'),
+    'segments/notes.txt': 'not yaml',
+    'segments/.hidden.yaml': 'never: [read',
+    'segments/prod/c.yaml': SEGMENT.replace('Some segment', 'C'),
+    'segments/prod/deep/d.yaml': SEGMENT.replace('Some segment', 'D'),
+    'segments/staging/e.yaml': SEGMENT.replace('Some segment', 'E'),
+  };
+
+  it('selects the YAML files a pattern matches, one level or any depth', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, tree);
+      const oneLevel = await loadFiles(['segments/*.yaml'], { cwd: dir });
+      expect(oneLevel.files).toEqual(['segments/a.yaml']);
+      expect(oneLevel.diagnostics).toEqual([]);
+      const anyDepth = await loadFiles(['segments/prod/**'], { cwd: dir });
+      expect(anyDepth.files).toEqual(['segments/prod/c.yaml', 'segments/prod/deep/d.yaml']);
+      const braces = await loadFiles(['segments/*.{yaml,yml}', 'segments/*/e.yaml'], { cwd: dir });
+      expect(braces.files).toEqual([
+        'segments/a.yaml',
+        'segments/b.yml',
+        'segments/staging/e.yaml',
+      ]);
+    });
+  });
+
+  it('never brings back hidden files or non-YAML files, and reads a file matched twice once', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, tree);
+      const loaded = await loadFiles(['segments/**', 'segments/.*', 'segments/prod'], { cwd: dir });
+      expect(loaded.files).toEqual([
+        'segments/a.yaml',
+        'segments/b.yml',
+        'segments/prod/c.yaml',
+        'segments/prod/deep/d.yaml',
+        'segments/staging/e.yaml',
+      ]);
+      // Only hidden files match `segments/.*`: for segsync it matches nothing.
+      expect(loaded.diagnostics.map((d) => `${d.code} ${d.file}`)).toEqual([
+        'no-match segments/.*',
+      ]);
+    });
+  });
+
+  it('reports a pattern that matches nothing, saying where patterns are resolved', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, tree);
+      for (const pattern of ['segments/*.json', 'nowhere/**/*.yaml']) {
+        const loaded = await loadFiles([pattern], { cwd: dir });
+        expect(loaded.files).toEqual([]);
+        expect(loaded.diagnostics).toEqual([
+          {
+            severity: 'error',
+            code: 'no-match',
+            message: `The pattern "${pattern}" matches no definition file, so no definitions could be read from it.`,
+            file: pattern,
+            hint: containing('relative to the configuration file'),
+          },
+        ]);
+      }
+    });
+  });
+
+  it('reads a file whose name only looks like a pattern as that file', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'segments/[draft].yaml': SEGMENT, 'segments/d.yaml': SEGMENT });
+      const loaded = await loadFiles(['segments/[draft].yaml'], { cwd: dir });
+      expect(loaded.files).toEqual(['segments/[draft].yaml']);
+    });
+  });
+});
+
 describe('files that cannot be read', () => {
   // Tests run as root in CI containers, where chmod 000 does not deny reading. A dangling link
   // and a FIFO are unreadable for every user, so they stand in for "cannot be read".

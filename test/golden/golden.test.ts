@@ -62,6 +62,12 @@ function normalise(text: string): string {
   }
   out = out.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>');
   out = out.replace(/\(\d+\.\d s\)/g, '(<duration> s)');
+  // How many creates overlapped depends on timing; the limit does not.
+  out = out.replace(
+    /\(\d+\.\d s, at most \d+ of (\d+) in flight\)/g,
+    '(<duration> s, at most <n> of $1 in flight)',
+  );
+  out = out.replace(/"maxInFlight": \d+/g, '"maxInFlight": <n>');
   out = out.replace(/"durationMs": \d+/g, '"durationMs": <ms>');
   out = out.replace(/"ms": \d+/g, '"ms": <ms>');
   return out;

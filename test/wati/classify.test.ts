@@ -41,16 +41,52 @@ describe('classifyResponse', () => {
       expected: { kind: 'stop', reason: 'limit-reached', status: 200 },
     },
     {
-      label: '200 with an empty body',
+      label: '200 with an empty body (not the documented JSON)',
       status: 200,
       body: '',
-      expected: { kind: 'failed', status: 200 },
+      expected: { kind: 'unknown', status: 200 },
     },
     {
       label: '200 HTML page (a dashboard, not the API)',
       status: 200,
       body: '<html><title>WATI</title></html>',
-      expected: { kind: 'failed', status: 200 },
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with truncated JSON',
+      status: 200,
+      body: '{"result": true, "info": {"id": "ab',
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with JSON that has no result',
+      status: 200,
+      body: json({ ok: true }),
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with plain text',
+      status: 200,
+      body: 'OK',
+      expected: { kind: 'unknown', status: 200 },
+    },
+    {
+      label: '200 with result true and an id that is an object (recorded as created)',
+      status: 200,
+      body: json({ result: true, info: { id: { weird: 1 } } }),
+      expected: { kind: 'created', id: '{"weird":1}' },
+    },
+    {
+      label: '200 with result true and an id full of control characters (recorded as created)',
+      status: 200,
+      body: json({ result: true, info: { id: 'x\n::add-mask::y\u001b[2J' } }),
+      expected: { kind: 'created', id: 'x\n::add-mask::y\u001b[2J' },
+    },
+    {
+      label: '201 with result false (not documented)',
+      status: 201,
+      body: json({ result: false }),
+      expected: { kind: 'unknown', status: 201 },
     },
     {
       label: '200 with result true but no id',
@@ -208,11 +244,22 @@ describe('classifyResponse', () => {
     expect(result.kind === 'failed' && result.message).toContain('Dynamic segment needs groups');
   });
 
-  it('uses a default message for a 200 without id and without text', () => {
-    const result = classifyResponse(200, {}, '');
+  it('quotes the server message of a 200 with result false', () => {
+    const result = classifyResponse(200, {}, json({ result: false, info: 'Invalid filter' }));
     expect(result.kind === 'failed' && result.message).toBe(
-      'Wati answered 200 without a segment id',
+      'Wati answered 200 with result false: Invalid filter',
     );
+  });
+
+  it('records a 10 MB id as created, bounded to 256 characters with a note', () => {
+    const id = 'a'.repeat(10_000_000);
+    const result = classifyResponse(200, {}, json({ result: true, info: { id } }));
+    expect(result.kind).toBe('created');
+    const stored = result.kind === 'created' ? result.id : '';
+    expect(stored.length).toBeLessThanOrEqual(256);
+    expect(stored).toMatch(/^a+… \(\d+ more characters elided\)$/);
+    const kept = stored.indexOf('…');
+    expect(stored).toContain(`(${10_000_000 - kept} more characters elided)`);
   });
 
   it('names the redirect target host, not its path', () => {

@@ -9,11 +9,20 @@ describe('redactSecret', () => {
     ['JSON-escaped slash', `{"auth":"tok\\/CANARY+123="}`],
     ['URL-encoded', `auth=${encodeURIComponent(SECRET)}`],
     ['several times', `${SECRET}${SECRET} and ${SECRET}`],
+    ['.NET JSON escapes', 'tok\\u002FCANARY\\u002b123\\u003D'],
+    ['lower-case URL encoding', 'tok%2fCANARY%2b123%3d'],
+    ['HTML character references', 'tok&#47;CANARY&#x2B;123&#61;'],
+    ['base64', Buffer.from(SECRET).toString('base64')],
+    ['base64url inside a longer blob', Buffer.from(`Bearer ${SECRET}!`).toString('base64url')],
+    ['a run of 8 characters left by a cut elsewhere', 'token was tok/CANAR…'],
   ];
 
   it.each(cases)('removes the secret: %s', (_label, text) => {
     const redacted = redactSecret(text, SECRET);
-    expect(redacted).not.toContain('CANARY');
+    expect(redacted).not.toContain('CANAR');
+    for (const encoded of [Buffer.from(SECRET).toString('base64').slice(2, 12)]) {
+      expect(redacted).not.toContain(encoded);
+    }
     expect(redacted).toContain('[redacted]');
   });
 
