@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
+import module from 'node:module';
 import { osErrorWords } from './diagnostics/os-errors.js';
 import { packageVersion } from './version.js';
+
+// Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node
+// 20 has no such cache and ignores this. Set NODE_DISABLE_COMPILE_CACHE=1 to turn it off.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const argv = process.argv.slice(2);
 // Only the documented switch: a DEBUG variable set for some other tool must not change output.

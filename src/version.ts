@@ -6,15 +6,20 @@ let cached: string | undefined;
 /** The package version; 'unknown' if package.json cannot be read (never a reason to fail). */
 export function packageVersion(): string {
   if (cached === undefined) {
-    try {
-      // src/version.ts and dist/version.js both sit one level below the package root.
-      const manifest: unknown = JSON.parse(
-        readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-      );
-      const version = (manifest as { version?: unknown }).version;
-      cached = typeof version === 'string' ? version : 'unknown';
-    } catch {
-      cached = 'unknown';
+    cached = 'unknown';
+    // src/version.ts and dist/version.js sit one level below the package root, the bundled CLI
+    // (dist/bundle/) two: the nearest package.json above is segsync's own in every layout.
+    for (const up of ['../', '../../']) {
+      try {
+        const manifest: unknown = JSON.parse(
+          readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8'),
+        );
+        const version = (manifest as { version?: unknown }).version;
+        cached = typeof version === 'string' ? version : 'unknown';
+        break;
+      } catch {
+        // Not at this level (or unreadable): try the next one up.
+      }
     }
   }
   return cached;

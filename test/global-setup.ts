@@ -20,13 +20,13 @@ function newestSourceMtime(directory: string): number {
 
 export default function setup(): void {
   const cli = path.join(root, 'dist', 'cli.js');
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newestSourceMtime(path.join(root, 'src'))) return;
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
+  // The build reads src/, and schemas/ (precompiled validators) through scripts/.
+  const inputs = ['src', 'schemas', 'scripts'].map((dir) =>
+    newestSourceMtime(path.join(root, dir)),
   );
+  if (existsSync(cli) && statSync(cli).mtimeMs >= Math.max(...inputs)) return;
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -1,6 +1,6 @@
-// `npm run bench -- definitions`: wall time and peak RSS of validate and plan on generated
-// definitions, against the floor (read + yaml.parse + compiled schema), ajv-cli, and Node's own
-// start-up, then the PASS/FAIL targets.
+// `npm run bench -- definitions`: wall time, CPU time and peak RSS of validate and plan on
+// generated definitions, against the floor (read + yaml.parse + compiled schema) and ajv-cli, and
+// start-up against Node's own, then the PASS/FAIL targets (issue 10).
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import {
   measurePeakRssKb,
   median,
   runNode,
+  runProbed,
   verdict,
 } from './measure.mjs';
 import { CLI, REPO_ROOT, createWorkspace } from './workspace.mjs';
@@ -24,9 +25,8 @@ const AJV_CLI = path.join(
   'dist/index.js',
 );
 
-/** Timed runs (median reported) and RSS runs per size; 10k runs take seconds each. */
+/** Runs per size (median reported); 10k runs take seconds each. */
 const TIMED_RUNS = { 100: 7, 1000: 5, 10000: 3 };
-const RSS_RUNS = { 100: 3, 1000: 3, 10000: 1 };
 const START_UP_RUNS = 11;
 
 function commandsFor(workspace) {
@@ -49,52 +49,68 @@ function commandsFor(workspace) {
   };
 }
 
+// Run from the repository root: `segsync validate segments/` checks the repository's own examples.
 const START_UP_COMMANDS = {
   'node -e 0': ['-e', '0'],
   'segsync --version': [CLI, '--version'],
+  'validate segments/': [CLI, 'validate', 'segments/'],
 };
 
 /**
  * Measures every command in `commands`: one warm-up run each (page cache), then `runs` rounds
- * that run each command once in turn, so drift on a busy machine hits all commands alike.
+ * that run each command once in turn, so drift on a busy machine hits all commands alike. With
+ * `probe`, every run also reports its peak RSS and CPU time (a preload that costs every command
+ * the same ~1 ms); start-up runs go without it and take peak RSS from 3 separate probed runs.
  */
-async function measureCommands(commands, { runs, rssRuns, cwd }) {
+async function measureCommands(commands, { runs, cwd, probe }) {
   const names = Object.keys(commands);
-  const times = Object.fromEntries(names.map((name) => [name, []]));
-  const rss = Object.fromEntries(names.map((name) => [name, []]));
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
   for (const name of names) assertSucceeded(await runNode(commands[name], { cwd }), commands[name]);
   for (let round = 0; round < runs; round++) {
     for (const name of names) {
-      const run = await runNode(commands[name], { cwd });
+      const run = probe
+        ? await runProbed(commands[name], { cwd })
+        : await runNode(commands[name], { cwd });
       assertSucceeded(run, commands[name]);
-      times[name].push(run.wallMs);
+      samples[name].push(run);
     }
   }
-  for (let round = 0; round < rssRuns; round++) {
-    for (const name of names) rss[name].push(await measurePeakRssKb(commands[name], { cwd }));
+  if (!probe) {
+    for (const name of names) {
+      for (let round = 0; round < 3; round++) {
+        samples[name][round].peakRssKb = await measurePeakRssKb(commands[name], { cwd });
+      }
+    }
   }
   return Object.fromEntries(
-    names.map((name) => [
-      name,
-      {
-        medianMs: median(times[name]),
-        minMs: Math.min(...times[name]),
-        runs,
-        peakRssKb: median(rss[name]),
-        rssRuns,
-      },
-    ]),
+    names.map((name) => {
+      const wall = samples[name].map((run) => run.wallMs);
+      const cpu = samples[name].map((run) => run.cpuMs).filter((ms) => ms !== undefined);
+      const rss = samples[name].map((run) => run.peakRssKb).filter((kb) => kb !== undefined);
+      return [
+        name,
+        {
+          medianMs: median(wall),
+          minMs: Math.min(...wall),
+          maxMs: Math.max(...wall),
+          cpuMs: cpu.length > 0 ? median(cpu) : undefined,
+          peakRssKb: median(rss),
+          runs,
+        },
+      ];
+    }),
   );
 }
 
 function printTable(title, results) {
   console.log(`\n${title}`);
   console.log(
-    `  ${'command'.padEnd(20)} ${'median'.padStart(9)} ${'min'.padStart(9)}  ${'peak RSS'.padStart(8)}  runs`,
+    `  ${'command'.padEnd(20)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)}  ${'CPU'.padStart(9)}  ${'peak RSS'.padStart(8)}  runs`,
   );
   for (const [name, r] of Object.entries(results)) {
+    const cpu = r.cpuMs === undefined ? '' : formatMs(r.cpuMs);
     console.log(
-      `  ${name.padEnd(20)} ${formatMs(r.medianMs).padStart(9)} ${formatMs(r.minMs).padStart(9)}  ${formatMb(r.peakRssKb).padStart(8)}  ${r.runs} timed, ${r.rssRuns} RSS`,
+      `  ${name.padEnd(20)} ${formatMs(r.medianMs).padStart(9)} ${formatMs(r.minMs).padStart(9)} ${formatMs(r.maxMs).padStart(9)}  ${cpu.padStart(9)}  ${formatMb(r.peakRssKb).padStart(8)}  ${r.runs}`,
     );
   }
 }
@@ -105,8 +121,7 @@ export async function runDefinitionsBench({ sizes = [100, 1000, 10000] } = {}) {
   const bySize = {};
   const startUp = await measureCommands(START_UP_COMMANDS, {
     runs: START_UP_RUNS,
-    rssRuns: 3,
-    cwd: process.cwd(),
+    cwd: fileURLToPath(REPO_ROOT),
   });
   printTable('Start-up (no definitions)', startUp);
 
@@ -115,8 +130,8 @@ export async function runDefinitionsBench({ sizes = [100, 1000, 10000] } = {}) {
     try {
       bySize[size] = await measureCommands(commandsFor(workspace), {
         runs: TIMED_RUNS[size] ?? 3,
-        rssRuns: RSS_RUNS[size] ?? 1,
         cwd: workspace.root,
+        probe: true,
       });
     } finally {
       await workspace.remove();
@@ -125,22 +140,33 @@ export async function runDefinitionsBench({ sizes = [100, 1000, 10000] } = {}) {
   }
 
   const verdicts = [];
+  const node = startUp['node -e 0'].medianMs;
   verdicts.push(
+    verdict('segsync --version vs node -e 0', startUp['segsync --version'].medianMs / node, 1.2),
     verdict(
-      'segsync --version vs node -e 0',
-      startUp['segsync --version'].medianMs / startUp['node -e 0'].medianMs,
-      2.5,
+      'segsync validate segments/ vs node -e 0',
+      startUp['validate segments/'].medianMs / node,
+      2,
     ),
   );
-  if (bySize[100]) {
-    const r = bySize[100];
+  const vsAjvCli = { 100: 0.8, 1000: 1.2 };
+  for (const [size, limit] of Object.entries(vsAjvCli)) {
+    const r = bySize[size];
+    if (!r) continue;
     verdicts.push(
-      verdict('100 files: validate vs ajv-cli', r.validate.medianMs / r['ajv-cli'].medianMs, 1),
+      verdict(
+        `${size} files: validate vs ajv-cli`,
+        r.validate.medianMs / r['ajv-cli'].medianMs,
+        limit,
+      ),
     );
   }
   if (bySize[10000]) {
     const r = bySize[10000];
-    verdicts.push(verdict('10k files: plan vs floor', r.plan.medianMs / r.floor.medianMs, 1.3));
+    verdicts.push(
+      verdict('10k files: plan vs floor, wall time', r.plan.medianMs / r.floor.medianMs, 1),
+      verdict('10k files: plan vs floor, CPU time', r.plan.cpuMs / r.floor.cpuMs, 1.3),
+    );
     for (const name of ['validate', 'plan']) {
       verdicts.push(
         verdict(`10k files: ${name} peak RSS`, r[name].peakRssKb / 1024, 300, {

@@ -38,18 +38,32 @@ export function runNode(nodeArgs, { cwd, env = process.env } = {}) {
   });
 }
 
-/** Runs the command once with the RSS preload; resolves the child's peak RSS in kilobytes. */
-export async function measurePeakRssKb(nodeArgs, options = {}) {
+/**
+ * Runs the command once with the usage preload (report-rss.mjs); resolves the run (wall time
+ * included) with the child's peak RSS in kilobytes and its CPU time in milliseconds.
+ */
+export async function runProbed(nodeArgs, options = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'segsync-rss-'));
-  const file = path.join(dir, 'rss');
+  const file = path.join(dir, 'usage.json');
   try {
     const env = { ...(options.env ?? process.env), BENCH_RSS_FILE: file };
     const run = await runNode(['--import', RSS_PRELOAD, ...nodeArgs], { ...options, env });
     assertSucceeded(run, nodeArgs);
-    return Number(await readFile(file, 'utf8'));
+    const { maxRssKb, cpuMs } = JSON.parse(await readFile(file, 'utf8'));
+    return { ...run, peakRssKb: maxRssKb, cpuMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs the command once with the usage preload; resolves the child's peak RSS in kilobytes. */
+export async function measurePeakRssKb(nodeArgs, options = {}) {
+  return (await runProbed(nodeArgs, options)).peakRssKb;
+}
+
+/** "median (min–max)" of `values`, each shown by `format`. */
+export function spread(values, format = formatMs) {
+  return `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 }
 
 /** Throws a readable error (with the child's stderr) when a measured command failed. */

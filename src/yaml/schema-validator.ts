@@ -1,11 +1,12 @@
-// The one place that turns schemas/*.schema.json into validation functions. Each validator is
-// compiled once, on first use, and cached: compiling costs tens of milliseconds, validating a
-// document microseconds. A precompiled (ajv standalone) validator can replace the body of
-// `compile` without touching any caller.
+// The one place that turns schemas/*.schema.json into validation functions. The built CLI uses
+// validators generated at build time (precompiled-validators.ts); from src, each is compiled once,
+// on first use, and cached: compiling costs tens of milliseconds, validating a document
+// microseconds.
 
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { precompiled } from './precompiled-validators.js';
 
 /** The schemas segsync validates against at run time (the files in schemas/). */
 export type SchemaName = 'segment' | 'config' | 'state';
@@ -20,7 +21,7 @@ export interface SchemaValidator {
   validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 }
 
-/** Where a schema file lives, both from src/definitions (tests) and dist/definitions (built). */
+/** Where a schema file lives, both from src/yaml (tests) and dist/yaml or dist/bundle (built). */
 export function schemaFileUrl(name: SchemaName): URL {
   return new URL(`../../schemas/${name}.schema.json`, import.meta.url);
 }
@@ -63,17 +64,28 @@ export const ajvOptions = {
   keywords: ['patternErrorMessage', '$anchor'],
 } as const;
 
-function compile(name: SchemaName): SchemaValidator {
+function compile(name: 'segment' | 'config'): SchemaValidator {
   const schema = JSON.parse(readSchemaText(name)) as JsonSchema;
+  return { schema, validate: precompiled[name] ?? compileAtRunTime(schema) };
+}
+
+/** ajv's compiler, loaded only where no precompiled validator exists (from src, in tests). */
+function loadAjv(): typeof Ajv2020 {
+  const ajv = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 };
+  return ajv.Ajv2020;
+}
+
+function compileAtRunTime(schema: JsonSchema): SchemaValidator['validate'] {
+  const Ajv = loadAjv();
   // Checking the schema against the draft 2020-12 meta-schema costs ~100 ms per run; the test
   // suite does it once instead (test/definitions/schema.test.ts).
-  const ajv = new Ajv2020({
+  const ajv = new Ajv({
     ...ajvOptions,
     keywords: [...ajvOptions.keywords],
     validateSchema: false,
     meta: false,
   });
-  return { schema, validate: ajv.compile(schema) };
+  return ajv.compile(schema);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -83,21 +95,28 @@ function compile(name: SchemaName): SchemaValidator {
 export interface StateValidators {
   /** A whole state file. */
   state: ValidateFunction;
-  /** One entry about to be recorded (`$defs/entry`). */
+  /** One entry read back from the journal (`$defs/entry`). */
   entry: ValidateFunction;
 }
 
 let stateValidators: StateValidators | undefined;
 
-// RFC 3339 date-time, which is what `new Date().toISOString()` produces. Registered by hand
-// because ajv-formats is not a dependency and ajv rejects unknown formats in strict mode.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+/** Formats the state schema uses, also given to the build-time compilation. */
+export const STATE_FORMATS = {
+  // RFC 3339 date-time, which is what `new Date().toISOString()` produces. Registered by hand
+  // because ajv-formats is not a dependency and ajv rejects unknown formats in strict mode.
+  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i,
+};
 
 export function getStateValidators(): StateValidators {
+  if (!stateValidators && precompiled.state && precompiled.stateEntry) {
+    stateValidators = { state: precompiled.state, entry: precompiled.stateEntry };
+  }
   if (!stateValidators) {
     const schema = JSON.parse(readSchemaText('state')) as object;
-    const ajv = new Ajv2020({ allErrors: true });
-    ajv.addFormat('date-time', DATE_TIME);
+    const Ajv = loadAjv();
+    const ajv = new Ajv({ allErrors: true });
+    for (const [name, format] of Object.entries(STATE_FORMATS)) ajv.addFormat(name, format);
     ajv.addSchema(schema, 'state');
     stateValidators = {
       state: ajv.compile({ $ref: 'state' }),

@@ -224,11 +224,32 @@ describe('StateSession', () => {
     expect((await durableState()).segments.A).toMatchObject({ status: 'created', id: 'seg-1' });
   });
 
-  it('refuses an entry that would make the state file invalid, leaving memory unchanged', async () => {
+  it('refuses an entry whose payload names another segment, leaving memory unchanged', async () => {
     const journal = await openJournal();
-    const bad = { ...pendingFor('A'), digest: 'md5:nope' };
-    await expect(journal.recordPending('A', bad)).rejects.toThrow(/digest/);
     await expect(journal.recordPending('B', pendingFor('C'))).rejects.toThrow(/payload\.name/);
+    expect(journal.state.segments).toEqual({});
+  });
+
+  it("holds an entry as a reader replays it: no undefined members, frozen, not the caller's object", async () => {
+    const journal = await openJournal();
+    const given = { ...pendingFor('A'), reason: undefined };
+    await journal.recordPending('A', given);
+    const held = journal.state.segments.A;
+    expect(held).not.toBe(given);
+    expect(Object.keys(held!)).not.toContain('reason');
+    expect(Object.isFrozen(held!.payload)).toBe(true);
+    expect(held).toEqual((await durableState()).segments.A);
+  });
+
+  it('edit() checks what it records against the schema, before recording any of it', async () => {
+    const journal = await openJournal();
+    const badId = { status: 'created' as const, ...createdFor('B', 'seg-2'), id: '' };
+    await expect(
+      journal.edit((state) => ({
+        ...state,
+        segments: { A: { status: 'pending', ...pendingFor('A') }, B: badId },
+      })),
+    ).rejects.toThrow(/invalid state entry.*id/);
     expect(journal.state.segments).toEqual({});
   });
 
