@@ -77,8 +77,11 @@ export interface CreatedEntry {
   createdAt: string;
   /** Definition file (relative path) the segment came from. */
   source: string;
-  /** How the record was made: by apply, or by hand with `state resolve`. */
-  recordedBy?: 'apply' | 'resolve';
+  /**
+   * How the record was made: by apply, by hand with `state resolve`, or with `state adopt` (a
+   * segment made in the dashboard: segsync sent nothing, the payload is the definition's).
+   */
+  recordedBy?: 'apply' | 'resolve' | 'adopt';
 }
 
 /** A create that was sent (or about to be sent) and whose answer was never recorded. */

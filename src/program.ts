@@ -125,6 +125,19 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       exitCode = await runStateResolve(name, options, io);
     });
   state
+    .command('adopt')
+    .description('record a segment made in the Wati dashboard for its definition')
+    .argument('<name>', 'segment name (as defined, and as named in the dashboard)')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .option('--id <id>', "the segment's id in Wati")
+    .action(async (name, paths, options) => {
+      const { runStateAdopt } = await import('./commands/state.js');
+      exitCode = await runStateAdopt(name, paths, options, io);
+    });
+  state
     .command('forget')
     .description('stop tracking a segment (e.g. after deleting it in Wati)')
     .argument('<name>', 'segment name')
@@ -141,6 +154,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
+    .option('--force', 'also remove a lock whose holder still runs, or runs on another host')
     .action(async (options) => {
       const { runStateUnlock } = await import('./commands/state.js');
       exitCode = await runStateUnlock(options, io);

@@ -1,20 +1,25 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits go through a state session, exactly like apply's records.
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import type { SegmentDefinition } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalText } from '../render/sinks/terminal.js';
-import { forceUnlock } from '../state/lock.js';
+import type { LockInfo } from '../state/lock.js';
+import { forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
+  adoptSegment,
   forgetSegment,
   listEntries,
+  nearMisses,
   requireEntry,
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
+import { checkSegmentId } from '../state/segment-id.js';
 import { readState } from '../state/file.js';
 import { editStateFile } from '../state/session.js';
 import type { CommandIO } from '../app/io.js';
-import type { CommonOptions } from '../app/settings.js';
+import type { CommonOptions, Settings } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
 import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
 
@@ -44,7 +49,7 @@ export async function runStateList(options: StateCommandOptions, io: CommandIO):
   const lines = rows.map((row, index) => {
     const status =
       row.status === 'created'
-        ? `created  id ${terminalText(row.id ?? '?')}`
+        ? `created  id ${terminalText(row.id ?? '?')}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
         : 'UNKNOWN  (pending: run `segsync state resolve`)';
     return `${names[index]!.padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
   });
@@ -106,6 +111,78 @@ export async function runStateResolve(
   return ExitCode.ok;
 }
 
+export interface AdoptOptions extends StateCommandOptions {
+  id?: string;
+}
+
+/**
+ * `state adopt NAME --id ID [paths...]`: records a segment made in the Wati dashboard for its
+ * definition. The definitions are loaded like plan loads them, before the lock is taken (a large
+ * repository takes a while); the state is read and written under the lock, like every edit.
+ */
+export async function runStateAdopt(
+  name: string,
+  paths: readonly string[],
+  options: AdoptOptions,
+  io: CommandIO,
+): Promise<number> {
+  if (options.id === undefined) {
+    throw new UsageError(
+      'state adopt needs --id ID: the id of the segment in the Wati dashboard.',
+      'segsync cannot look it up (the Wati API cannot list segments).',
+    );
+  }
+  const id = options.id;
+  const settings = await resolveSettings(io.cwd, options, paths);
+  const definition = await definitionToAdopt(name, settings, io.cwd);
+  const adoptedAt = new Date().toISOString();
+  await editStateFile(settings.statePath, 'state adopt', (state) =>
+    adoptSegment(state, definition, id, adoptedAt),
+  );
+  const where = `${definition.source.file}:${definition.source.line}`;
+  io.stdout(
+    `Adopted: ${JSON.stringify(name)} exists in Wati with id ${checkSegmentId(id, name)}; ` +
+      `its definition (${where}) is recorded as what it contains, so plan shows it unchanged and ` +
+      'apply will not create it.',
+  );
+  io.stdout(
+    'segsync cannot read the segment from Wati: make sure its filter in the dashboard matches the ' +
+      'definition, since later edits to the definition will be reported as changed.',
+  );
+  return ExitCode.ok;
+}
+
+/** The valid definition named `name`; refuses while any definition has errors. */
+async function definitionToAdopt(
+  name: string,
+  settings: Settings,
+  cwd: string,
+): Promise<SegmentDefinition> {
+  // Loaded on demand: the other state commands never parse YAML, and start faster without it.
+  const { loadAndValidate } = await import('../app/pipeline.js');
+  const { segments, diagnostics } = await loadAndValidate(settings, cwd);
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0) {
+    throw new UserError(
+      `The definitions have ${errors.length} error(s), so segsync cannot tell what ${JSON.stringify(name)} contains.`,
+      'Run `segsync validate` and fix them, then adopt again.',
+    );
+  }
+  const definition = segments.find((segment) => segment.name === name);
+  if (definition) return definition;
+  const suggestions = nearMisses(
+    name,
+    segments.map((segment) => segment.name),
+  );
+  throw new UserError(
+    `${JSON.stringify(name)} has no definition, so there is nothing to adopt it for.`,
+    (suggestions.length > 0
+      ? `Did you mean ${suggestions.map((candidate) => JSON.stringify(candidate)).join(' or ')}? `
+      : '') +
+      'Write its definition first (the same name as in the dashboard, the same filter), then adopt it.',
+  );
+}
+
 export async function runStateForget(
   name: string,
   options: StateCommandOptions,
@@ -119,14 +196,63 @@ export async function runStateForget(
   return ExitCode.ok;
 }
 
-export async function runStateUnlock(options: StateCommandOptions, io: CommandIO): Promise<number> {
+export interface UnlockOptions extends StateCommandOptions {
+  force?: boolean;
+}
+
+/**
+ * Removes a lock whose holder is gone. A holder still running on this host, or one on another host
+ * (which cannot be checked from here), keeps its lock unless --force: removing the lock of a live
+ * apply lets a second writer in, and the two would create the same segments twice.
+ */
+export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Promise<number> {
   const statePath = await statePathFor(options, io);
-  const { removed, holder } = await forceUnlock(statePath);
-  if (!removed) io.stdout('The state file was not locked.');
+  const status = await inspectStateLock(statePath);
+  if (status.state === 'free') {
+    io.stdout('The state file was not locked.');
+    return ExitCode.ok;
+  }
+  // An unreadable lock is removed like a stale one: the moment between creating a lock file and
+  // writing its holder is too short to meet, and a crash in it would otherwise block for good.
+  const refusal =
+    status.state === 'held' && status.liveness !== 'gone'
+      ? unlockRefusal(status.holder, status.liveness)
+      : undefined;
+  if (refusal) {
+    if (!options.force) throw refusal;
+    io.stderr(`Warning: ${refusal.message} Removing it anyway (--force).`);
+  }
+  const { removed, holder, changed } = await forceUnlock(statePath, { expected: status });
+  if (changed) {
+    throw new StateLockedError(
+      'The state lock changed hands while segsync was checking it; nothing was removed.',
+      'Run `segsync state unlock` again to see who holds it now.',
+    );
+  }
+  if (!removed) io.stdout('The state file was not locked (the lock went away meanwhile).');
   else if (holder)
     io.stdout(
       `Removed the lock held by pid ${holder.pid} on ${terminalText(holder.hostname)} (${terminalText(holder.command)}, since ${terminalText(String(holder.startedAt))}).`,
     );
-  else io.stdout('Removed the lock.');
+  else io.stdout(`Removed the unreadable lock ${status.path}.`);
   return ExitCode.ok;
+}
+
+function unlockRefusal(holder: LockInfo, liveness: 'running' | 'other-host'): StateLockedError {
+  const who = `pid ${holder.pid} on ${holder.hostname} (\`${holder.command}\`, since ${holder.startedAt})`;
+  if (liveness === 'running') {
+    return new StateLockedError(
+      `The state lock is held by ${who}, which is still running on this host.`,
+      'Removing the lock of a running segsync lets a second one write the same state, and both ' +
+        'would create the same segments. Wait for it to finish, or stop it (Ctrl-C lets it record ' +
+        'what it sent). Only if that pid is not segsync (the pid was reused), run ' +
+        '`segsync state unlock --force`.',
+    );
+  }
+  return new StateLockedError(
+    `The state lock is held by ${who}, on another host: segsync cannot check from here whether it ` +
+      'still runs.',
+    `Check on ${holder.hostname} that no segsync is running against this state file, then run ` +
+      '`segsync state unlock --force`.',
+  );
 }

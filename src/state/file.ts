@@ -10,6 +10,7 @@ import { describeOsError } from '../diagnostics/os-errors.js';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
+import { resolveStateFile } from './identity.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
 import { entryProblems, schemaProblems } from './schema.js';
 import { readJournal, replayJournal, syncDirectory } from './wal.js';
@@ -31,24 +32,26 @@ export async function readState(path: string): Promise<State> {
 
 /**
  * `readState`, also saying whether an interrupted apply left a journal beside the file (its
- * records are already replayed into `state`).
+ * records are already replayed into `state`). Through a symlink, the journal beside the real file
+ * is the one that counts.
  */
 export async function readStateAndJournal(
   path: string,
 ): Promise<{ state: State; journalFound: boolean }> {
+  const realPath = resolveStateFile(path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(realPath, 'utf8');
   } catch (error) {
     // No state file yet, but a first apply that was killed may have left its journal.
-    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), path);
+    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), realPath);
     throw new UserError(
       `Cannot read the state file ${path} (${describeOsError(error)}).`,
       'Check that the path points to a readable file.',
     );
   }
   const state = parseState(text, path);
-  return withJournal(state, path);
+  return withJournal(state, realPath);
 }
 
 /** An interrupted apply may have left records in the journal beside the file: they count too. */
@@ -205,11 +208,13 @@ let tempCounter = 0;
 /**
  * Temp file in the same directory (rename is only atomic within one filesystem), fsync it,
  * rename it over the target, fsync the directory so the rename itself survives a power loss.
- * Failures become a UserError naming the file and the OS error code.
+ * Failures become a UserError naming the file and the OS error code. Through a symlink, all of
+ * this happens beside the real file, so the link stays a link and keeps naming the new content.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.tmp-${process.pid}-${++tempCounter}`);
+  const realPath = resolveStateFile(path);
+  const directory = dirname(realPath);
+  const temp = join(directory, `.${basename(realPath)}.tmp-${process.pid}-${++tempCounter}`);
   let renamed = false;
   try {
     const handle = await open(temp, 'wx');
@@ -219,7 +224,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await rename(temp, realPath);
     renamed = true;
     await syncDirectory(directory);
   } catch (error) {
@@ -243,8 +248,9 @@ function tempFilePattern(path: string): RegExp {
  * state lock: then no other writer of this state can be mid-write.
  */
 export async function removeLeftoverTempFiles(path: string): Promise<string[]> {
-  const directory = dirname(path);
-  const pattern = tempFilePattern(path);
+  const realPath = resolveStateFile(path);
+  const directory = dirname(realPath);
+  const pattern = tempFilePattern(realPath);
   let names: string[];
   try {
     names = await readdir(directory);

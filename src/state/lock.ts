@@ -1,6 +1,8 @@
 // One writer per state file. Two applies running at once against the same state would both
 // believe a segment is missing and create it twice, so apply and `state` edits hold
 // `<state>.lock`, created with O_EXCL. Read-only commands (plan, validate) never take it.
+// The lock belongs to the file, not the path: it lives beside the real file (symlinks resolved,
+// see identity.ts), so a symlink and its target share one lock.
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorCode, StateLockedError, UserError } from '../errors.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
+import { refuseHardLinkedStateFile, resolveStateFile } from './identity.js';
 
 /** What the lock file says about the process holding it. */
 export interface LockInfo {
@@ -34,15 +37,22 @@ export interface StateLock {
   release(): Promise<void>;
 }
 
+/** The lock file of the state file `statePath` names: beside the real file, symlinks resolved. */
 export function lockPathOf(statePath: string): string {
-  return `${statePath}.lock`;
+  return `${resolveStateFile(statePath)}.lock`;
 }
 
+/**
+ * Takes the lock of the state file `statePath` names. Refuses a state file with several hard
+ * links (see identity.ts): such a file cannot be written safely, so it is not locked either.
+ */
 export async function acquireStateLock(
   statePath: string,
   options: { command: string },
 ): Promise<StateLock> {
-  const path = lockPathOf(statePath);
+  const realPath = resolveStateFile(statePath);
+  refuseHardLinkedStateFile(realPath, statePath);
+  const path = `${realPath}.lock`;
   const info: LockInfo = {
     pid: process.pid,
     hostname: hostname(),
@@ -79,14 +89,23 @@ function cannotCreateLock(path: string, error: unknown): UserError {
 }
 
 /**
- * Removes the lock whoever holds it (`segsync state unlock`). The caller is responsible for making
- * sure the holder is really gone; the returned holder lets it say whose lock was removed.
+ * Removes the lock whoever holds it. `segsync state unlock` first asks `inspectStateLock` whether
+ * that is safe, and passes what it saw as `expected`: if the lock changed hands since (its holder
+ * left and another segsync took it), it is left alone and `changed` says so. The returned holder
+ * lets the caller say whose lock was removed.
  */
 export async function forceUnlock(
   statePath: string,
-): Promise<{ removed: boolean; holder?: LockInfo }> {
+  options: { expected?: LockStatus } = {},
+): Promise<{ removed: boolean; holder?: LockInfo; changed?: boolean }> {
   const path = lockPathOf(statePath);
   const holder = await readLockInfo(path);
+  const expected = options.expected;
+  if (expected !== undefined && expected.state !== 'free') {
+    const expectedToken = expected.state === 'held' ? expected.holder.token : undefined;
+    if (holder?.token !== expectedToken)
+      return holder ? { removed: false, holder, changed: true } : { removed: false, changed: true };
+  }
   try {
     await unlink(path);
   } catch (error) {
@@ -97,6 +116,41 @@ export async function forceUnlock(
     );
   }
   return holder ? { removed: true, holder } : { removed: true };
+}
+
+/**
+ * Whether the holder of a lock still runs: `running` and `gone` are checked on this host (pid
+ * check); a lock taken on another host cannot be checked from here.
+ */
+export type HolderLiveness = 'running' | 'gone' | 'other-host';
+
+export type LockStatus =
+  | { state: 'free'; path: string }
+  /** A lock file without a readable holder: being written right now, or left by a crash. */
+  | { state: 'unreadable'; path: string }
+  | { state: 'held'; path: string; holder: LockInfo; liveness: HolderLiveness };
+
+/** Who holds the lock of the state file `statePath` names, and whether that process still runs. */
+export async function inspectStateLock(statePath: string): Promise<LockStatus> {
+  const path = lockPathOf(statePath);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { state: 'free', path };
+    throw new UserError(
+      `Cannot read the state lock ${path} (${describeOsError(error)}).`,
+      'Check that the file is readable.',
+    );
+  }
+  const holder = parseLockInfo(text);
+  if (!holder) return { state: 'unreadable', path };
+  return { state: 'held', path, holder, liveness: livenessOf(holder) };
+}
+
+export function livenessOf(holder: LockInfo): HolderLiveness {
+  if (holder.hostname !== hostname()) return 'other-host';
+  return isProcessAlive(holder.pid) ? 'running' : 'gone';
 }
 
 /** The holder recorded in a lock file; undefined when absent or unreadable. */
@@ -186,7 +240,8 @@ async function lockedError(statePath: string, lockPath: string): Promise<StateLo
         'it. If you are sure no other segsync is running, run `segsync state unlock`.',
     );
   }
-  if (holder.hostname === hostname() && !isProcessAlive(holder.pid)) {
+  const liveness = livenessOf(holder);
+  if (liveness === 'gone') {
     return new StateLockedError(
       `The state file ${statePath} has a stale lock left by pid ${holder.pid} ` +
         `(\`${holder.command}\`, started ${holder.startedAt}), which is no longer running.`,
@@ -197,12 +252,15 @@ async function lockedError(statePath: string, lockPath: string): Promise<StateLo
   return new StateLockedError(
     `Another segsync (pid ${holder.pid} on ${holder.hostname}, running \`${holder.command}\` since ` +
       `${holder.startedAt}) is using the state file ${statePath}.`,
-    'Wait for it to finish. If you are sure it is gone (for example it ran on another machine that ' +
-      'crashed), run `segsync state unlock`.',
+    liveness === 'running'
+      ? 'Wait for it to finish.'
+      : 'Wait for it to finish. If you are sure it is gone (for example it ran on another machine ' +
+          'that crashed), run `segsync state unlock --force`.',
   );
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (it may be another program reusing the pid). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

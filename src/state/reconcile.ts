@@ -2,7 +2,8 @@
 // tells segsync what they saw in the Wati dashboard, because the API cannot be asked.
 
 import { UserError } from '../errors.js';
-import type { CreatedEntry, State, StateEntry } from '../model.js';
+import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../model.js';
+import { checkSegmentId } from './segment-id.js';
 
 export interface StateEntryRow {
   name: string;
@@ -14,21 +15,16 @@ export interface StateEntryRow {
   source: string;
   /** Why a pending entry's outcome is unknown, when recorded. */
   reason?: string;
+  /** How a created entry was recorded (`adopt`: a segment made in the dashboard). */
+  recordedBy?: CreatedEntry['recordedBy'];
 }
 
 /** The user found the segment in Wati: the unknown outcome becomes a created entry with that id. */
 export function resolveAsCreated(state: State, name: string, id: string, now: string): State {
   const entry = pendingEntryOf(state, name, 'resolve');
-  const trimmedId = id.trim();
-  if (trimmedId === '') {
-    throw new UserError(
-      'The segment id must not be empty.',
-      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard.`,
-    );
-  }
   const created: CreatedEntry = {
     status: 'created',
-    id: trimmedId,
+    id: checkSegmentId(id, name),
     payload: entry.payload,
     digest: entry.digest,
     createdAt: now,
@@ -36,6 +32,57 @@ export function resolveAsCreated(state: State, name: string, id: string, now: st
     recordedBy: 'resolve',
   };
   return withSegment(state, name, created);
+}
+
+/**
+ * The user made the segment in the Wati dashboard and tells segsync its id: it is recorded as
+ * created, so plan shows it unchanged instead of creating a second one. segsync sent no payload,
+ * so the entry records the definition's payload and digest as they are now, and `recordedBy:
+ * "adopt"` says the id came from the user, not from a create.
+ */
+export function adoptSegment(
+  state: State,
+  definition: SegmentDefinition,
+  id: string,
+  now: string,
+): State {
+  const name = definition.name;
+  const checkedId = checkSegmentId(id, name);
+  const existing = segmentEntry(state, name);
+  if (existing?.status === 'created') {
+    throw new UserError(
+      `${JSON.stringify(name)} is already recorded as created (id ${existing.id}).`,
+      'Nothing to adopt. If that record is wrong (the segment was deleted in Wati), run ' +
+        `\`segsync state forget ${JSON.stringify(name)}\` first.`,
+    );
+  }
+  if (existing?.status === 'pending') {
+    throw new UserError(
+      `${JSON.stringify(name)} has an unknown outcome: segsync sent a create for it and never saw the answer.`,
+      `If the segment is in the Wati dashboard, record it with \`segsync state resolve ${JSON.stringify(name)} --id ID\`; ` +
+        'if it is not, `--absent`.',
+    );
+  }
+  const owner = Object.keys(state.segments).find((other) => {
+    const entry = segmentEntry(state, other);
+    return entry?.status === 'created' && entry.id === checkedId;
+  });
+  if (owner !== undefined) {
+    throw new UserError(
+      `The id ${checkedId} is already recorded for ${JSON.stringify(owner)}.`,
+      'One Wati segment can belong to one definition only. Check the id in the dashboard.',
+    );
+  }
+  const adopted: CreatedEntry = {
+    status: 'created',
+    id: checkedId,
+    payload: definition.payload,
+    digest: definition.digest,
+    createdAt: now,
+    source: definition.source.file,
+    recordedBy: 'adopt',
+  };
+  return withSegment(state, name, adopted);
 }
 
 /** The user checked Wati and the segment is not there: the next apply will create it. */
@@ -57,13 +104,15 @@ export function listEntries(state: State): StateEntryRow[] {
     .map((name) => {
       const entry = segmentEntry(state, name) as StateEntry;
       if (entry.status === 'created') {
-        return {
+        const row: StateEntryRow = {
           name,
           status: entry.status,
           id: entry.id,
           at: entry.createdAt,
           source: entry.source,
         };
+        if (entry.recordedBy !== undefined) row.recordedBy = entry.recordedBy;
+        return row;
       }
       const row: StateEntryRow = {
         name,

@@ -15,6 +15,7 @@ import { UserError } from '../errors.js';
 import type { CreatedEntry, PendingEntry, State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import type { StateLock } from './lock.js';
+import { resolveStateFile } from './identity.js';
 import { acquireStateLock } from './lock.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import {
@@ -83,9 +84,12 @@ export class StateSession {
     path: string,
     options: { command: string; endpoint?: string },
   ): Promise<StateSession> {
-    const lock = await acquireStateLock(path, { command: options.command });
+    // The file, not the path: through a symlink, the log, the temp files and the rewrite all live
+    // beside the real file, which is where the lock is too.
+    const realPath = resolveStateFile(path);
+    const lock = await acquireStateLock(realPath, { command: options.command });
     try {
-      const read = await readStateAndJournal(path);
+      const read = await readStateAndJournal(realPath);
       let state = read.state;
       let adoptedEndpoint = false;
       if (options.endpoint !== undefined) {
@@ -96,8 +100,8 @@ export class StateSession {
           throw endpointMismatchError(path, state.endpoint, options.endpoint);
         }
       }
-      await removeLeftoverTempFiles(path);
-      const session = new StateSession(path, lock, state);
+      await removeLeftoverTempFiles(realPath);
+      const session = new StateSession(realPath, lock, state);
       // A log left by a killed run may end in a torn line: fold it into the state file now, so
       // this run's log starts empty.
       if (read.journalFound) await session.compact();

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StateLockedError } from '../../src/errors.js';
 import type { LockInfo } from '../../src/state/lock.js';
-import { acquireStateLock, forceUnlock, lockPathOf, readLockInfo } from '../../src/state/lock.js';
+import {
+  acquireStateLock,
+  forceUnlock,
+  inspectStateLock,
+  lockPathOf,
+  readLockInfo,
+} from '../../src/state/lock.js';
 import { buildStateModules, deadPid, execNode, makeTempDir, removeDir } from './fixtures.js';
 
 let dir: string;
@@ -51,7 +57,8 @@ describe('acquireStateLock', () => {
     expect(error.message).toContain('apply');
     expect(error.message).toContain(lock.info.startedAt);
     expect(error.hint).toMatch(/[Ww]ait/);
-    expect(error.hint).toContain('segsync state unlock');
+    // The holder runs on this host: nothing invites the user to break its lock.
+    expect(error.hint).not.toContain('state unlock');
     await lock.release();
   });
 
@@ -93,6 +100,7 @@ describe('acquireStateLock', () => {
     const error = await lockError();
     expect(error.message).toContain('Another segsync');
     expect(error.message).toContain('some-other-host');
+    expect(error.hint).toContain('segsync state unlock --force');
   });
 
   it('reports an unreadable lock file', async () => {
@@ -123,6 +131,39 @@ describe('acquireStateLock', () => {
   });
 });
 
+describe('inspectStateLock', () => {
+  const holder = (pid: number, host: string): LockInfo => ({
+    pid,
+    hostname: host,
+    startedAt: '2026-11-26T09:00:00.000Z',
+    command: 'apply',
+    token: 'another-run',
+  });
+
+  it('says whether the holder runs on this host, is gone, or is elsewhere', async () => {
+    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'free' });
+    const lock = await acquireStateLock(statePath, { command: 'apply' });
+    expect(await inspectStateLock(statePath)).toEqual({
+      state: 'held',
+      path: lockPathOf(statePath),
+      holder: lock.info,
+      liveness: 'running',
+    });
+    await lock.release();
+    const dead = await deadPid();
+    await writeFile(lockPathOf(statePath), JSON.stringify(holder(dead, hostname())));
+    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'held', liveness: 'gone' });
+    // A live pid means nothing on another host.
+    await writeFile(lockPathOf(statePath), JSON.stringify(holder(process.pid, 'build-agent-7')));
+    expect(await inspectStateLock(statePath)).toMatchObject({
+      state: 'held',
+      liveness: 'other-host',
+    });
+    await writeFile(lockPathOf(statePath), '{"pid": "not a number"}');
+    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'unreadable' });
+  });
+});
+
 describe('forceUnlock', () => {
   it('removes the lock and returns who held it', async () => {
     const lock = await acquireStateLock(statePath, { command: 'apply' });
@@ -131,6 +172,21 @@ describe('forceUnlock', () => {
     expect(result.holder).toEqual(lock.info);
     expect(await exists(lockPathOf(statePath))).toBe(false);
     expect(await forceUnlock(statePath)).toEqual({ removed: false });
+  });
+
+  it('leaves a lock alone that changed hands since it was inspected', async () => {
+    const first = await acquireStateLock(statePath, { command: 'apply' });
+    const seen = await inspectStateLock(statePath);
+    await forceUnlock(statePath);
+    const second = await acquireStateLock(statePath, { command: 'apply' });
+    expect(await forceUnlock(statePath, { expected: seen })).toEqual({
+      removed: false,
+      holder: second.info,
+      changed: true,
+    });
+    expect(await readLockInfo(lockPathOf(statePath))).toEqual(second.info);
+    await second.release();
+    await first.release();
   });
 
   it('removes an unreadable lock too', async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { State } from '../../src/model.js';
+import type { SegmentDefinition } from '../../src/model.js';
+import { digestOf } from '../../src/canonical-json.js';
 import {
+  adoptSegment,
   forgetSegment,
   listEntries,
   nearMisses,
@@ -136,6 +139,50 @@ describe('forgetSegment', () => {
   });
 });
 
+describe('adoptSegment', () => {
+  const defined = (name: string): SegmentDefinition => {
+    const payload = { name, refreshType: 1 as const, contactIds: ['4915100000001'] };
+    return {
+      name,
+      payload,
+      digest: digestOf(payload),
+      source: { file: 'segments/dashboard.yaml', line: 3, column: 1 },
+    };
+  };
+
+  it("records the definition's payload and digest as created, marked as adopted", () => {
+    const result = withoutMutation((state) =>
+      adoptSegment(state, defined('Made in dashboard'), ' dash-7\n', NOW),
+    );
+    const definition = defined('Made in dashboard');
+    expect(result.segments['Made in dashboard']).toEqual({
+      status: 'created',
+      id: 'dash-7',
+      payload: definition.payload,
+      digest: definition.digest,
+      createdAt: NOW,
+      source: 'segments/dashboard.yaml',
+      recordedBy: 'adopt',
+    });
+  });
+
+  it('refuses a name already recorded as created or pending, saying what to do instead', () => {
+    const createdError = userError(() =>
+      adoptSegment(sampleState(), defined('VIP Customers'), 'x', NOW),
+    );
+    expect(createdError.message).toContain('already recorded as created (id seg-1)');
+    expect(createdError.hint).toContain('state forget');
+    const pendingError = userError(() => adoptSegment(sampleState(), defined('Churned'), 'x', NOW));
+    expect(pendingError.message).toContain('unknown outcome');
+    expect(pendingError.hint).toContain('segsync state resolve "Churned" --id ID');
+  });
+
+  it('refuses an id already recorded for another segment', () => {
+    const error = userError(() => adoptSegment(sampleState(), defined('Other'), 'seg-1', NOW));
+    expect(error.message).toContain('already recorded for "VIP Customers"');
+  });
+});
+
 describe('listEntries', () => {
   it('lists every entry sorted by name with its time, id and reason', () => {
     expect(listEntries(sampleState())).toEqual([
@@ -158,6 +205,7 @@ describe('listEntries', () => {
         id: 'seg-1',
         at: '2026-11-26T10:00:01.000Z',
         source: 'segments/VIP Customers.yaml',
+        recordedBy: 'apply',
       },
     ]);
   });
