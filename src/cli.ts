@@ -2,6 +2,7 @@
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import module from 'node:module';
+import { osErrorWords } from './diagnostics/os-errors.js';
 import { packageVersion } from './version.js';
 
 // Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node
@@ -9,7 +10,9 @@ import { packageVersion } from './version.js';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const argv = process.argv.slice(2);
-const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
+// Only the documented switch: a DEBUG variable set for some other tool must not change output.
+const verbose = argv.includes('--verbose');
+const outputSink = watchOutputStreams();
 
 // Fast path: `--version` is what scripts call most; it needs no CLI library at all.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -66,13 +69,42 @@ async function main(): Promise<number> {
 }
 
 function writeLine(stream: NodeJS.WriteStream, text: string): void {
-  if (text === '') return;
+  if (text === '' || outputSink.closed(stream)) return;
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * stdout closed by its reader (`segsync plan | head -1`: EPIPE) ends quietly: segsync writes
+ * nothing more there, finishes what it was doing (an apply never abandons creates in flight) and
+ * exits with its usual code. stdout that cannot be written (`> /dev/full`: ENOSPC) is one line on
+ * stderr; for commands whose output is their result (everything but apply) the exit code becomes
+ * 1. apply's exit code keeps its meaning (what happened in Wati); its state file has the record.
+ */
+function watchOutputStreams(): { closed(stream: NodeJS.WriteStream): boolean } {
+  const broken = new Set<NodeJS.WriteStream>();
+  let stdoutFailed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (broken.has(process.stdout)) return;
+    broken.add(process.stdout);
+    if (error.code === 'EPIPE') return;
+    stdoutFailed = true;
+    const words = osErrorWords(error.code) ?? 'write failed';
+    process.stderr.write(
+      `segsync: error: cannot write to standard output: ${words} (${error.code ?? 'error'}).\n`,
+    );
+  });
+  // Nowhere left to report to: stop writing there.
+  process.stderr.on('error', () => broken.add(process.stderr));
+  process.on('exit', () => {
+    const outputIsTheResult = argv[0] !== 'apply';
+    if (stdoutFailed && outputIsTheResult && (process.exitCode ?? 0) !== 1) process.exitCode = 1;
+  });
+  return { closed: (stream) => broken.has(stream) };
 }
 
 async function reportFatal(error: unknown): Promise<number> {
   const { formatFatal } = await import('./report-error.js');
   const { message, exitCode } = formatFatal(error, verbose);
-  process.stderr.write(message);
+  if (!outputSink.closed(process.stderr)) process.stderr.write(message);
   return exitCode;
 }

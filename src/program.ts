@@ -10,6 +10,7 @@ import {
 } from '@commander-js/extra-typings';
 import { ExitCode } from './errors.js';
 import type { CommandIO } from './app/io.js';
+import { terminalLines } from './render/sinks/terminal.js';
 
 export interface ProgramContext {
   version: string;
@@ -32,7 +33,8 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout(text),
-      writeErr: (text) => io.stderr(text),
+      // Usage errors quote the arguments given: through the terminal sink.
+      writeErr: (text) => io.stderr(terminalLines(text)),
     });
 
   program
@@ -63,6 +65,8 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       'list contact IDs in text and markdown plans (counted by default)',
     )
     .option('--show-unchanged', 'list unchanged segments one by one in text output')
+    .option('--show-removed', 'list every removed segment in text output (default: first 20)')
+    .option('--show-unknown', 'list every unknown outcome in text output (default: first 20)')
     .addOption(configOption())
     .addOption(envOption())
     .action(async (paths, options) => {

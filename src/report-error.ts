@@ -1,16 +1,18 @@
-// One readable message per failure; a stack trace only with --verbose / DEBUG.
+// One readable message per failure; a stack trace only with --verbose. Messages carry paths,
+// names and server text: everything goes through the terminal sink.
 import { osErrorWords } from './diagnostics/os-errors.js';
 import { ExitCode, UserError } from './errors.js';
+import { terminalLines, terminalText } from './render/sinks/terminal.js';
 
 export function formatFatal(
   error: unknown,
   verbose: boolean,
 ): { message: string; exitCode: number } {
   if (error instanceof UserError) {
-    const hint = error.hint ? `\n  → ${error.hint}` : '';
-    const stack = verbose && error.stack ? `\n${error.stack}` : '';
+    const hint = error.hint ? `\n  → ${terminalText(error.hint)}` : '';
+    const stack = verbose && error.stack ? `\n${terminalLines(error.stack)}` : '';
     return {
-      message: `segsync: error: ${error.message}${hint}${stack}\n`,
+      message: `segsync: error: ${terminalText(error.message)}${hint}${stack}\n`,
       exitCode: error.exitCode,
     };
   }
@@ -21,9 +23,12 @@ export function formatFatal(
   const text = error instanceof Error ? error.message : String(error);
   const details =
     verbose && error instanceof Error && error.stack
-      ? `\n${error.stack}`
+      ? `\n${terminalLines(error.stack)}`
       : '\n  → This is a bug in segsync. Run again with --verbose for details and report it.';
-  return { message: `segsync: unexpected error: ${text}${details}\n`, exitCode: ExitCode.failure };
+  return {
+    message: `segsync: unexpected error: ${terminalText(text)}${details}\n`,
+    exitCode: ExitCode.failure,
+  };
 }
 
 /** File-system failures (e.g. an unwritable --out path) are the user's to fix, not bugs. */
@@ -32,5 +37,5 @@ function describeSystemError(error: unknown): string | undefined {
   const { code, path } = error as NodeJS.ErrnoException;
   const words = osErrorWords(code);
   if (!words || !path) return undefined;
-  return `${path}: ${words} (${code}).`;
+  return `${terminalText(path)}: ${words} (${code}).`;
 }

@@ -6,6 +6,8 @@ import { applyCreates } from '../apply/run.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { CreateAction, Plan } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
+import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
 import type { Credentials } from './credentials.js';
@@ -43,12 +45,12 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     maxSockets: input.concurrency,
     onRetry: ({ name, attempt, delayMs, reason }) =>
       progress.note(
-        `retrying ${name} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`,
+        `retrying ${terminalText(name)} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${terminalText(reason)}`,
       ),
   });
   const startedAt = new Date();
   progress.note(
-    `Creating ${creates.length} segment(s) at ${credentials.endpoint}, ${input.concurrency} at a time…`,
+    `Creating ${creates.length} segment(s) at ${terminalText(credentials.endpoint)}, ${input.concurrency} at a time…`,
   );
   const push = input.push;
   try {
@@ -88,12 +90,11 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       },
     });
     io.stdout(
-      input.format === 'json'
-        ? JSON.stringify(result, null, 2)
-        : renderApplyText(result, { color: io.color }),
+      input.format === 'json' ? jsonText(result) : renderApplyText(result, { color: io.color }),
     );
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile) await appendStepSummary(summaryFile, renderApplyMarkdown(result));
+    if (summaryFile)
+      await appendStepSummary(summaryFile, renderApplyMarkdown(result), (text) => io.stderr(text));
     if (!push) return result.exitCode;
     const pushFailure = await push.finish();
     io.stderr(describePushes(push));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
+import { checksumPlan } from '../plan/compute.js';
 
 export interface SavedPlan {
   file: string;
@@ -34,7 +35,49 @@ export async function loadSavedPlan(cwd: string, target: string): Promise<SavedP
       'Save it again with this version of segsync: `segsync plan --out plan.json`.',
     );
   }
+  refuseDamagedPlan(target, plan);
   return { file: target, plan };
+}
+
+const SHA256_HEX = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * A saved plan carries a checksum of itself: a file whose checksum fields are missing, malformed
+ * or do not match its content was edited or cut short. That is "damaged", not "stale" (stale
+ * means the definitions or the state moved on since a sound plan was made).
+ */
+function refuseDamagedPlan(target: string, plan: Plan): void {
+  const hint = 'Save the plan again with `segsync plan --out plan.json`, and do not edit the file.';
+  const fields = ['checksum', 'definitionsChecksum', 'stateChecksum'] as const;
+  const missing = fields.filter((field) => {
+    const value: unknown = plan[field];
+    return typeof value !== 'string' || !SHA256_HEX.test(value);
+  });
+  if (missing.length > 0) {
+    throw new UserError(
+      `${target} is damaged or not a segsync plan: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing or not a checksum.`,
+      hint,
+    );
+  }
+  if (!Array.isArray(plan.actions) || !Array.isArray(plan.diagnostics)) {
+    throw new UserError(
+      `${target} is damaged or not a segsync plan: it has no list of actions.`,
+      hint,
+    );
+  }
+  const { checksum, ...content } = plan;
+  let matches = false;
+  try {
+    matches = checksumPlan(content) === checksum;
+  } catch {
+    // Content of the wrong shape cannot be checksummed: damaged as well.
+  }
+  if (!matches) {
+    throw new UserError(
+      `${target} is damaged: its content does not match its checksum (it was edited or cut short).`,
+      hint,
+    );
+  }
 }
 
 export function refuseStalePlan(saved: SavedPlan, current: Plan): void {

@@ -1,5 +1,6 @@
 // Live progress: a rewritten line on a terminal, one plain line per finished segment in CI.
 import type { SegmentResult } from '../model.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { ApplyEvent } from './run.js';
 
 export interface ProgressOutput {
@@ -20,7 +21,7 @@ export class ProgressReporter {
 
   readonly onEvent = (event: ApplyEvent): void => {
     if (event.type === 'stopping') {
-      this.line(`stopping: ${event.stop.message}`);
+      this.line(`stopping: ${terminalText(event.stop.message)}`);
       return;
     }
     if (event.type !== 'finished') return;
@@ -78,14 +79,17 @@ export class ProgressReporter {
 
 function describeResult(result: SegmentResult, done: number, total: number): string {
   const prefix = `[${done}/${total}]`;
+  // Names, ids and server messages are untrusted: through the terminal sink.
+  const name = terminalText(result.name);
+  const message = terminalText(result.message ?? '');
   switch (result.result) {
     case 'created':
-      return `${prefix} created ${result.name} (id ${result.id})`;
+      return `${prefix} created ${name} (id ${terminalText(result.id ?? '?')})`;
     case 'failed':
-      return `${prefix} failed ${result.name}: ${result.message ?? ''}`;
+      return `${prefix} failed ${name}: ${message}`;
     case 'unknown':
-      return `${prefix} UNKNOWN ${result.name}: ${result.message ?? ''}`;
+      return `${prefix} UNKNOWN ${name}: ${message}`;
     case 'not-attempted':
-      return `${prefix} not attempted ${result.name}`;
+      return `${prefix} not attempted ${name}`;
   }
 }

@@ -3,6 +3,8 @@
 import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
+import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../state/git-push.js';
 import { resolveCheckpointEvery, setUpStatePush } from '../app/apply-push.js';
@@ -94,7 +96,7 @@ export async function runApply(
           startedAt: now,
           finishedAt: now,
         });
-        io.stdout(JSON.stringify(result, null, 2));
+        io.stdout(jsonText(result));
       }
       return ExitCode.ok;
     }
@@ -149,7 +151,9 @@ async function confirmApply(
       'Review the plan above, then run again with --yes (as CI does on merge).',
     );
   }
-  const where = plan.environment ? ` in environment "${plan.environment}"` : '';
-  const confirmed = await io.confirm(`Create ${count} segment(s) at ${endpoint}${where}?`);
+  const where = plan.environment ? ` in environment "${terminalText(plan.environment)}"` : '';
+  const confirmed = await io.confirm(
+    `Create ${count} segment(s) at ${terminalText(endpoint)}${where}?`,
+  );
   if (!confirmed) throw new UserError('Apply cancelled; nothing was created.');
 }

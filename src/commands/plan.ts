@@ -16,6 +16,8 @@ export interface PlanCommandOptions extends CommonOptions {
   detailedExitcode?: boolean;
   showContactIds?: boolean;
   showUnchanged?: boolean;
+  showRemoved?: boolean;
+  showUnknown?: boolean;
   /** Save the plan (JSON) for `segsync apply FILE`. */
   out?: string;
 }
@@ -36,7 +38,9 @@ export async function runPlan(
   if (summaryFile) {
     const { appendStepSummary } = await import('../app/step-summary.js');
     const { renderPlanMarkdown } = await import('../render/markdown.js');
-    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }));
+    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }), (text) =>
+      io.stderr(text),
+    );
   }
   return planExitCode(plan, options.detailedExitcode ?? false);
 }
@@ -77,6 +81,8 @@ async function renderPlan(
         color,
         showUnchanged: options.showUnchanged ?? false,
         showContactIds: options.showContactIds ?? false,
+        showRemoved: options.showRemoved ?? false,
+        showUnknown: options.showUnknown ?? false,
       });
     }
   }

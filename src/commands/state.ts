@@ -2,6 +2,8 @@
 // list segments. Edits go through a state session, exactly like apply's records.
 import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
 import type { SegmentDefinition } from '../model.js';
+import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { LockInfo } from '../state/lock.js';
 import { forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
@@ -31,21 +33,27 @@ export async function runStateList(options: StateCommandOptions, io: CommandIO):
   const state = await readState(await statePathFor(options, io));
   const rows = listEntries(state);
   if (options.format === 'json') {
-    io.stdout(JSON.stringify(rows, null, 2));
+    io.stdout(jsonText(rows));
     return ExitCode.ok;
   }
   if (rows.length === 0) {
     io.stdout('The state file records no segments yet.');
     return ExitCode.ok;
   }
-  const width = Math.min(48, Math.max(...rows.map((r) => r.name.length)));
-  for (const row of rows) {
+  // Names start the line: the terminal sink quotes one that would form a workflow command.
+  const names = rows.map((row) => terminalText(row.name));
+  const width = Math.min(
+    48,
+    names.reduce((max, name) => Math.max(max, name.length), 0),
+  );
+  const lines = rows.map((row, index) => {
     const status =
       row.status === 'created'
-        ? `created  id ${row.id ?? '?'}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
+        ? `created  id ${terminalText(row.id ?? '?')}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
         : 'UNKNOWN  (pending: run `segsync state resolve`)';
-    io.stdout(`${row.name.padEnd(width)}  ${status}  ${row.at}  ${row.source}`);
-  }
+    return `${names[index]!.padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
+  });
+  io.stdout(lines.join('\n'));
   const pending = rows.filter((r) => r.status === 'pending').length;
   io.stdout(`\n${rows.length} recorded, ${pending} with an unknown outcome.`);
   return ExitCode.ok;
@@ -58,7 +66,7 @@ export async function runStateShow(
 ): Promise<number> {
   const state = await readState(await statePathFor(options, io));
   const entry = requireEntry(state, name);
-  io.stdout(JSON.stringify({ name, ...entry }, null, 2));
+  io.stdout(jsonText({ name, ...entry }));
   return ExitCode.ok;
 }
 
@@ -90,13 +98,15 @@ export async function runStateResolve(
   if (id === undefined) {
     await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
     io.stdout(
-      `Recorded: ${JSON.stringify(name)} does not exist in Wati. The next apply will create it.`,
+      `Recorded: ${terminalText(JSON.stringify(name))} does not exist in Wati. The next apply will create it.`,
     );
   } else {
     await editStateFile(statePath, 'state resolve', (state) =>
       resolveAsCreated(state, name, id, new Date().toISOString()),
     );
-    io.stdout(`Recorded: ${JSON.stringify(name)} exists in Wati with id ${id.trim()}.`);
+    io.stdout(
+      `Recorded: ${terminalText(JSON.stringify(name))} exists in Wati with id ${terminalText(id.trim())}.`,
+    );
   }
   return ExitCode.ok;
 }
@@ -181,7 +191,7 @@ export async function runStateForget(
   const statePath = await statePathFor(options, io);
   await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
   io.stdout(
-    `Forgot ${JSON.stringify(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+    `Forgot ${terminalText(JSON.stringify(name))}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
   );
   return ExitCode.ok;
 }
@@ -222,7 +232,7 @@ export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Pro
   if (!removed) io.stdout('The state file was not locked (the lock went away meanwhile).');
   else if (holder)
     io.stdout(
-      `Removed the lock held by pid ${holder.pid} on ${holder.hostname} (${holder.command}, since ${holder.startedAt}).`,
+      `Removed the lock held by pid ${holder.pid} on ${terminalText(holder.hostname)} (${terminalText(holder.command)}, since ${terminalText(String(holder.startedAt))}).`,
     );
   else io.stdout(`Removed the unreadable lock ${status.path}.`);
   return ExitCode.ok;

@@ -2,6 +2,7 @@
 // definition file (same reader, same locating, same wording), against schemas/config.schema.json.
 // Loaded by config/load.ts only when a configuration file exists (it needs yaml and ajv).
 
+import { appendAll } from '../append-all.js';
 import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
 import { sortDiagnostics } from '../diagnostics/sort.js';
@@ -39,7 +40,7 @@ export function readConfigFile(
   const fallback: SegsyncConfig = { ...defaults(baseDir), file };
 
   const parsed = readYamlFile(file, displayed);
-  diagnostics.push(...parsed.diagnostics);
+  appendAll(diagnostics, parsed.diagnostics);
   const [document, extra] = parsed.documents;
   if (extra) diagnostics.push(multipleDocumentsDiagnostic(extra));
   if (!document || hasError(diagnostics)) {
@@ -51,8 +52,9 @@ export function readConfigFile(
     return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, data.diagnostic]) };
   const validator = getConfigValidator();
   if (!validator.validate(data.value)) {
-    diagnostics.push(
-      ...explainSchemaErrors(validator.validate.errors ?? [], {
+    appendAll(
+      diagnostics,
+      explainSchemaErrors(validator.validate.errors ?? [], {
         loaded: document,
         data: data.value,
         subject: 'configuration',

@@ -3,6 +3,7 @@
 // Keeps no parsed document longer than it takes to validate it. On large repositories a worker
 // thread (load-worker.ts) takes a share of the files (work-sharing.ts).
 
+import { appendAll } from '../append-all.js';
 import { availableParallelism } from 'node:os';
 import type { Diagnostic } from '../model.js';
 import type { ParsedFile } from '../yaml/read.js';
@@ -64,7 +65,7 @@ export async function loadAndValidateDefinitions(
 
   const collector = new SegmentCollector(validateOptions);
   for (const chunk of chunks) {
-    loaderDiagnostics.push(...chunk.loaderDiagnostics);
+    appendAll(loaderDiagnostics, chunk.loaderDiagnostics);
     collector.absorb(chunk.part);
   }
   return { ...collector.finish(loaderDiagnostics), files: found.map(({ file }) => file) };
@@ -125,7 +126,7 @@ export function readDefinitionFiles(
   const diagnostics: Diagnostic[] = [];
   for (const { absolute, file } of found) {
     const parsed = readYamlFile(absolute, file);
-    diagnostics.push(...parsed.diagnostics);
+    appendAll(diagnostics, parsed.diagnostics);
     if (parsed.documents.length === 0 && parsed.diagnostics.length === 0) {
       diagnostics.push(emptyFileWarning(file));
     }

@@ -4,6 +4,7 @@
 // contact ids, names shared between documents, and the empty set. The canonical payload and its
 // digest are built here too.
 
+import { appendAll } from '../append-all.js';
 import type {
   Condition,
   Diagnostic,
@@ -24,6 +25,11 @@ import { locate, locateDocumentStart, locatePath } from '../yaml/locate.js';
 import { closest, explainSchemaErrors } from '../yaml/schema-errors.js';
 import { getSegmentValidator } from '../yaml/schema-validator.js';
 import { checkExactScalars } from './exact-scalars.js';
+import {
+  describeNameDifference,
+  findInvisibleCharacter,
+  similarityKey,
+} from './name-characters.js';
 
 export interface ValidateOptions {
   /** Allowed condition operators; when absent or empty, any non-empty operator is accepted. */
@@ -103,9 +109,9 @@ export class SegmentCollector {
   /** Adds what another collector gathered from the files that follow this one's. */
   absorb(part: CollectedPart): void {
     this.documentCount += part.documentCount;
-    this.diagnostics.push(...part.diagnostics);
-    this.candidates.push(...part.candidates);
-    this.names.push(...part.names);
+    appendAll(this.diagnostics, part.diagnostics);
+    appendAll(this.candidates, part.candidates);
+    appendAll(this.names, part.names);
   }
 
   add(document: LoadedDocument): void {
@@ -126,13 +132,19 @@ export class SegmentCollector {
     // Values YAML would change are reported by the fidelity rule; the schema's word on the same
     // values (usually a wrong type) would only repeat it less precisely.
     const exact = checkExactScalars(document, segment);
-    const problems: Diagnostic[] = [...exact.diagnostics];
+    const problems: Diagnostic[] = [];
+    appendAll(problems, exact.diagnostics);
+    if (name !== undefined) {
+      const invisible = describeInvisibleCharacter(name, source);
+      if (invisible) problems.push(invisible);
+    }
     if (!this.validator.validate(value)) {
       const errors = (this.validator.validate.errors ?? []).filter(
         (error) => !exact.reported.has(error.instancePath),
       );
-      problems.push(
-        ...explainSchemaErrors(errors, {
+      appendAll(
+        problems,
+        explainSchemaErrors(errors, {
           loaded: document,
           data: value,
           subject: 'segment definition',
@@ -143,19 +155,19 @@ export class SegmentCollector {
     }
     if (isRecord(value)) {
       if (this.operators) {
-        problems.push(...checkOperators(document, value, this.operators, segment));
+        appendAll(problems, checkOperators(document, value, this.operators, segment));
       }
       if (this.attributes) {
-        problems.push(...checkAttributes(document, value, this.attributes, segment));
+        appendAll(problems, checkAttributes(document, value, this.attributes, segment));
       }
-      problems.push(...warnRepeatedContactIds(document, value, segment));
+      appendAll(problems, warnRepeatedContactIds(document, value, segment));
     }
     const fromFile =
       isRecord(value) && problems.length === 0
         ? readContactIdsOf(document, value, this.options.cwd ?? process.cwd(), segment)
         : undefined;
-    if (fromFile) problems.push(...fromFile.diagnostics);
-    this.diagnostics.push(...problems);
+    if (fromFile) appendAll(problems, fromFile.diagnostics);
+    appendAll(this.diagnostics, problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
     this.candidates.push(toSegmentDefinition(value as SegmentDocument, source, fromFile));
   }
@@ -164,7 +176,7 @@ export class SegmentCollector {
   finish(loaderDiagnostics: readonly Diagnostic[] = []): ValidateResult {
     const diagnostics = [...loaderDiagnostics, ...this.diagnostics];
     const nameCheck = checkNames(this.names);
-    diagnostics.push(...nameCheck.diagnostics);
+    appendAll(diagnostics, nameCheck.diagnostics);
     // A name defined twice keeps its first definition only; the error above blocks apply anyway.
     const segments = this.candidates.filter((segment) => {
       const first = nameCheck.firstSources.get(segment.name);
@@ -395,7 +407,7 @@ function formatLocation(source: SourceLocation): string {
 
 /**
  * Names are segsync's identity for a segment: the same name twice is an error; names that differ
- * only in letter case, Unicode composition or surrounding whitespace are probably a mistake.
+ * only in letter case, Unicode normalisation or spacing are probably a mistake.
  */
 function checkNames(names: readonly NameOccurrence[]): {
   diagnostics: Diagnostic[];
@@ -419,16 +431,17 @@ function checkNames(names: readonly NameOccurrence[]): {
       continue;
     }
     firstSources.set(name, source);
-    const similarityKey = name.normalize('NFC').trim().toLowerCase();
-    const similar = firstBySimilarity.get(similarityKey);
+    const key = similarityKey(name);
+    const similar = firstBySimilarity.get(key);
     if (!similar) {
-      firstBySimilarity.set(similarityKey, occurrence);
+      firstBySimilarity.set(key, occurrence);
       continue;
     }
+    const differences = describeNameDifference(name, similar.name);
     diagnostics.push({
       severity: 'warning',
       code: 'similar-name',
-      message: `The segment name "${name}" differs from "${similar.name}" (${formatLocation(similar.source)}) only in letter case or surrounding spaces.`,
+      message: `The segment name "${name}" differs from "${similar.name}" (${formatLocation(similar.source)}) only in ${joinWords(differences)}.`,
       ...source,
       segment: name,
       hint: 'Wati treats them as two different segments. If they are meant to be one, use the same spelling; otherwise choose clearly different names.',
@@ -439,4 +452,25 @@ function checkNames(names: readonly NameOccurrence[]): {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function joinWords(words: readonly string[]): string {
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** A located error naming the invisible character and where it is, for names that hold one. */
+function describeInvisibleCharacter(name: string, source: SourceLocation): Diagnostic | undefined {
+  const found = findInvisibleCharacter(name);
+  if (!found) return undefined;
+  const after = found.after ? `, after "${found.after}"` : ', at the start';
+  return {
+    severity: 'error',
+    code: 'invisible-character',
+    message: `The segment name "${name}" contains an invisible character: ${found.description} at character ${found.position}${after}.`,
+    ...source,
+    segment: name,
+    hint: 'Retype the name without it. Invisible characters make names that look alike but are different segments in Wati, and direction controls make a name read differently from what it is.',
+  };
 }

@@ -15,6 +15,8 @@ const OS_ERROR_WORDS: Record<string, string> = {
   EROFS: 'read-only file system',
   EIO: 'input/output error',
   EMFILE: 'too many open files',
+  EPIPE: 'the reading end was closed',
+  EFBIG: 'the file is too large',
 };
 
 /** The words for a known code, e.g. "permission denied"; undefined for any other. */

@@ -2,7 +2,8 @@
 import type { ApplyResult } from '../apply/result.js';
 import type { SegmentResult } from '../model.js';
 import { plural } from './diagnostics.js';
-import { markdownCell } from './markdown-escape.js';
+import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
+import { terminalText } from './sinks/terminal.js';
 import { styleFor } from './style.js';
 
 export function summarizeApply(result: ApplyResult): string {
@@ -13,7 +14,7 @@ export function summarizeApply(result: ApplyResult): string {
     `${s.unknown} unknown`,
     `${s.notAttempted} not attempted`,
   ];
-  const env = result.environment ? ` [${result.environment}]` : '';
+  const env = result.environment ? ` [${terminalText(result.environment)}]` : '';
   const seconds = `${(result.durationMs / 1000).toFixed(1)} s`;
   const c = result.concurrency;
   const timing = c ? `${seconds}, at most ${c.maxInFlight} of ${c.limit} in flight` : seconds;
@@ -30,28 +31,31 @@ const order: Record<SegmentResult['result'], number> = {
 export function renderApplyText(result: ApplyResult, options: { color?: boolean } = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = ['', style.bold(summarizeApply(result))];
-  if (result.stop) lines.push(style.red(`Stopped: ${result.stop.message}`));
+  if (result.stop) lines.push(style.red(`Stopped: ${terminalText(result.stop.message)}`));
   const sorted = [...result.results].sort((a, b) => order[a.result] - order[b.result]);
   for (const item of sorted) {
+    // Names, ids and server messages: untrusted, through the terminal sink.
+    const name = terminalText(item.name);
+    const message = terminalText(item.message ?? '');
     switch (item.result) {
       case 'created':
         lines.push(
-          `  ${style.green('✔ created')}        ${item.name} ${style.dim(`(id ${item.id})`)}`,
+          `  ${style.green('✔ created')}        ${name} ${style.dim(`(id ${terminalText(item.id ?? '?')})`)}`,
         );
         break;
       case 'failed':
-        lines.push(`  ${style.red('✖ failed')}         ${item.name}: ${item.message ?? ''}`);
+        lines.push(`  ${style.red('✖ failed')}         ${name}: ${message}`);
         break;
       case 'unknown':
         lines.push(
-          `  ${style.red('? unknown')}        ${item.name}: ${item.message ?? ''}`,
+          `  ${style.red('? unknown')}        ${name}: ${message}`,
           style.dim(
-            `      → check the Wati dashboard, then: segsync state resolve ${JSON.stringify(item.name)} --id <id>  (or --absent)`,
+            `      → check the Wati dashboard, then: segsync state resolve ${terminalText(JSON.stringify(item.name))} --id <id>  (or --absent)`,
           ),
         );
         break;
       case 'not-attempted':
-        lines.push(`  ${style.yellow('- not attempted')}  ${item.name}: ${item.message ?? ''}`);
+        lines.push(`  ${style.yellow('- not attempted')}  ${name}: ${message}`);
         break;
     }
   }
@@ -66,10 +70,10 @@ export function renderApplyMarkdown(result: ApplyResult): string {
     .map((r) => `| ${markdownCell(r.name)} | ${r.result} | ${markdownCell(r.message ?? '')} |`);
   const created = result.results.filter((r) => r.result === 'created').length;
   return [
-    `### ${icon} segsync apply${result.environment ? ` — \`${result.environment}\`` : ''}`,
+    `### ${icon} segsync apply${result.environment ? ` — ${markdownCode(result.environment)}` : ''}`,
     '',
-    `**${summarizeApply(result)}**`,
-    result.stop ? `\nStopped: ${markdownCell(result.stop.message)}` : '',
+    `**${markdownText(summarizeApply(result))}**`,
+    result.stop ? `\nStopped: ${markdownText(result.stop.message)}` : '',
     rows.length > 0 ? `\n| Segment | Result | Why |\n|---|---|---|\n${rows.join('\n')}` : '',
     created > 0 ? `\n${plural(created, 'segment')} created; ids are in the state file.` : '',
     `\n<sub>Plan checksum \`${result.planChecksum}\`</sub>`,

@@ -1,31 +1,28 @@
 // GitHub Actions workflow commands: every diagnostic becomes an annotation on its file and line,
-// so problems show on the pull request's changed lines.
+// so problems show on the pull request's changed lines. Escaping is the sink's
+// (sinks/workflow-command.ts): untrusted text can neither end the command nor start another.
 import type { Diagnostic } from '../model.js';
-
-/** Escaping rules of workflow commands: data and property values differ. */
-function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
+import { formatWorkflowCommand, workflowCommandData } from './sinks/workflow-command.js';
 
 export function renderAnnotation(diagnostic: Diagnostic): string {
   const command = diagnostic.severity === 'error' ? 'error' : 'warning';
-  const properties: string[] = [];
-  if (diagnostic.file) properties.push(`file=${escapeProperty(diagnostic.file)}`);
-  if (diagnostic.file && diagnostic.line !== undefined) properties.push(`line=${diagnostic.line}`);
-  if (diagnostic.file && diagnostic.column !== undefined)
-    properties.push(`col=${diagnostic.column}`);
-  properties.push(`title=${escapeProperty(`segsync: ${diagnostic.code}`)}`);
-  const text = diagnostic.hint ? `${diagnostic.message}\n${diagnostic.hint}` : diagnostic.message;
-  return `::${command} ${properties.join(',')}::${escapeData(text)}`;
+  const properties: Array<[string, string | number]> = [];
+  if (diagnostic.file) {
+    properties.push(['file', diagnostic.file]);
+    if (diagnostic.line !== undefined) properties.push(['line', diagnostic.line]);
+    if (diagnostic.column !== undefined) properties.push(['col', diagnostic.column]);
+  }
+  properties.push(['title', `segsync: ${diagnostic.code}`]);
+  // The message and the hint are escaped apart: the line break between them is segsync's own.
+  const data = diagnostic.hint
+    ? `${workflowCommandData(diagnostic.message)}%0A${workflowCommandData(diagnostic.hint)}`
+    : workflowCommandData(diagnostic.message);
+  return formatWorkflowCommand(command, properties, data);
 }
 
 export function renderAnnotations(diagnostics: readonly Diagnostic[], summary: string): string {
   return [
     ...diagnostics.map(renderAnnotation),
-    `::notice title=segsync::${escapeData(summary)}`,
+    formatWorkflowCommand('notice', [['title', 'segsync']], workflowCommandData(summary)),
   ].join('\n');
 }

@@ -1,14 +1,15 @@
 import type { Plan } from '../model.js';
+import { jsonText } from './sinks/json.js';
 import type { ValidationReport } from './text.js';
 
 export const VALIDATION_FORMAT_VERSION = 1;
 
 /** The plan is already plain, versioned data (schemas/plan.schema.json). */
 export function renderPlanJson(plan: Plan): string {
-  return JSON.stringify(plan, null, 2);
+  return jsonText(plan);
 }
 
 export function renderValidationJson(report: ValidationReport): string {
   const valid = !report.diagnostics.some((d) => d.severity === 'error');
-  return JSON.stringify({ formatVersion: VALIDATION_FORMAT_VERSION, valid, ...report }, null, 2);
+  return jsonText({ formatVersion: VALIDATION_FORMAT_VERSION, valid, ...report });
 }

@@ -13,7 +13,8 @@ import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
 import { describeFilter, LONG_FILTER_LINES } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
-import { markdownCell, markdownInline } from './markdown-escape.js';
+import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
+import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
 import { describeInProgress, summarizePlan } from './text.js';
 
 /** Comment actions find the comment to update by this line. */
@@ -27,7 +28,10 @@ export interface MarkdownOptions {
 }
 
 export function planCommentMarker(environment?: string): string {
-  return environment ? `<!-- segsync:plan env=${environment} -->` : PLAN_COMMENT_MARKER;
+  // Inside an HTML comment only `--` matters (it could close the comment early).
+  return environment
+    ? `<!-- segsync:plan env=${breakRunnerCommands(showInvisible(environment)).replace(/-{2,}/g, '-').replace(/>/g, '&gt;')} -->`
+    : PLAN_COMMENT_MARKER;
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
@@ -59,13 +63,13 @@ function renderHead(plan: Plan): string {
       ? `✅ **Ready to apply**: ${plural(plan.summary.create, 'segment')} will be created on merge.`
       : '✅ **Nothing to create.**';
   const warningLine = warnings > 0 ? ` ⚠️ ${plural(warnings, 'warning')}.` : '';
-  const env = plan.environment ? ` — environment \`${plan.environment}\`` : '';
-  const inProgress = plan.inProgress ? ['', `⏳ ${markdownInline(describeInProgress(plan))}`] : [];
+  const env = plan.environment ? ` — environment ${markdownCode(plan.environment)}` : '';
+  const inProgress = plan.inProgress ? ['', `⏳ ${markdownText(describeInProgress(plan))}`] : [];
   return [
     planCommentMarker(plan.environment),
     `### segsync plan${env}`,
     '',
-    `**${summarizePlan(plan)}**`,
+    `**${markdownText(summarizePlan(plan))}**`,
     '',
     `${status}${warningLine}`,
     ...inProgress,
@@ -81,7 +85,7 @@ function renderCreateTable(plan: Plan, options: MarkdownOptions): Section | unde
     open: `\n#### To create (${creates.length})\n\n| Segment | Selects | Defined in |\n|---|---|---|`,
     items: creates.map(
       (a) =>
-        `| ${markdownCell(a.name)} | ${renderSelects(a, options)} | ${markdownCell(`${a.source.file}:${a.source.line}`)} |`,
+        `| ${markdownCell(a.name)} | ${renderSelects(a, options)} | ${markdownCode(`${a.source.file}:${a.source.line}`).replace(/\|/g, '\\|')} |`,
     ),
     close: '',
     noun: 'segment',
@@ -122,8 +126,8 @@ function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined
     items: diagnostics.map((d) => {
       const location = formatLocation(d);
       const icon = d.severity === 'error' ? '⛔' : '⚠️';
-      const hint = d.hint ? `<br>→ ${markdownInline(d.hint)}` : '';
-      return `- ${icon} ${location ? `\`${location}\` ` : ''}${markdownInline(d.message)}${hint}`;
+      const hint = d.hint ? `<br>→ ${markdownText(d.hint)}` : '';
+      return `- ${icon} ${location ? `${markdownCode(location)} ` : ''}${markdownText(d.message)}${hint}`;
     }),
     close: '\n</details>',
     noun: 'problem',
@@ -150,7 +154,8 @@ function renderChangedItem(action: ChangedAction, options: MarkdownOptions): str
     !options.showContactIds && counts.added + counts.removed > 0
       ? `\nContact IDs: ${counts.added} added, ${counts.removed} removed (values masked).\n`
       : '';
-  return `\n**${markdownInline(action.name)}** (id \`${action.recorded.id}\`)\n${contactNote}\n${fence(diff, 'diff')}`;
+  const id = markdownCode(action.recorded.id);
+  return `\n**${markdownText(action.name)}** (id ${id})\n${contactNote}\n${fence(showInvisibleByLine(diff), 'diff')}`;
 }
 
 function renderOthers(
@@ -164,7 +169,7 @@ function renderOthers(
   if (actions.length === 0) return undefined;
   return {
     open: `\n<details><summary>${title} (${actions.length})</summary>\n`,
-    items: actions.map((a) => `- ${markdownInline(a.name)} (id \`${a.recorded.id}\`)`),
+    items: actions.map((a) => `- ${markdownText(a.name)} (id ${markdownCode(a.recorded.id)})`),
     close: '\n</details>',
     noun: 'segment',
   };
@@ -204,8 +209,16 @@ function assemble(head: string, sections: readonly Section[], maxLength: number)
   return `${body}\n`;
 }
 
+/** Diff lines are JSON of untrusted values: shown line by line, the lines themselves kept. */
+function showInvisibleByLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => breakRunnerCommands(showInvisible(line)))
+    .join('\n');
+}
+
 function fence(text: string, language: string): string {
-  const longestRun = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const longestRun = (text.match(/`+/g) ?? []).reduce((max, run) => Math.max(max, run.length), 2);
   const ticks = '`'.repeat(longestRun + 1);
   return `${ticks}${language}\n${text}\n${ticks}`;
 }

@@ -5,15 +5,19 @@ import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import { terminalText } from './sinks/terminal.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
-import { terminalInline } from './terminal-escape.js';
 import { diffPayloads } from './payload-diff.js';
 
 export interface TextOptions {
   color?: boolean;
   /** List unchanged segments one by one (by default only their count is shown). */
   showUnchanged?: boolean;
+  /** List every removed segment (by default the first 20, then a count). */
+  showRemoved?: boolean;
+  /** List every segment with an unknown outcome (by default the first 20, then a count). */
+  showUnknown?: boolean;
   /** End with the verdict line ("Ready: …", "Blocked: …"); apply prints its own. */
   verdict?: boolean;
   /** List contact IDs in each create's filter (by default only their count). */
@@ -25,34 +29,92 @@ export function summarizePlan(plan: Plan): string {
   const parts = [`${create} to create`, `${unchanged} unchanged`, `${changed} changed`];
   parts.push(`${removed} removed`);
   if (unknown > 0) parts.push(`${unknown} unknown`);
-  const env = plan.environment ? ` [${plan.environment}]` : '';
+  const env = plan.environment ? ` [${terminalText(plan.environment)}]` : '';
   return `Plan${env}: ${parts.join(', ')}`;
 }
 
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
-  if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalInline(describeInProgress(plan))}`));
-  const listed = plan.actions.filter((a) => options.showUnchanged || a.action !== 'unchanged');
+  if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalText(describeInProgress(plan))}`));
+  const limits = listLimits(options);
+  const shown = { create: 0, unchanged: 0, changed: 0, removed: 0, unknown: 0 };
+  const listed = plan.actions.filter((a) => shown[a.action]++ < limits[a.action]);
   if (listed.length > 0) lines.push('');
   const context: ActionContext = {
     filter: { showContactIds: options.showContactIds ?? false },
     inProgress: plan.inProgress !== undefined,
   };
-  for (const action of listed) lines.push(...renderAction(action, style, context));
-  if (!options.showUnchanged && plan.summary.unchanged > 0) {
-    lines.push(style.dim(`  (${plural(plan.summary.unchanged, 'unchanged segment')} not listed)`));
+  for (const action of listed)
+    for (const line of renderAction(action, style, context)) lines.push(line);
+  for (const kind of ['unchanged', 'removed', 'unknown'] as const) {
+    const hidden = shown[kind] - limits[kind];
+    if (hidden > 0) lines.push(style.dim(`  (${notListedNote(kind, hidden)})`));
   }
   if (plan.quota) {
     const q = plan.quota;
     const unknown = q.unknown > 0 ? ` + ${q.unknown} unknown` : '';
     lines.push('', `Quota: ${q.active} active${unknown} + ${q.creates} to create of ${q.limit}`);
   }
-  if (plan.diagnostics.length > 0) lines.push('', renderDiagnosticsText(plan.diagnostics, style));
+  if (plan.diagnostics.length > 0) {
+    lines.push('', renderDiagnosticsText(summarizeDiagnostics(plan.diagnostics, limits), style));
+  }
   if (options.verdict !== false) lines.push('', verdict(plan, style));
   else if (plan.blocked)
     lines.push('', style.red('Blocked: nothing will be created until the errors above are fixed.'));
   return lines.join('\n');
+}
+
+/** Long lists of removed or unknown segments are cut here, like unchanged ones (100,000 removed
+ *  entries once made a 300,000-line plan). Creates and changes are always listed in full. */
+export const LISTED_BY_DEFAULT = 20;
+
+function listLimits(options: TextOptions): Record<PlanAction['action'], number> {
+  return {
+    create: Infinity,
+    changed: Infinity,
+    unchanged: options.showUnchanged ? Infinity : 0,
+    removed: options.showRemoved ? Infinity : LISTED_BY_DEFAULT,
+    unknown: options.showUnknown ? Infinity : LISTED_BY_DEFAULT,
+  };
+}
+
+/** The plan's own warning per removed segment and error per unknown outcome follow the same limit. */
+const DIAGNOSTIC_KIND: Readonly<Record<string, 'removed' | 'unknown'>> = {
+  removed: 'removed',
+  'unknown-outcome': 'unknown',
+};
+
+function summarizeDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  limits: Record<PlanAction['action'], number>,
+): Diagnostic[] {
+  const seen = { removed: 0, unknown: 0 };
+  const kept: Diagnostic[] = [];
+  for (const diagnostic of diagnostics) {
+    const kind = DIAGNOSTIC_KIND[diagnostic.code];
+    if (kind === undefined || seen[kind]++ < limits[kind]) kept.push(diagnostic);
+  }
+  for (const kind of ['removed', 'unknown'] as const) {
+    const hidden = seen[kind] - limits[kind];
+    if (hidden <= 0) continue;
+    const sample = diagnostics.find((d) => DIAGNOSTIC_KIND[d.code] === kind)!;
+    kept.push({
+      severity: sample.severity,
+      code: sample.code,
+      message: `… ${plural(hidden, `more ${sample.severity}`)} like the ones above not listed; --show-${kind} lists them all.`,
+    });
+  }
+  return kept;
+}
+
+function notListedNote(kind: 'unchanged' | 'removed' | 'unknown', hidden: number): string {
+  if (kind === 'unchanged') return `${plural(hidden, 'unchanged segment')} not listed`;
+  const what =
+    kind === 'removed'
+      ? plural(hidden, 'more removed segment')
+      : plural(hidden, 'more segment', 'more segments') + ' with an unknown outcome';
+  return `… ${what} not listed; --show-${kind} lists them all`;
 }
 
 const markers: Record<PlanAction['action'], (style: Style) => string> = {
@@ -77,44 +139,48 @@ export function describeInProgress(plan: Plan): string {
   return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
 }
 
+/** Every name, id, path and diff line passes the terminal sink: they come from files and servers. */
 function renderAction(action: PlanAction, style: Style, context: ActionContext): string[] {
   const marker = markers[action.action](style);
+  const name = terminalText(action.name);
   const source = action.action === 'removed' ? undefined : action.source;
-  const where = source ? style.dim(`  ${source.file}:${source.line}`) : '';
+  const where = source ? style.dim(`  ${terminalText(source.file)}:${source.line}`) : '';
   switch (action.action) {
     case 'create':
       return [
-        `  ${marker} ${action.name}  ${style.dim(describePayload(action.payload, action.contactIdsFile))}${where}`,
+        `  ${marker} ${name}  ${style.dim(describePayload(action.payload, action.contactIdsFile))}${where}`,
         ...renderFilter(action.payload, context.filter),
         ...(action.renameOf === undefined
           ? []
-          : [`      ${style.yellow(`⚠ ${terminalInline(renameSentence(action.renameOf))}`)}`]),
+          : [`      ${style.yellow(`⚠ ${terminalText(renameSentence(action.renameOf))}`)}`]),
       ];
     case 'unchanged':
-      return [`  ${marker} ${action.name}${style.dim(` (id ${action.recorded.id})`)}${where}`];
+      return [
+        `  ${marker} ${name}${style.dim(` (id ${terminalText(action.recorded.id)})`)}${where}`,
+      ];
     case 'changed': {
       // A terminal is the user's own: the diff shows contact IDs (the PR renderers mask them).
       const diff = diffPayloads(action.recorded.payload, action.payload);
       return [
-        `  ${marker} ${action.name} (id ${action.recorded.id}): changed, and Wati cannot update segments${where}`,
-        ...diff.split('\n').map((line) => `      ${colorDiffLine(line, style)}`),
+        `  ${marker} ${name} (id ${terminalText(action.recorded.id)}): changed, and Wati cannot update segments${where}`,
+        ...diff.split('\n').map((line) => `      ${colorDiffLine(terminalText(line), style)}`),
       ];
     }
     case 'removed':
       return [
-        `  ${marker} ${action.name} (id ${action.recorded.id}): no longer defined, still active in Wati`,
+        `  ${marker} ${name} (id ${terminalText(action.recorded.id)}): no longer defined, still active in Wati`,
       ];
     case 'unknown':
       return context.inProgress
-        ? [`  ${marker} ${action.name}: being created by the run in progress${where}`]
-        : [`  ${marker} ${action.name}: outcome of an earlier create is unknown${where}`];
+        ? [`  ${marker} ${name}: being created by the run in progress${where}`]
+        : [`  ${marker} ${name}: outcome of an earlier create is unknown${where}`];
   }
 }
 
 /** Each group and condition on its own line, under the segment it belongs to. */
 function renderFilter(payload: WatiPayload, options: FilterOptions): string[] {
   return describeFilter(payload, options).map(
-    (line) => `${line.depth === 0 ? '      ' : '        '}${terminalInline(line.text)}`,
+    (line) => `${line.depth === 0 ? '      ' : '        '}${terminalText(line.text)}`,
   );
 }
 
@@ -127,13 +193,21 @@ function colorDiffLine(line: string, style: Style): string {
 export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], style: Style): string {
   return diagnostics
     .map((diagnostic) => {
-      const location = formatLocation(diagnostic);
+      const location = textLocation(diagnostic);
       const severity =
         diagnostic.severity === 'error' ? style.red('error') : style.yellow('warning');
-      const head = `${location ? `${location}: ` : ''}${severity}: ${diagnostic.message}`;
-      return diagnostic.hint ? `${head}\n  ${style.dim(`→ ${diagnostic.hint}`)}` : head;
+      const head = `${location ? `${location}: ` : ''}${severity}: ${terminalText(diagnostic.message)}`;
+      return diagnostic.hint
+        ? `${head}\n  ${style.dim(`→ ${terminalText(diagnostic.hint)}`)}`
+        : head;
     })
     .join('\n');
+}
+
+/** `file:line:col` with the path escaped: a newline in a file name cannot split the location. */
+export function textLocation(diagnostic: Diagnostic): string {
+  if (!diagnostic.file) return '';
+  return formatLocation({ ...diagnostic, file: terminalText(diagnostic.file) });
 }
 
 function verdict(plan: Plan, style: Style): string {

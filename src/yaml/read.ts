@@ -3,6 +3,7 @@
 // definitions and the configuration. Hostile or broken input never throws: every problem becomes
 // a located diagnostic.
 
+import { appendAll } from '../append-all.js';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
@@ -174,19 +175,21 @@ export function parseYamlText(text: string, file: string): ParsedFile {
     return { documents, diagnostics };
   }
   if ('empty' in parsed) {
-    diagnostics.push(...describeYamlErrors(parsed.errors, { text, file, lineCounter }));
+    appendAll(diagnostics, describeYamlErrors(parsed.errors, { text, file, lineCounter }));
     return { documents, diagnostics };
   }
   parsed.forEach((document, index) => {
     // Problems are rare: build nothing for the common clean document.
     if (document.warnings.length > 0) {
-      diagnostics.push(
-        ...describeYamlWarnings(document.warnings, { text, file, lineCounter, document }),
+      appendAll(
+        diagnostics,
+        describeYamlWarnings(document.warnings, { text, file, lineCounter, document }),
       );
     }
     if (document.errors.length > 0) {
-      diagnostics.push(
-        ...describeYamlErrors(document.errors, { text, file, lineCounter, document }),
+      appendAll(
+        diagnostics,
+        describeYamlErrors(document.errors, { text, file, lineCounter, document }),
       );
       return;
     }

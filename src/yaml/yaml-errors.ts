@@ -63,6 +63,15 @@ function describeYamlError(error: YAMLError, source: YamlSource): Diagnostic {
         message: 'This YAML is nested too deeply to be read.',
         hint: 'A segment definition needs only a few levels of nesting.',
       };
+    case 'BAD_DIRECTIVE':
+      // `%YAML 9.9`, `%FOO`: the document is still read (as YAML 1.2); indentation is not the issue.
+      return {
+        ...base,
+        ...at(error.pos[0]),
+        code: 'yaml-directive',
+        message: `${sentence(error.message)} segsync reads the file as YAML 1.2 and ignores the directive.`,
+        hint: 'Remove the `%` line at the top of the file (segment definitions need no directive), or write `%YAML 1.2`.',
+      };
     case 'TAG_RESOLVE_FAILED':
       return {
         ...base,

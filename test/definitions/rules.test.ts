@@ -373,13 +373,13 @@ describe('names', () => {
     });
   });
 
-  it('differing only in case or surrounding spaces are a warning naming both places', async () => {
+  it('differing only in case are a warning naming both places and what differs', async () => {
     const { diagnostics, segments } = await check(['duplicates']);
     expect(diagnosticAt(diagnostics, 'duplicates/b.yaml', 6, 7)).toMatchObject({
       severity: 'warning',
       code: 'similar-name',
       message:
-        'The segment name "vip customers" differs from "VIP Customers" (duplicates/a.yaml:1:7) only in letter case or surrounding spaces.',
+        'The segment name "vip customers" differs from "VIP Customers" (duplicates/a.yaml:1:7) only in letter case.',
     });
     // The duplicate keeps its first definition only; the look-alike is a segment of its own.
     expect(segments.map((s) => `${s.name} ${s.source.file}`)).toEqual([
@@ -396,6 +396,54 @@ describe('names', () => {
       '5:7 error invalid-format',
       '5:7 warning similar-name',
     ]);
+  });
+});
+
+describe('names with invisible characters', () => {
+  const segment = (name: string) => `name: "${name}"\nrefreshType: 1\ncontactIds: ["1"]\n`;
+
+  it.each([
+    ['V\\u200BIP', 'U+200B ZERO WIDTH SPACE at character 2, after "V"'],
+    ['abc\\u202Egnp.exe', 'U+202E RIGHT-TO-LEFT OVERRIDE at character 4, after "abc"'],
+    ['\\u2066VIP', 'U+2066 LEFT-TO-RIGHT ISOLATE at character 1, at the start'],
+    ['VIP\\uFEFF list', 'U+FEFF ZERO WIDTH NO-BREAK SPACE (byte order mark) at character 4'],
+    ['x\\uD800y', 'U+D800 a lone UTF-16 surrogate (half of a character) at character 2'],
+  ])('%s is refused, naming the character and where it is', (written, expected) => {
+    const { diagnostics, segments } = checkText(segment(written));
+    expect(segments).toEqual([]);
+    const found = diagnostics.find((d) => d.code === 'invisible-character');
+    expect(found).toMatchObject({ severity: 'error', line: 1, column: 7 });
+    expect(found?.message).toContain(expected);
+  });
+
+  it('a visible name beside its zero-width twin: the twin is refused, the name is kept', () => {
+    const { diagnostics, segments } = checkText(`${segment('VIP')}---\n${segment('V\\u200BIP')}`);
+    expect(segments.map((s) => s.name)).toEqual(['VIP']);
+    expect(diagnostics.map((d) => `${d.line} ${d.code}`)).toContain('5 invisible-character');
+  });
+});
+
+describe('look-alike names say what differs', () => {
+  const twoNames = (a: string, b: string) =>
+    checkText(
+      `name: "${a}"\nrefreshType: 1\ncontactIds: ["1"]\n---\nname: "${b}"\nrefreshType: 1\ncontactIds: ["1"]\n`,
+    ).diagnostics.find((d) => d.code === 'similar-name')?.message;
+
+  it('Unicode normalisation: é as one character and as e + combining accent', () => {
+    expect(twoNames('Caf\\u00e9', 'Cafe\\u0301')).toMatch(
+      /only in Unicode normalisation \(the same letters encoded differently\)\.$/,
+    );
+  });
+
+  it('spacing: two spaces, or a no-break space, where the other has one space', () => {
+    expect(twoNames('VIP Customers', 'VIP  Customers')).toMatch(/only in spacing\.$/);
+    expect(twoNames('VIP Customers', 'VIP\\u00a0Customers')).toMatch(/only in spacing\.$/);
+  });
+
+  it('several ways at once are all named', () => {
+    expect(twoNames('VIP Customers', 'vip  customers')).toMatch(
+      /only in letter case and spacing\.$/,
+    );
   });
 });
 

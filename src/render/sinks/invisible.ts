@@ -1,0 +1,54 @@
+// Characters that change what a reader sees without being seen themselves: controls (C0, DEL,
+// C1 — ESC starts terminal escape sequences, U+009B is an 8-bit CSI, CR and LF start new lines),
+// bidirectional overrides and isolates (they reorder text: `abc\u202Egnp.exe` reads "abcexe.png"),
+// zero-width characters (they make two different names look the same), line and paragraph
+// separators, and lone surrogates (not text at all). Every sink shows them as visible escapes.
+
+/** With the `u` flag, `[\uD800-\uDFFF]` matches only surrogates that are not part of a pair. */
+const INVISIBLE =
+  // Matching control characters is the point of this expression.
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/gu;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `\x1b` for one-byte code points, `\u202e` above; `\n`, `\r`, `\t` as in source code. */
+export function escapeInvisible(char: string): string {
+  const short = SHORT_ESCAPES[char];
+  if (short) return short;
+  const code = char.charCodeAt(0);
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** The text with every invisible or control character replaced by its visible escape. */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, escapeInvisible);
+}
+
+/**
+ * The same, but CR, LF and tab are kept: for sinks with their own escape for line breaks (the
+ * workflow-command data), where a line break in a message can be shown as one.
+ */
+export function showInvisibleExceptLineBreaks(text: string): string {
+  return text.replace(INVISIBLE, (char) =>
+    char === '\n' || char === '\r' || char === '\t' ? char : escapeInvisible(char),
+  );
+}
+
+/**
+ * The Actions runner also reads the older `##[command]` form anywhere in a line
+ * (actions/runner, ActionCommand.TryParse): a visible escape of the bracket breaks it.
+ */
+export function breakRunnerCommands(text: string): string {
+  return text.replace(/##\[/g, '##\\x5b');
+}
+
+/** Whether the text holds a character that `showInvisible` would replace. */
+export function hasInvisible(text: string): boolean {
+  INVISIBLE.lastIndex = 0;
+  const found = INVISIBLE.test(text);
+  INVISIBLE.lastIndex = 0;
+  return found;
+}
