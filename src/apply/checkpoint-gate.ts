@@ -102,12 +102,9 @@ export class CheckpointGate implements CreateJournal {
     if (!start)
       throw new Error(`segment ${JSON.stringify(name)} is not one of the planned creates`);
     const names: string[] = [];
-    for (
-      let i = start.position;
-      i < this.creates.length && names.length < this.options.windowSize;
-      i++
-    ) {
-      const candidate = this.creates[i]!.name;
+    for (let i = start.position; names.length < this.options.windowSize; i++) {
+      const candidate = this.creates[i]?.name;
+      if (candidate === undefined) break;
       if (!this.windowOf.has(candidate)) names.push(candidate);
     }
     const window: CheckpointWindow = { index: ++this.windows, names };
