@@ -257,3 +257,35 @@ describe('state merge and the merge driver on hostile names', () => {
     );
   });
 });
+
+/** What a terminal does not show as it is: controls, bidi and zero-width characters, surrogates. */
+const INVISIBLE_IN_NAME =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/u;
+
+describe('__complete (the names offered to the shell on TAB)', () => {
+  it('offers every name exactly, and leaves out only names with invisible characters', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.oneof(hostileNames, fc.string({ minLength: 1 })), { maxLength: 6 }),
+        async (names) => {
+          const cwd = await mkdtemp(path.join(dir, 'complete-'));
+          await writeFile(
+            path.join(cwd, 'segsync.state.json'),
+            serializeState(
+              stateOf(...names.map((name, i) => created(staticPayload(name), `s${i}`))),
+            ),
+          );
+          const run = await runCli(['__complete', 'segments'], { cwd });
+          expect(run.code).toBe(0);
+          expect(run.stdout).not.toMatch(RAW_UNSAFE);
+          const offered = run.stdout.split('\n').filter((line) => line !== '');
+          // Kept: names a terminal shows as they are (the shell inserts them exactly).
+          const visible = names.filter((name) => !INVISIBLE_IN_NAME.test(name));
+          expect(offered.sort()).toEqual(visible.sort());
+        },
+      ),
+      runs,
+    );
+  });
+});
