@@ -289,3 +289,17 @@ describe('__complete (the names offered to the shell on TAB)', () => {
     );
   });
 });
+
+describe('init in a directory with a hostile name', () => {
+  it('prints the directory and its git root inert', async () => {
+    const cwd = await mkdtemp(path.join(dir, 'init-'));
+    const gitRoot = path.join(cwd, `repo${NASTY}`);
+    await mkdir(path.join(gitRoot, '.git'), { recursive: true });
+    const run = await runCli(['init', path.join(gitRoot, `sub\n::add-mask::z${NASTY}`)], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('segsync init in ');
+    expect(run.stderr).toContain('is not the root of its Git repository');
+    expectInert(run.stdout);
+    expectInert(run.stderr);
+  });
+});
