@@ -116,7 +116,7 @@ describe('validate and plan on hostile definitions', () => {
           [key]: value,
         };
         await writeFile(path.join(cwd, 'segments', 'a.yaml'), JSON.stringify(definition));
-        for (const format of ['text', 'github', 'json']) {
+        for (const format of ['text', 'github', 'json', 'gitlab']) {
           const run = await runCli(['validate', '--format', format], { cwd });
           expect(run.code).toBe(1);
           expectInert(run.stdout, format === 'github');
@@ -301,5 +301,46 @@ describe('init in a directory with a hostile name', () => {
     expect(run.stderr).toContain('is not the root of its Git repository');
     expectInert(run.stdout);
     expectInert(run.stderr);
+  });
+});
+
+describe('contact lists (CSV) with hostile text', () => {
+  it('report a missing column, a broken row and a bad id inert in every format', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, async (column, cell) => {
+        const cwd = await mkdtemp(path.join(dir, 'csv-'));
+        await mkdir(path.join(cwd, 'segments'));
+        await writeFile(
+          path.join(cwd, 'segments', 'a.yaml'),
+          [
+            {
+              name: 'by column',
+              refreshType: 'static',
+              contactIdsFile: 'a.csv',
+              contactIdsColumn: column,
+            },
+            { name: 'broken', refreshType: 'static', contactIdsFile: 'b.csv' },
+          ]
+            .map((definition) => JSON.stringify(definition))
+            .join('\n---\n'),
+        );
+        await writeFile(path.join(cwd, 'segments', 'a.csv'), `phone\n${JSON.stringify(cell)}\n`);
+        await writeFile(path.join(cwd, 'segments', 'b.csv'), `phone\n"${cell}\n${cell}`);
+        for (const format of ['text', 'github', 'json', 'gitlab']) {
+          const run = await runCli(['validate', '--format', format], { cwd });
+          expect(run.code).toBe(1);
+          expectInert(run.stdout, format === 'github');
+          expectInert(run.stderr);
+        }
+        // The messages that quote the file's contents were reached.
+        const json = await runCli(['validate', '--format', 'json'], { cwd });
+        expect(json.stdout).toContain('contactIdsColumn');
+        expect(json.stdout).toContain('not valid CSV');
+        const plan = await runCli(['plan', '--format', 'markdown'], { cwd });
+        expectInert(plan.stdout);
+        expectInert(plan.stderr);
+      }),
+      runs,
+    );
   });
 });
