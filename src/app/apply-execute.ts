@@ -43,10 +43,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     // One owner for "how many creates at once": the socket pool follows --concurrency, otherwise
     // the agent's own limit would silently cap it.
     maxSockets: input.concurrency,
-    onRetry: ({ name, attempt, delayMs, reason }) =>
-      progress.note(
-        `retrying ${terminalText(name)} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${terminalText(reason)}`,
-      ),
+    onRetry: (retry) => progress.retrying(retry),
   });
   const startedAt = new Date();
   progress.note(
