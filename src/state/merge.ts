@@ -143,7 +143,7 @@ export function describeConflict(conflict: MergeConflict, labels = ['ours', 'the
       ? `created, id ${terminalText(entry.id)}, ${terminalText(entry.digest.slice(0, 19))}…`
       : `pending (unknown outcome), ${terminalText(entry.digest.slice(0, 19))}…`;
   return (
-    `${terminalQuoted(conflict.name)}: ${conflict.reason}\n` +
+    `${terminalQuoted(conflict.name)}: ${terminalText(conflict.reason)}\n` +
     `    ${labels[0]}: ${side(conflict.ours)}\n` +
     `    ${labels[1]}: ${side(conflict.theirs)}`
   );

@@ -226,7 +226,8 @@ describe('state merge and the merge driver on hostile names', () => {
           theirs,
           serializeState(
             stateOf(
-              created(staticPayload(name), 'seg-2'),
+              // An id only a hand-edited state file can hold: it is quoted in the conflict.
+              created(staticPayload(name), `seg-2\n::add-mask::${name}`),
               created(staticPayload(`${name} added`), 'seg-3'),
             ),
           ),
