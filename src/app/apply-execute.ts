@@ -7,7 +7,7 @@ import { ExitCode, UserError } from '../errors.js';
 import type { CreateAction, Plan } from '../model.js';
 import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import { jsonText } from '../render/sinks/json.js';
-import { terminalText } from '../render/sinks/terminal.js';
+import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
 import type { Credentials } from './credentials.js';
@@ -43,10 +43,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     // One owner for "how many creates at once": the socket pool follows --concurrency, otherwise
     // the agent's own limit would silently cap it.
     maxSockets: input.concurrency,
-    onRetry: ({ name, attempt, delayMs, reason }) =>
-      progress.note(
-        `retrying ${terminalText(name)} (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s: ${terminalText(reason)}`,
-      ),
+    onRetry: (retry) => progress.retrying(retry),
   });
   const startedAt = new Date();
   progress.note(
@@ -67,7 +64,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
         );
       }
       io.stderr(
-        `State pushed to ${push.pusher.describeTarget()} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
+        `State pushed to ${terminalText(push.pusher.describeTarget())} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
       );
     }
     const report = await applyCreates(creates, client, push ? push.gate : session, {
@@ -99,8 +96,11 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     const pushFailure = await push.finish();
     io.stderr(describePushes(push));
     if (pushFailure === undefined) return result.exitCode;
+    // The failure quotes git's output and the remote's names, one line each: every line goes
+    // through the terminal sink, so a line of git's output can neither form a workflow command nor
+    // carry control characters (segment names in it are quoted, so none holds a line break).
     io.stderr(
-      `${pushFailure}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
+      `${terminalLines(pushFailure)}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
         "unknown outcomes. Keep this run's state file (the workflow uploads it as an artifact), then in a clone " +
         "of the branch run `segsync state merge <the artifact's state file>` and commit: its created entries " +
         'settle the unknown ones. Until then the next apply refuses to create them again.',
@@ -116,5 +116,5 @@ function describePushes(push: StatePush): string {
   const median = sorted.length > 0 ? Math.round(sorted[Math.floor(sorted.length / 2)]!) : 0;
   const merged =
     push.pusher.catchUps > 0 ? `, ${push.pusher.catchUps} merge(s) with newer pushes` : '';
-  return `State pushes to ${push.pusher.describeTarget()}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
+  return `State pushes to ${terminalText(push.pusher.describeTarget())}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
 }

@@ -38,10 +38,18 @@ export class ProgressReporter {
     if (this.output.live) this.output.write('\r\u001b[2K');
   }
 
-  /** A message of its own line (a retry, a notice), printed above the live line. */
+  /** A message of its own line (a notice), printed above the live line. Already escaped. */
   note(text: string): void {
     this.line(text);
     if (this.output.live && this.done() > 0) this.draw(true);
+  }
+
+  /** A request that will be sent again: the name and the server's reason are untrusted. */
+  retrying(retry: { name: string; attempt: number; delayMs: number; reason: string }): void {
+    this.note(
+      `retrying ${terminalText(retry.name)} (attempt ${retry.attempt + 1}) in ` +
+        `${(retry.delayMs / 1000).toFixed(1)} s: ${terminalText(retry.reason)}`,
+    );
   }
 
   private count(result: SegmentResult): void {

@@ -8,6 +8,7 @@ import { journalPathOf } from '../state/wal.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
+import { hasInvisible } from '../render/sinks/invisible.js';
 
 export async function runCompleteValues(
   kind: string,
@@ -17,8 +18,12 @@ export async function runCompleteValues(
   try {
     const names =
       kind === 'env' ? await environmentNames(options, io) : await segmentNames(options, io);
-    // A name with a control character (a hand-edited state file) would garble the terminal.
-    const printable = names.filter((name) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(name));
+    // A name with a control, bidi or zero-width character (a hand-edited state file) is left
+    // out: offered raw, the shell would print it to the terminal in its list of candidates (a
+    // CSI or a bidi override in it garbles or disguises the list), and offered escaped it would
+    // complete to a name that does not exist. The user can still type or paste such a name.
+    // A line break would also split the name in two: this output is one name per line.
+    const printable = names.filter((name) => !hasInvisible(name));
     io.stdout(printable.sort().join('\n'));
   } catch {
     // Nothing to offer.

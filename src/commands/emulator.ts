@@ -5,6 +5,7 @@ import { parseConfigPatch, describeFaults } from '../emulator/config.js';
 import type { EmulatorConfig } from '../emulator/config.js';
 import { DEFAULT_EMULATOR_TOKEN, startEmulator } from '../emulator/server.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { terminalText } from '../render/sinks/terminal.js';
 
 export interface EmulatorCommandOptions {
   host?: string;
@@ -112,7 +113,7 @@ function printBanner(
   );
   io.stdout(`Faults: ${faults}`);
   io.stdout(`Inspect: GET ${url}/__emulator/state (POST /__emulator/config, /__emulator/reset)`);
-  if (opts.data !== undefined) io.stdout(`Data file: ${opts.data}`);
+  if (opts.data !== undefined) io.stdout(`Data file: ${terminalText(opts.data)}`);
   io.stdout('Stop with Ctrl+C.');
 }
 

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import { errorCode, ExitCode, UserError } from '../errors.js';
 import type { EnvironmentScaffold } from './init-environments.js';
 import {
@@ -118,7 +119,7 @@ export async function runInit(
   const gitRoot = findGitRoot(root);
   if (gitRoot !== undefined && gitRoot !== root) {
     io.stderr(
-      `Warning: ${displayPath(root, io.cwd)} is not the root of its Git repository (${displayPath(gitRoot, io.cwd)}). ` +
+      `Warning: ${shownPath(root, io.cwd)} is not the root of its Git repository (${shownPath(gitRoot, io.cwd)}). ` +
         'GitHub only runs workflows from .github/workflows at the repository root: move them there and add ' +
         '`working-directory:` to their steps.',
     );
@@ -209,7 +210,7 @@ function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string)
     identical: ' (same as the template)',
     kept: ' (exists and differs from the template; left unchanged)',
   };
-  const lines = [`segsync init in ${displayPath(root, cwd)}:`];
+  const lines = [`segsync init in ${shownPath(root, cwd)}:`];
   for (const { file, outcome } of outcomes) {
     lines.push(`  ${labels[outcome]}  ${file.target}${notes[outcome]}`);
     if (outcome === 'kept' && file.whenKept) lines.push(`            ${file.whenKept}`);
@@ -288,6 +289,11 @@ async function isSegsyncInstalled(root: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The user's directory names are theirs, not segsync's: printed through the terminal sink. */
+function shownPath(file: string, cwd: string): string {
+  return terminalText(displayPath(file, cwd));
 }
 
 function findGitRoot(start: string): string | undefined {

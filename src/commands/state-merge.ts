@@ -10,6 +10,7 @@ import { describeConflict, mergeStates } from '../state/merge.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import { emptyState, parseState, readState, serializeState } from '../state/file.js';
 import { StateSession } from '../state/session.js';
+import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 import type { CommandIO } from '../app/io.js';
 import { resolveSettings } from '../app/settings.js';
 import type { StateCommandOptions } from './state.js';
@@ -44,16 +45,18 @@ export async function runStateMerge(
     if (!result.ok) throw mergeRefused(result, statePath, other);
     const { added, resolved } = result.changes;
     if (added.length === 0 && resolved.length === 0) {
-      io.stdout(`${other} adds nothing: every entry it records is already in the state file.`);
+      io.stdout(
+        `${terminalText(other)} adds nothing: every entry it records is already in the state file.`,
+      );
       return ExitCode.ok;
     }
     await session.edit(() => result.state);
     io.stdout(
-      `Merged ${other}: ${added.length} entr${added.length === 1 ? 'y' : 'ies'} added, ` +
+      `Merged ${terminalText(other)}: ${added.length} entr${added.length === 1 ? 'y' : 'ies'} added, ` +
         `${resolved.length} unknown outcome(s) settled as created.`,
     );
-    for (const name of resolved) io.stdout(`  settled: ${JSON.stringify(name)}`);
-    for (const name of added) io.stdout(`  added:   ${JSON.stringify(name)}`);
+    for (const name of resolved) io.stdout(`  settled: ${terminalQuoted(name)}`);
+    for (const name of added) io.stdout(`  added:   ${terminalQuoted(name)}`);
     const stillUnknown = Object.values(result.state.segments).filter(
       (entry) => entry.status === 'pending',
     ).length;
@@ -86,7 +89,9 @@ export async function runStateMergeDriver(
   const result = mergeStates(ours as State, theirs as State, base);
   if (!result.ok) {
     const refused = mergeRefused(result, 'the state file', 'the other branch');
-    io.stderr(`segsync merge driver: ${refused.message}\n${refused.hint ?? ''}`);
+    io.stderr(
+      `segsync merge driver: ${terminalText(refused.message)}\n${terminalText(refused.hint ?? '')}`,
+    );
     // Both complete sides between conflict markers: segsync refuses to read the file until a
     // person has chosen, so neither side's entries can be dropped by a careless `git add`.
     await writeResult(

@@ -3,7 +3,7 @@
 import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
 import type { SegmentDefinition } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
-import { terminalText } from '../render/sinks/terminal.js';
+import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 import type { LockInfo } from '../state/lock.js';
 import { forceUnlock, inspectStateLock } from '../state/lock.js';
 import {
@@ -98,14 +98,14 @@ export async function runStateResolve(
   if (id === undefined) {
     await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
     io.stdout(
-      `Recorded: ${terminalText(JSON.stringify(name))} does not exist in Wati. The next apply will create it.`,
+      `Recorded: ${terminalQuoted(name)} does not exist in Wati. The next apply will create it.`,
     );
   } else {
     await editStateFile(statePath, 'state resolve', (state) =>
       resolveAsCreated(state, name, id, new Date().toISOString()),
     );
     io.stdout(
-      `Recorded: ${terminalText(JSON.stringify(name))} exists in Wati with id ${terminalText(id.trim())}.`,
+      `Recorded: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id.trim())}.`,
     );
   }
   return ExitCode.ok;
@@ -141,8 +141,8 @@ export async function runStateAdopt(
   );
   const where = `${definition.source.file}:${definition.source.line}`;
   io.stdout(
-    `Adopted: ${JSON.stringify(name)} exists in Wati with id ${checkSegmentId(id, name)}; ` +
-      `its definition (${where}) is recorded as what it contains, so plan shows it unchanged and ` +
+    `Adopted: ${terminalQuoted(name)} exists in Wati with id ${terminalText(checkSegmentId(id, name))}; ` +
+      `its definition (${terminalText(where)}) is recorded as what it contains, so plan shows it unchanged and ` +
       'apply will not create it.',
   );
   io.stdout(
@@ -191,7 +191,7 @@ export async function runStateForget(
   const statePath = await statePathFor(options, io);
   await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
   io.stdout(
-    `Forgot ${terminalText(JSON.stringify(name))}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+    `Forgot ${terminalQuoted(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
   );
   return ExitCode.ok;
 }
@@ -220,7 +220,8 @@ export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Pro
       : undefined;
   if (refusal) {
     if (!options.force) throw refusal;
-    io.stderr(`Warning: ${refusal.message} Removing it anyway (--force).`);
+    // The holder's host and command were written by whoever took the lock: through the sink.
+    io.stderr(`Warning: ${terminalText(refusal.message)} Removing it anyway (--force).`);
   }
   const { removed, holder, changed } = await forceUnlock(statePath, { expected: status });
   if (changed) {
@@ -234,7 +235,7 @@ export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Pro
     io.stdout(
       `Removed the lock held by pid ${holder.pid} on ${terminalText(holder.hostname)} (${terminalText(holder.command)}, since ${terminalText(String(holder.startedAt))}).`,
     );
-  else io.stdout(`Removed the unreadable lock ${status.path}.`);
+  else io.stdout(`Removed the unreadable lock ${terminalText(status.path)}.`);
   return ExitCode.ok;
 }
 

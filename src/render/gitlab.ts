@@ -5,6 +5,7 @@
 // severity (info | minor | major | critical | blocker), location.path, location.lines.begin.
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../model.js';
+import { jsonText } from './sinks/json.js';
 
 export interface CodeQualityIssue {
   description: string;
@@ -43,5 +44,6 @@ export function renderCodeQuality(
       location: { path, lines: { begin: diagnostic.line ?? 1 } },
     };
   });
-  return JSON.stringify(issues, null, 2);
+  // Printed to the CI log as well as read by GitLab: the JSON sink escapes what JSON leaves raw.
+  return jsonText(issues);
 }

@@ -11,6 +11,7 @@
 // keeping an entry never causes a duplicate and losing one does.
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
+import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 
 export interface MergeConflict {
   name: string;
@@ -131,14 +132,18 @@ function entryOf(state: State, name: string): StateEntry | undefined {
   return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
 }
 
-/** "ours" / "theirs" lines for a message: what each side says about the name. */
+/**
+ * "ours" / "theirs" lines for a message: what each side says about the name. The lines are joined
+ * with line breaks of segsync's own, so the names and ids (from state files someone else wrote)
+ * are escaped here: none of them can break a line or carry a control character.
+ */
 export function describeConflict(conflict: MergeConflict, labels = ['ours', 'theirs']): string {
   const side = (entry: StateEntry) =>
     entry.status === 'created'
-      ? `created, id ${entry.id}, ${entry.digest.slice(0, 19)}…`
-      : `pending (unknown outcome), ${entry.digest.slice(0, 19)}…`;
+      ? `created, id ${terminalText(entry.id)}, ${terminalText(entry.digest.slice(0, 19))}…`
+      : `pending (unknown outcome), ${terminalText(entry.digest.slice(0, 19))}…`;
   return (
-    `${JSON.stringify(conflict.name)}: ${conflict.reason}\n` +
+    `${terminalQuoted(conflict.name)}: ${terminalText(conflict.reason)}\n` +
     `    ${labels[0]}: ${side(conflict.ours)}\n` +
     `    ${labels[1]}: ${side(conflict.theirs)}`
   );

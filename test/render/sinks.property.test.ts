@@ -11,6 +11,7 @@ import type { Diagnostic, Plan, SegmentResult } from '../../src/model.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderApplyMarkdown, renderApplyText } from '../../src/render/apply-report.js';
 import { renderAnnotations } from '../../src/render/github.js';
+import { renderCodeQuality } from '../../src/render/gitlab.js';
 import { renderPlanJson, renderValidationJson } from '../../src/render/json.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
 import { renderPlanText, renderValidationText } from '../../src/render/text.js';
@@ -243,6 +244,8 @@ function hostilePlan(input: HostileInput): Plan {
       definition(staticPayload(create, [input.contactId]), { file: input.file }),
       definition(staticPayload(changed, [input.contactId, 'x']), { file: input.file }),
       definition(staticPayload(unknown), { file: input.file }),
+      // Same contents as a recorded segment that lost its definition: a rename.
+      definition(staticPayload(`${input.name} renamed`, ['r1', 'r2']), { file: input.file }),
     ],
     validationDiagnostics: diagnostics,
     state: stateOf(
@@ -250,8 +253,19 @@ function hostilePlan(input: HostileInput): Plan {
       created(staticPayload(changed, [input.contactId]), input.id),
       created(staticPayload(input.otherName), input.id),
       pending(staticPayload(unknown)),
+      created(staticPayload(`${input.otherName} old`, ['r1', 'r2']), input.id),
     ),
-    options: { allowChanged: true, environment: input.otherName },
+    options: {
+      allowChanged: true,
+      environment: input.otherName,
+      // An apply in progress, as its lock file (written by anyone) describes it.
+      inProgress: {
+        pid: 7,
+        hostname: input.otherName,
+        startedAt: input.hint,
+        command: input.message,
+      },
+    },
   });
 }
 
@@ -285,6 +299,11 @@ describe('text output (terminal, CI log)', () => {
     fc.assert(
       fc.property(hostileInput, (input) => {
         const plan = hostilePlan(input);
+        const rename = plan.actions.find(
+          (action) => action.action === 'create' && action.renameOf !== undefined,
+        );
+        expect(rename?.action === 'create' && rename.renameOf).toBe(`${input.otherName} old`);
+        expect(plan.inProgress?.hostname).toBe(input.otherName);
         expectSafeForTerminalAndRunner(
           renderPlanText(plan, { showUnchanged: true, showRemoved: true }),
         );
@@ -313,8 +332,10 @@ describe('text output (terminal, CI log)', () => {
             type: 'stopping',
             stop: { reason: 'limit-reached', message: input.hint },
           });
-          for (const result of hostileResults(input))
+          for (const result of hostileResults(input)) {
             reporter.onEvent({ type: 'finished', result });
+            reporter.retrying({ name: result.name, attempt: 1, delayMs: 1500, reason: input.hint });
+          }
           reporter.finish();
           // The live line's own `\r` + erase-line sequence is segsync's, not the input's.
           expectSafeForTerminalAndRunner(progress.split('\r\u001b[2K').join('\n'));
@@ -422,6 +443,13 @@ describe('json', () => {
         expectSafeForTerminalAndRunner(json);
         const report = { segments: 1, files: 1, diagnostics: plan.diagnostics };
         expectSafeForTerminalAndRunner(renderValidationJson(report));
+        const codeQuality = renderCodeQuality(plan.diagnostics, input.file);
+        expectSafeForTerminalAndRunner(codeQuality);
+        expect(
+          (JSON.parse(codeQuality) as Array<{ description: string }>).map(
+            (issue) => issue.description,
+          ),
+        ).toEqual(plan.diagnostics.map((d) => (d.hint ? `${d.message} ${d.hint}` : d.message)));
       }),
       runs,
     );

@@ -20,6 +20,15 @@ export function terminalText(text: string): string {
   return LEADING_COLON.test(visible) ? `"${visible.replace(/"/g, '\\"')}"` : visible;
 }
 
+/**
+ * A name quoted as in source code (`"Name"`), for messages that must show where it starts and
+ * ends. JSON.stringify alone leaves C1 controls (U+009B is an 8-bit CSI), bidi and zero-width
+ * characters raw: the terminal sink escapes those too, and the quote can never start a command.
+ */
+export function terminalQuoted(text: string): string {
+  return terminalText(JSON.stringify(text));
+}
+
 /** Multi-line text from elsewhere (a library's usage message, a stack trace), line by line. */
 export function terminalLines(text: string): string {
   return text
