@@ -9,10 +9,12 @@ export function formatFatal(
   verbose: boolean,
 ): { message: string; exitCode: number } {
   if (error instanceof UserError) {
-    const hint = error.hint ? `\n  → ${terminalText(error.hint)}` : '';
+    // segsync's own line breaks stay line breaks; each line passes the sink on its own, so
+    // untrusted text still cannot emit a control character or begin a line with `::`.
+    const hint = error.hint ? `\n  → ${terminalLines(error.hint)}` : '';
     const stack = verbose && error.stack ? `\n${terminalLines(error.stack)}` : '';
     return {
-      message: `segsync: error: ${terminalText(error.message)}${hint}${stack}\n`,
+      message: `segsync: error: ${terminalLines(error.message)}${hint}${stack}\n`,
       exitCode: error.exitCode,
     };
   }

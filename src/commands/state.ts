@@ -51,7 +51,7 @@ export async function runStateList(options: StateCommandOptions, io: CommandIO):
       row.status === 'created'
         ? `created  id ${terminalText(row.id ?? '?')}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
         : 'UNKNOWN  (pending: run `segsync state resolve`)';
-    return `${names[index]!.padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
+    return `${(names[index] ?? '').padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
   });
   io.stdout(lines.join('\n'));
   const pending = rows.filter((r) => r.status === 'pending').length;

@@ -353,6 +353,20 @@ describe('text output (terminal, CI log)', () => {
     );
   });
 
+  it("keeps segsync's own line breaks in an error readable, each line escaped on its own", () => {
+    const error = new UserError(
+      'The push was refused.\n::add-mask::x \u009b31m',
+      'Allow the push.\nThen run again.',
+    );
+    const printed = lines(formatFatal(error, false).message);
+    expect(printed[0]).toBe('segsync: error: The push was refused.');
+    expect(printed[1]).not.toMatch(/^\s*::/);
+    expect(printed[1]).toContain('add-mask');
+    expect(printed[1]).not.toContain('\u009b');
+    expect(printed[2]).toBe('  → Allow the push.');
+    expect(printed[3]).toBe('Then run again.');
+  });
+
   it('a newline in a file name never splits file:line:col', () => {
     fc.assert(
       fc.property(
