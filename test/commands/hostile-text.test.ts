@@ -291,6 +291,25 @@ describe('__complete (the names offered to the shell on TAB)', () => {
   });
 });
 
+describe('__complete with names that are object keys in JavaScript', () => {
+  it('offers __proto__ and constructor like any other name', async () => {
+    const cwd = await mkdtemp(path.join(dir, 'complete-proto-'));
+    const names = ['__proto__', 'constructor', 'toString'];
+    await writeFile(
+      path.join(cwd, 'segsync.state.json'),
+      serializeState(stateOf(...names.map((name, i) => created(staticPayload(name), `s${i}`)))),
+    );
+    const run = await runCli(['__complete', 'segments'], { cwd });
+    expect(run.code).toBe(0);
+    expect(
+      run.stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .sort(),
+    ).toEqual([...names].sort());
+  });
+});
+
 describe('init in a directory with a hostile name', () => {
   it('prints the directory and its git root inert', async () => {
     const cwd = await mkdtemp(path.join(dir, 'init-'));

@@ -61,7 +61,15 @@ export function pending(payload: WatiPayload): PendingEntry {
 
 export function stateOf(...entries: Array<CreatedEntry | PendingEntry>): State {
   const segments: State['segments'] = {};
-  for (const entry of entries) segments[entry.payload.name] = entry;
+  for (const entry of entries) {
+    // defineProperty, not assignment: a segment named "__proto__" must become an own entry.
+    Object.defineProperty(segments, entry.payload.name, {
+      value: entry,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return { formatVersion: 1, endpoint: 'https://live-mt-server.wati.io/123456', segments };
 }
 

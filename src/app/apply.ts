@@ -1,0 +1,141 @@
+// The apply use case: plan exactly as `plan` does (from the state read under the lock), refuse
+// when blocked, ask the command to confirm, create with bounded concurrency, record every answer,
+// report. The command (src/commands/apply.ts) owns the options and the confirmation dialogue.
+import { buildApplyResult } from '../apply/result.js';
+import { ExitCode, UserError } from '../errors.js';
+import type { Plan } from '../model.js';
+import { jsonText } from '../render/sinks/json.js';
+import { renderPlanText } from '../render/text.js';
+import { GitStatePusher } from '../state/git-push.js';
+import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
+import { StateSession } from '../state/session.js';
+import { readCredentials } from './credentials.js';
+import type { CommandIO } from './io.js';
+import { loadAndValidate, planFrom } from './pipeline.js';
+import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
+import type { CommonOptions } from './settings.js';
+import { resolveSettings } from './settings.js';
+
+export interface ApplyOptions extends CommonOptions {
+  concurrency?: number;
+  format: 'text' | 'json';
+  tokenFile?: string;
+  allowChanged?: boolean;
+  allowEmpty?: boolean;
+  /** true: push to the upstream; "REMOTE/BRANCH"; false: off even when the config turns it on. */
+  pushState?: boolean | string;
+  checkpointEvery?: number;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 64;
+
+/** Asked once the plan is shown and something is to be created; throws to cancel. */
+export type ConfirmApply = (plan: Plan, endpoint: string) => Promise<void>;
+
+export async function applyDefinitions(
+  target: string | undefined,
+  options: ApplyOptions,
+  io: CommandIO,
+  confirm: ConfirmApply,
+): Promise<number> {
+  const saved =
+    target && (await looksLikeSavedPlan(io.cwd, target))
+      ? await loadSavedPlan(io.cwd, target)
+      : undefined;
+  const positional = saved ? (saved.plan.inputs?.definitions ?? []) : target ? [target] : [];
+  const statePath = options.state ?? saved?.plan.inputs?.state;
+  const settings = await resolveSettings(
+    io.cwd,
+    { ...options, ...(statePath !== undefined ? { state: statePath } : {}) },
+    positional,
+  );
+  if (saved && saved.plan.environment !== settings.environment?.name) {
+    throw new UserError(
+      `The saved plan ${target} was made for environment "${saved.plan.environment ?? '(none)'}", not "${settings.environment?.name ?? '(none)'}".`,
+      'Apply it with the same --env it was planned with.',
+    );
+  }
+  const concurrency = resolveConcurrency(options.concurrency ?? settings.config.concurrency);
+  // Fail on missing credentials before anything else happens.
+  const credentials = await readCredentials(settings, io, options);
+  const definitions = await loadAndValidate(settings, io.cwd, options);
+  // Before the state is touched: a checkout that cannot push is refused before anything happens.
+  const pushState = options.pushState ?? settings.pushState ?? false;
+  const checkpointEvery = resolveCheckpointEvery(
+    options.checkpointEvery ?? settings.config.checkpointEvery,
+  );
+  const pusher =
+    pushState === false
+      ? undefined
+      : await GitStatePusher.open({
+          statePath: settings.statePath,
+          target: pushState === true ? undefined : pushState,
+          env: io.env,
+        });
+  const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+
+  const session = await StateSession.open(settings.statePath, {
+    command: 'apply',
+    endpoint: credentials.endpoint,
+  });
+  try {
+    // Planned from the state read under the lock: no other apply can change it now.
+    const plan = planFrom(settings, io.cwd, definitions, session.state, options);
+    if (saved) refuseStalePlan(saved, plan);
+    report(renderPlanText(plan, { color: io.color, verdict: false }));
+    if (plan.blocked) return ExitCode.failure;
+    const creates = plan.actions.filter((action) => action.action === 'create');
+    if (creates.length === 0) {
+      report('Nothing to create.');
+      // Scripts reading --format json always get a result document on stdout.
+      if (options.format === 'json') {
+        const now = new Date();
+        const result = buildApplyResult({
+          report: { results: [] },
+          endpoint: credentials.endpoint,
+          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+          planChecksum: plan.checksum,
+          startedAt: now,
+          finishedAt: now,
+        });
+        io.stdout(jsonText(result));
+      }
+      return ExitCode.ok;
+    }
+    await confirm(plan, credentials.endpoint);
+
+    const { executeApply } = await import('./apply-execute.js');
+    const push = pusher
+      ? setUpStatePush({
+          pusher,
+          session,
+          creates,
+          windowSize: checkpointEvery,
+          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+        })
+      : undefined;
+    return await executeApply({
+      plan,
+      creates,
+      session,
+      credentials,
+      concurrency,
+      format: options.format,
+      io,
+      ...(push ? { push } : {}),
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+function resolveConcurrency(value: number | undefined): number {
+  const concurrency = value ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UserError(
+      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${String(value)}).`,
+    );
+  }
+  return concurrency;
+}
