@@ -1,10 +1,11 @@
 // What a create selects, condition by condition, so a reviewer approves the filter itself and not
 // a count of conditions. Pure and sink-neutral: lines of plain text that each renderer escapes for
 // its own sink. Values appear in their JSON form, exactly as they are sent (`"India"`, `10`,
-// `true`). Groups are numbered, never joined with "and"/"or": how Wati combines groups, or the
+// `true`), with invisible characters as `\uXXXX` escapes (the JSON sink's inline form). Groups are numbered, never joined with "and"/"or": how Wati combines groups, or the
 // conditions of a group, is not documented.
 
 import type { Condition, WatiPayload } from '../model.js';
+import { jsonInline } from './sinks/json.js';
 
 export interface FilterOptions {
   /** List contact IDs; by default only their count is shown (they are personal data). */
@@ -33,7 +34,7 @@ export function describeFilter(payload: WatiPayload, options: FilterOptions = {}
     lines.push({
       depth: 0,
       text: options.showContactIds
-        ? `contact IDs (${ids.length}): ${ids.map((id) => visibleJson(id)).join(', ')}`
+        ? `contact IDs (${ids.length}): ${ids.map((id) => jsonInline(id)).join(', ')}`
         : `contact IDs: ${ids.length}, values masked (--show-contact-ids lists them)`,
     });
   }
@@ -46,23 +47,8 @@ export function describeCondition(condition: Condition): string {
   return [
     asWord(condition.attribute),
     asWord(condition.operator),
-    visibleJson(condition.value),
+    jsonInline(condition.value),
   ].join(' ');
-}
-
-/** Invisible or reordering characters JSON.stringify leaves as they are (it escapes C0 only). */
-const INVISIBLE =
-  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu;
-
-/**
- * The JSON form of a value, with invisible characters written as `\uXXXX` escapes: the same JSON
- * value (what is sent), but one a reviewer can see in full, on any sink.
- */
-export function visibleJson(value: unknown): string {
-  return (JSON.stringify(value) ?? 'null').replace(
-    INVISIBLE,
-    (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /**
@@ -72,5 +58,5 @@ export function visibleJson(value: unknown): string {
 function asWord(text: string): string {
   return /^[\p{L}\p{N}_.]+$/u.test(text) || /^[=!<>~^$*]{1,3}$/.test(text)
     ? text
-    : visibleJson(text);
+    : jsonInline(text);
 }
