@@ -157,6 +157,9 @@ describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
       running.child.kill('SIGKILL');
       const killed = await running.done;
       expect(killed.signal).toBe('SIGKILL');
+      // Creates already sent still land after the kill (the emulator answers after its latency):
+      // look at Wati only once they have, as a person checking the dashboard later would.
+      await waitUntil(async () => Promise.resolve(emulator.snapshot().inFlight === 0));
       const saved = path.join(remote.root, 'saved-state');
       if (settleBy === 'state merge of a saved copy') {
         await cp(runner, saved, { recursive: true });
