@@ -198,16 +198,7 @@ describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
         expect((await runCli(['state', 'resolve', name, ...args], { cwd: fresh })).code).toBe(0);
       }
       await remote.git(fresh, 'add', STATE_FILE);
-      await remote.git(
-        fresh,
-        '-c',
-        'user.name=Dev',
-        '-c',
-        'user.email=dev@example.invalid',
-        'commit',
-        '-qm',
-        'settle',
-      );
+      await remote.commitAsDeveloper(fresh, 'settle');
       await remote.git(fresh, 'push', '-q');
 
       const next = await apply(fresh, '--checkpoint-every', String(COUNT)).done;

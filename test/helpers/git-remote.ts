@@ -22,6 +22,8 @@ export interface GitRemote {
   names: string[];
   env: NodeJS.ProcessEnv;
   git(cwd: string, ...args: string[]): Promise<string>;
+  /** Commits what is staged in `cwd` as a developer would (an identity of its own). */
+  commitAsDeveloper(cwd: string, message: string): Promise<string>;
   /** A fresh clone of the remote (a new runner). */
   clone(name: string): Promise<string>;
   /** How many pushes the remote accepted (post-receive hook). */
@@ -48,17 +50,19 @@ export async function createGitRemote(count: number): Promise<GitRemote> {
   const seed = path.join(root, 'seed');
   await git(root, 'init', '-q', '-b', 'main', seed);
   const names = await generateDefinitions(path.join(seed, 'segments'), count, 7);
+  const commitAsDeveloper = (cwd: string, message: string) =>
+    git(
+      cwd,
+      '-c',
+      'user.name=Dev',
+      '-c',
+      'user.email=dev@example.invalid',
+      'commit',
+      '-qm',
+      message,
+    );
   await git(seed, 'add', '.');
-  await git(
-    seed,
-    '-c',
-    'user.name=Dev',
-    '-c',
-    'user.email=dev@example.invalid',
-    'commit',
-    '-qm',
-    'segments',
-  );
+  await commitAsDeveloper(seed, 'segments');
   await git(seed, 'remote', 'add', 'origin', bare);
   await git(seed, 'push', '-q', '-u', 'origin', 'main');
   await writeHook(bare, 'post-receive', `echo push >> '${pushLog}'`);
@@ -68,6 +72,7 @@ export async function createGitRemote(count: number): Promise<GitRemote> {
     names,
     env,
     git,
+    commitAsDeveloper,
     clone: async (name) => {
       const dir = path.join(root, name);
       await git(root, 'clone', '-q', bare, dir);
