@@ -1,6 +1,6 @@
 // Canonical JSON: the one key-sorted JSON writer, in a compact form (digests, checksums) and an
 // indented one (the state file, payload diffs), and the digests built on it.
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 
 /**
  * Object keys sorted (UTF-16 code unit order) at every level, no insignificant whitespace,
@@ -51,7 +51,7 @@ function wrap(open: string, items: string[], close: string, indent: string | und
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShotHash('sha256', text);
 }
 
 /**
@@ -73,6 +73,16 @@ export function digestOf(value: unknown): string {
   if (!writeCompact(value, write)) write('null');
   hash.update(pending);
   return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * `digestOf` for a value whose canonical text is small enough to build whole (a segment payload:
+ * at most a few megabytes, even with a large contact list). Same digest; building the text with
+ * `canonicalJson` and hashing it in one call measured 3× faster than the streaming writer while
+ * the code is still cold, which is how `validate` meets its first thousand payloads.
+ */
+export function digestOfSmall(value: unknown): string {
+  return `sha256:${oneShotHash('sha256', canonicalJson(value))}`;
 }
 
 /** `writeSorted(value, undefined)` as a stream of pieces; false for a value JSON cannot hold. */

@@ -1,36 +1,12 @@
-// The shared front half of validate, plan and apply: load ─► validate ─► (state) ─► plan.
+// The shared front half of plan and apply: load ─► validate ─► state ─► plan.
 import { displayPath } from '../diagnostics/display-path.js';
-import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
-import type { Diagnostic, LockHolder, Plan, SegmentDefinition, State } from '../model.js';
+import type { LockHolder, Plan, State } from '../model.js';
 import { computePlan } from '../plan/compute.js';
 import { readState } from '../state/file.js';
 import { findLockHolder } from '../state/lock-holder.js';
 import type { Settings } from './settings.js';
-
-export interface DefinitionsResult {
-  segments: SegmentDefinition[];
-  diagnostics: Diagnostic[];
-  files: string[];
-}
-
-export async function loadAndValidate(
-  settings: Settings,
-  cwd: string,
-  options: { allowEmpty?: boolean } = {},
-): Promise<DefinitionsResult> {
-  const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
-    cwd,
-    ...(settings.config.operators ? { operators: settings.config.operators } : {}),
-    ...(settings.config.attributes ? { attributes: settings.config.attributes } : {}),
-    ...(options.allowEmpty ? { allowEmpty: true } : {}),
-  });
-  return {
-    segments: validated.segments,
-    // Config problems first: they may explain everything that follows.
-    diagnostics: [...settings.configDiagnostics, ...validated.diagnostics],
-    files: validated.files,
-  };
-}
+import type { DefinitionsResult } from './validate-definitions.js';
+import { loadAndValidate } from './validate-definitions.js';
 
 export interface PlanRequest {
   allowEmpty?: boolean;

@@ -159,7 +159,7 @@ async function definitionToAdopt(
   cwd: string,
 ): Promise<SegmentDefinition> {
   // Loaded on demand: the other state commands never parse YAML, and start faster without it.
-  const { loadAndValidate } = await import('../app/pipeline.js');
+  const { loadAndValidate } = await import('../app/validate-definitions.js');
   const { segments, diagnostics } = await loadAndValidate(settings, cwd);
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0) {

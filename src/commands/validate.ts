@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { countBySeverity } from '../render/diagnostics.js';
 import type { CommandIO } from '../app/io.js';
-import { loadAndValidate } from '../app/pipeline.js';
+import { loadAndValidate } from '../app/validate-definitions.js';
 import type { CommonOptions } from '../app/settings.js';
 import { reportFallbackPath, resolveSettings } from '../app/settings.js';
 
@@ -16,9 +16,10 @@ export async function runValidate(
   io: CommandIO,
 ): Promise<number> {
   const settings = await resolveSettings(io.cwd, options, paths);
-  const result = await loadAndValidate(settings, io.cwd, options);
+  // validate prints no payload: only count the valid segments (plan builds what is sent).
+  const result = await loadAndValidate(settings, io.cwd, { ...options, build: 'count' });
   const report = {
-    segments: result.segments.length,
+    segments: result.segmentCount,
     files: result.files.length,
     diagnostics: result.diagnostics,
   };
@@ -38,7 +39,7 @@ export async function runValidate(
       ),
     );
   } else {
-    const { renderValidationText } = await import('../render/text.js');
+    const { renderValidationText } = await import('../render/validation-text.js');
     io.stdout(renderValidationText(report, { color: io.color }));
   }
   return countBySeverity(report.diagnostics).errors > 0 ? ExitCode.failure : ExitCode.ok;

@@ -4,7 +4,8 @@
 
 import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatchModule from 'picomatch';
 import { displayPath } from '../diagnostics/display-path.js';
 import { describeFsError } from '../diagnostics/os-errors.js';
 import { compareCodePoints } from '../diagnostics/sort.js';
@@ -41,7 +42,7 @@ export function findDefinitionFiles(
     const kind = kindOf(absolute);
     if (kind === 'directory') {
       walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
-    } else if (kind === 'missing' && picomatch.scan(toPosix(absolute)).isGlob) {
+    } else if (kind === 'missing' && loadPicomatch().scan(toPosix(absolute)).isGlob) {
       // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
       walkGlob(absolute, cwd, found, diagnostics);
     } else if (kind === 'missing') {
@@ -52,6 +53,14 @@ export function findDefinitionFiles(
     }
   }
   return [...found.values()].sort((a, b) => compareCodePoints(a.file, b.file));
+}
+
+/**
+ * picomatch, loaded the first time a path is missing (a glob, or a typo): most runs name plain
+ * directories and never need it, and loading it costs every start ~2 ms.
+ */
+function loadPicomatch(): typeof picomatchModule {
+  return createRequire(import.meta.url)('picomatch') as typeof picomatchModule;
 }
 
 function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
@@ -74,6 +83,7 @@ function walkGlob(
   found: Map<string, FoundFile>,
   diagnostics: Diagnostic[],
 ): void {
+  const picomatch = loadPicomatch();
   const { base, glob } = picomatch.scan(toPosix(pattern));
   const baseDirectory = path.resolve(base);
   const candidates = new Map<string, FoundFile>();

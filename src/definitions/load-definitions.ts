@@ -56,6 +56,7 @@ export async function loadAndValidateDefinitions(
     ...(options.operators ? { operators: options.operators } : {}),
     ...(options.attributes ? { attributes: options.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.build ? { build: options.build } : {}),
     cwd,
   };
   // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.

@@ -14,7 +14,7 @@ import type {
   WatiPayload,
 } from '../model.js';
 import path from 'node:path';
-import { digestOf } from '../canonical-json.js';
+import { digestOfSmall } from '../canonical-json.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import type { ContactIdsFromFile } from './contact-csv.js';
 import { readContactIdsFile } from './contact-csv.js';
@@ -40,11 +40,22 @@ export interface ValidateOptions {
   allowEmpty?: boolean;
   /** What definition file paths are relative to (to find `contactIdsFile` lists). */
   cwd?: string;
+  /**
+   * 'count': decide validity and count the valid segments without building their payloads and
+   * digests (`validate`, which prints neither: 30 ms of 340 for a thousand files). What is sent
+   * is always built by 'definitions', the default, from the same documents and the same rules.
+   */
+  build?: 'definitions' | 'count';
 }
 
 export interface ValidateResult {
-  /** Valid segments, in load order; a name defined twice keeps only its first definition. */
+  /**
+   * Valid segments, in load order; a name defined twice keeps only its first definition. Empty
+   * when only counted (`build: 'count'`).
+   */
   segments: SegmentDefinition[];
+  /** How many valid segments there are, however they were built. */
+  segmentCount: number;
   /** The loader's diagnostics and validation's, sorted by file, line and column. */
   diagnostics: Diagnostic[];
 }
@@ -70,11 +81,18 @@ export interface NameOccurrence {
   source: SourceLocation;
 }
 
+/** A document that passed every per-document rule, built into a definition unless only counted. */
+interface Candidate {
+  name: string;
+  source: SourceLocation;
+  definition?: SegmentDefinition;
+}
+
 /** What a collector has gathered, as plain data, so collectors of consecutive files can merge. */
 export interface CollectedPart {
   documentCount: number;
   diagnostics: Diagnostic[];
-  candidates: SegmentDefinition[];
+  candidates: Candidate[];
   names: NameOccurrence[];
 }
 
@@ -87,7 +105,7 @@ export class SegmentCollector {
   private readonly operators: ReadonlySet<string> | undefined;
   private readonly attributes: readonly string[] | undefined;
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly candidates: SegmentDefinition[] = [];
+  private readonly candidates: Candidate[] = [];
   private readonly names: NameOccurrence[] = [];
   private documentCount = 0;
 
@@ -169,7 +187,15 @@ export class SegmentCollector {
     if (fromFile) appendAll(problems, fromFile.diagnostics);
     appendAll(this.diagnostics, problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
-    this.candidates.push(toSegmentDefinition(value as SegmentDocument, source, fromFile));
+    this.candidates.push(
+      this.options.build === 'count'
+        ? { name: (value as SegmentDocument).name, source }
+        : {
+            name: (value as SegmentDocument).name,
+            source,
+            definition: toSegmentDefinition(value as SegmentDocument, source, fromFile),
+          },
+    );
   }
 
   /** Applies the rules across documents; `loaderDiagnostics` join the sorted result. */
@@ -178,11 +204,12 @@ export class SegmentCollector {
     const nameCheck = checkNames(this.names);
     appendAll(diagnostics, nameCheck.diagnostics);
     // A name defined twice keeps its first definition only; the error above blocks apply anyway.
-    const segments = this.candidates.filter((segment) => {
-      const first = nameCheck.firstSources.get(segment.name);
+    const kept = this.candidates.filter((candidate) => {
+      const first = nameCheck.firstSources.get(candidate.name);
       // Compared by place, not identity: parts may have crossed from a worker thread.
-      return first !== undefined && sameLocation(first, segment.source);
+      return first !== undefined && sameLocation(first, candidate.source);
     });
+    const segments = kept.flatMap(({ definition }) => (definition ? [definition] : []));
     const hasErrors = diagnostics.some((diagnostic) => diagnostic.severity === 'error');
     // Missing paths and unreadable files already explain an empty set; say it only otherwise.
     if (this.documentCount === 0 && !this.options.allowEmpty && !hasErrors) {
@@ -194,7 +221,7 @@ export class SegmentCollector {
         hint: 'Check the definitions path; pass --allow-empty if an empty set is intended.',
       });
     }
-    return { segments, diagnostics: sortDiagnostics(diagnostics) };
+    return { segments, segmentCount: kept.length, diagnostics: sortDiagnostics(diagnostics) };
   }
 }
 
@@ -239,7 +266,7 @@ function toSegmentDefinition(
     ...(document.description === undefined ? {} : { description: document.description }),
     ...(fromFile ? { contactIdsFile: fromFile.file } : {}),
     payload,
-    digest: digestOf(payload),
+    digest: digestOfSmall(payload),
     source,
   };
 }

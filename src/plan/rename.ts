@@ -2,7 +2,7 @@
 // and the old one stays active. Spotting the likely renames lets the plan say so next to the create.
 
 import type { PlanAction, WatiPayload } from '../model.js';
-import { digestOf } from '../canonical-json.js';
+import { digestOfSmall } from '../canonical-json.js';
 
 /**
  * A create whose payload equals a removed entry's recorded payload but for the name is almost
@@ -26,7 +26,7 @@ export function markRenames(actions: PlanAction[]): void {
 
 /** The digest of a payload without its name: what a rename keeps. */
 function shapeOf(payload: WatiPayload): string {
-  return digestOf({ ...payload, name: '' });
+  return digestOfSmall({ ...payload, name: '' });
 }
 
 /**

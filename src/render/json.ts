@@ -1,6 +1,6 @@
 import type { Plan } from '../model.js';
 import { jsonText } from './sinks/json.js';
-import type { ValidationReport } from './text.js';
+import type { ValidationReport } from './validation-text.js';
 
 export const VALIDATION_FORMAT_VERSION = 1;
 

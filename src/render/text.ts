@@ -4,8 +4,9 @@ import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
-import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import { countBySeverity, plural } from './diagnostics.js';
 import { terminalText } from './sinks/terminal.js';
+import { renderDiagnosticsText } from './validation-text.js';
 import type { Style } from './style.js';
 import { styleFor } from './style.js';
 import { diffPayloads } from './payload-diff.js';
@@ -190,26 +191,6 @@ function colorDiffLine(line: string, style: Style): string {
   return style.dim(line);
 }
 
-export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], style: Style): string {
-  return diagnostics
-    .map((diagnostic) => {
-      const location = textLocation(diagnostic);
-      const severity =
-        diagnostic.severity === 'error' ? style.red('error') : style.yellow('warning');
-      const head = `${location ? `${location}: ` : ''}${severity}: ${terminalText(diagnostic.message)}`;
-      return diagnostic.hint
-        ? `${head}\n  ${style.dim(`→ ${terminalText(diagnostic.hint)}`)}`
-        : head;
-    })
-    .join('\n');
-}
-
-/** `file:line:col` with the path escaped: a newline in a file name cannot split the location. */
-export function textLocation(diagnostic: Diagnostic): string {
-  if (!diagnostic.file) return '';
-  return formatLocation({ ...diagnostic, file: terminalText(diagnostic.file) });
-}
-
 function verdict(plan: Plan, style: Style): string {
   const { errors, warnings } = countBySeverity(plan.diagnostics);
   const warningText = warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '';
@@ -225,42 +206,4 @@ function verdict(plan: Plan, style: Style): string {
   return style.green(
     `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply${env}\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
   );
-}
-
-export interface ValidationReport {
-  segments: number;
-  files: number;
-  diagnostics: Diagnostic[];
-}
-
-export function renderValidationText(report: ValidationReport, options: TextOptions = {}): string {
-  const style = styleFor(options.color ?? false);
-  const { errors, warnings } = countBySeverity(report.diagnostics);
-  const lines: string[] = [];
-  if (report.diagnostics.length > 0)
-    lines.push(renderDiagnosticsText(report.diagnostics, style), '');
-  const counted = `${plural(report.segments, 'segment')} in ${plural(report.files, 'file')}`;
-  const warningText = warnings > 0 ? ` (${plural(warnings, 'warning')})` : '';
-  lines.push(
-    errors > 0
-      ? style.red(
-          `✖ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}${describeErrorFiles(report)}`,
-        )
-      : style.green(`✔ ${counted}: valid${warningText}`),
-  );
-  return lines.join('\n');
-}
-
-/** " in 1 file (4 checked)": the files that have errors, not all the files read. */
-function describeErrorFiles(report: ValidationReport): string {
-  // Nothing read (a missing path, an empty directory): the error is about the set, not a file.
-  if (report.files === 0) return ' (no definition file was read)';
-  const withErrors = new Set<string>();
-  for (const diagnostic of report.diagnostics) {
-    if (diagnostic.severity === 'error' && diagnostic.file !== undefined) {
-      withErrors.add(diagnostic.file);
-    }
-  }
-  const checked = withErrors.size === report.files ? '' : ` (${report.files} checked)`;
-  return ` in ${plural(withErrors.size, 'file')}${checked}`;
 }

@@ -3,11 +3,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAndValidate } from '../../src/app/pipeline.js';
+import { loadAndValidate } from '../../src/app/validate-definitions.js';
 import { resolveSettings } from '../../src/app/settings.js';
 import { UsageError } from '../../src/errors.js';
 import { computePlan } from '../../src/plan/compute.js';
-import { renderPlanText, renderValidationText } from '../../src/render/text.js';
+import { renderPlanText } from '../../src/render/text.js';
+import { renderValidationText } from '../../src/render/validation-text.js';
 import { withTempDir } from '../definitions/helpers.js';
 import { definition, dynamicPayload, stateOf } from '../helpers/builders.js';
 

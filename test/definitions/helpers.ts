@@ -25,11 +25,11 @@ export async function check(
   paths: string[],
   options: ValidateOptions & { cwd?: string } = {},
 ): Promise<ValidateResult> {
-  const { segments, diagnostics } = await loadAndValidateDefinitions(paths, {
+  const { segments, segmentCount, diagnostics } = await loadAndValidateDefinitions(paths, {
     ...options,
     cwd: options.cwd ?? fixturesDir,
   });
-  return { segments, diagnostics };
+  return { segments, segmentCount, diagnostics };
 }
 
 /** Validates YAML text as if it were the file `segment.yaml`. */

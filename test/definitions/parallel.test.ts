@@ -88,4 +88,29 @@ describe('loading with a worker thread', () => {
       expect(actual.files).toHaveLength(28);
     },
   );
+
+  it.each([
+    ['one thread', serial],
+    ['a worker, 3 files per chunk', { minFiles: 0, filesPerChunk: 3 }],
+  ])(
+    'counts exactly the segments it would build (validate vs plan), %s',
+    async (_label, parallel) => {
+      for (const [paths, cwd] of [
+        [['.'], generated],
+        [['valid', 'invalid', 'duplicates'], fixturesDir],
+      ] as const) {
+        const built = await loadAndValidateDefinitions([...paths], { cwd, parallel });
+        const counted = await loadAndValidateDefinitions([...paths], {
+          cwd,
+          parallel,
+          build: 'count',
+        });
+        expect(built.segments.length).toBeGreaterThan(3);
+        expect(counted.segmentCount).toBe(built.segments.length);
+        expect(built.segmentCount).toBe(built.segments.length);
+        expect(counted.segments).toEqual([]);
+        expect(counted.diagnostics).toEqual(built.diagnostics);
+      }
+    },
+  );
 });

@@ -8,7 +8,7 @@ import {
   parseEnvironmentList,
 } from '../../src/commands/init-environments.js';
 import { resolveSettings } from '../../src/app/settings.js';
-import { loadAndValidate } from '../../src/app/pipeline.js';
+import { loadAndValidate } from '../../src/app/validate-definitions.js';
 import { UsageError, UserError } from '../../src/errors.js';
 import { makeTempDir, recordingIO, removeDir, REPO_ROOT, SCAFFOLDED } from './support.js';
 

@@ -1,8 +1,9 @@
 // digestOf hashes the canonical JSON in pieces as it is produced (plan holds a 50,000-entry state
 // without building its whole text): the pieces must add up to exactly the canonical text.
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, digestOf } from '../../src/canonical-json.js';
+import { canonicalJson, digestOf, digestOfSmall } from '../../src/canonical-json.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -30,8 +31,22 @@ describe('digestOf', () => {
     for (const value of [{ a: 1 }, 'text', 7, null, [], undefined, odd, large]) {
       const text = canonicalJson(value);
       expect(digestOf(value)).toBe(`sha256:${sha256(text)}`);
+      expect(digestOfSmall(value)).toBe(digestOf(value));
     }
     // The large value's text spans several 64 KiB pieces.
     expect(canonicalJson(large).length).toBeGreaterThan(3 * 64 * 1024);
+  });
+});
+
+describe('digestOfSmall', () => {
+  it('equals digestOf for any JSON value, key order and integer-like keys included', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()), (value, record) => {
+        for (const candidate of [value, record, { '10': record, '9': value }]) {
+          expect(digestOfSmall(candidate)).toBe(digestOf(candidate));
+          expect(digestOf(candidate)).toBe(`sha256:${sha256(canonicalJson(candidate))}`);
+        }
+      }),
+    );
   });
 });

@@ -6,7 +6,8 @@ import { computePlan } from '../../src/plan/compute.js';
 import { renderAnnotation, renderAnnotations } from '../../src/render/github.js';
 import { renderPlanJson } from '../../src/render/json.js';
 import { PLAN_COMMENT_MARKER, renderPlanMarkdown } from '../../src/render/markdown.js';
-import { renderPlanText, renderValidationText } from '../../src/render/text.js';
+import { renderPlanText } from '../../src/render/text.js';
+import { renderValidationText } from '../../src/render/validation-text.js';
 import {
   created,
   definition,

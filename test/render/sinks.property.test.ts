@@ -14,7 +14,8 @@ import { renderAnnotations } from '../../src/render/github.js';
 import { renderCodeQuality } from '../../src/render/gitlab.js';
 import { renderPlanJson, renderValidationJson } from '../../src/render/json.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
-import { renderPlanText, renderValidationText } from '../../src/render/text.js';
+import { renderPlanText } from '../../src/render/text.js';
+import { renderValidationText } from '../../src/render/validation-text.js';
 import { formatFatal } from '../../src/report-error.js';
 import { created, definition, pending, staticPayload, stateOf } from '../helpers/builders.js';
 
