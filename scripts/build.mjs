@@ -48,6 +48,13 @@ await build({
   banner: {
     js: "import { createRequire as __segsyncRequire } from 'node:module'; const require = __segsyncRequire(import.meta.url);",
   },
+  // yaml's ES module build instead of its CommonJS one: the same parser from the same sources,
+  // but bundled as ES modules its unused parts (stringify, visitAsync…) are left out and its ~60
+  // modules need no run-time wrappers — `validate segments/` starts ~4 ms sooner. The two builds
+  // differ only where segsync never goes: warnings go to console.warn (segsync parses with
+  // logLevel 'error', so none is emitted), !!binary yields a Uint8Array instead of a Buffer
+  // (segsync refuses binary values either way), and a debug log stream.
+  alias: { yaml: fileURLToPath(new URL('node_modules/yaml/browser/index.js', root)) },
   // Less text to read and scan at every start; identifiers keep their names (stack traces).
   minifyWhitespace: true,
   minifySyntax: true,

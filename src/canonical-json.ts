@@ -1,6 +1,18 @@
 // Canonical JSON: the one key-sorted JSON writer, in a compact form (digests, checksums) and an
 // indented one (the state file, payload diffs), and the digests built on it.
-import { createHash, hash as oneShotHash } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
+import { createRequire } from 'node:module';
+
+let crypto: typeof NodeCrypto | undefined;
+
+/**
+ * node:crypto, loaded on the first digest: `validate` makes none, and loading the module costs
+ * every start ~2 ms.
+ */
+function nodeCrypto(): typeof NodeCrypto {
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof NodeCrypto;
+  return crypto;
+}
 
 /**
  * Object keys sorted (UTF-16 code unit order) at every level, no insignificant whitespace,
@@ -51,7 +63,7 @@ function wrap(open: string, items: string[], close: string, indent: string | und
 }
 
 export function sha256(text: string): string {
-  return oneShotHash('sha256', text);
+  return nodeCrypto().hash('sha256', text);
 }
 
 /**
@@ -61,7 +73,7 @@ export function sha256(text: string): string {
  * doubled the peak memory of `plan`. Same text as `canonicalJson`, piece by piece.
  */
 export function digestOf(value: unknown): string {
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   let pending = '';
   const write = (text: string) => {
     pending += text;
@@ -82,7 +94,7 @@ export function digestOf(value: unknown): string {
  * the code is still cold, which is how `validate` meets its first thousand payloads.
  */
 export function digestOfSmall(value: unknown): string {
-  return `sha256:${oneShotHash('sha256', canonicalJson(value))}`;
+  return `sha256:${nodeCrypto().hash('sha256', canonicalJson(value))}`;
 }
 
 /** `writeSorted(value, undefined)` as a stream of pieces; false for a value JSON cannot hold. */

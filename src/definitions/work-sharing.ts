@@ -11,7 +11,7 @@
 // done on the main thread, so the result never depends on the worker. Chunk results are returned
 // in chunk order, exactly as a serial run would produce them.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 /** The shared counter's slots. */
 const NEXT_CHUNK = 0;
@@ -40,6 +40,8 @@ export interface ShareWorkOptions<T> {
 /** Runs every chunk once, sharing them with one worker thread; results in chunk order. */
 export async function shareWork<T>(options: ShareWorkOptions<T>): Promise<T[]> {
   const { chunkCount, processChunk } = options;
+  // Loaded here, not at start: only large repositories share work, and the module costs ~1.5 ms.
+  const { Worker: WorkerThread } = await import('node:worker_threads');
   const counter = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const slots = new Int32Array(counter);
   const shared: SharedChunks = { counter, chunkCount };
@@ -48,7 +50,9 @@ export async function shareWork<T>(options: ShareWorkOptions<T>): Promise<T[]> {
   const delivered = new Promise<Map<number, T>>((resolve) => {
     const none = () => resolve(new Map());
     try {
-      worker = new Worker(options.workerUrl, { workerData: { ...options.workerData, shared } });
+      worker = new WorkerThread(options.workerUrl, {
+        workerData: { ...options.workerData, shared },
+      });
     } catch {
       none();
       return;
