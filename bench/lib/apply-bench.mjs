@@ -18,6 +18,7 @@ import { check, formatMs, median, runNode, verdict } from './measure.mjs';
 
 const CPU_PROBE = new URL('./cpu-probe.mjs', import.meta.url).href;
 const RAW_LOOP = fileURLToPath(new URL('./raw-post-loop.mjs', import.meta.url));
+const CLIENT_LOOP = fileURLToPath(new URL('./client-post-loop.mjs', import.meta.url));
 
 const LATENCY_SCENARIO = {
   creates: 1000,
@@ -151,6 +152,7 @@ async function benchCpu() {
   const emulator = await startEmulator({ port: 0, latencyMs: 0, seed: 1 });
   const segsync = [];
   const raw = [];
+  const client = [];
   try {
     for (let run = 0; run < runs; run++) {
       segsync.push(await applyOnce(workspace, emulator, concurrency));
@@ -161,6 +163,15 @@ async function benchCpu() {
       );
       if (loop.run.code !== 0) throw new Error(`raw POST loop failed: ${loop.run.stderr}`);
       raw.push(loop.probe);
+      emulator.reset();
+      const clientLoop = await runProbed(
+        [CLIENT_LOOP, emulator.url, emulator.token, String(creates), String(concurrency)],
+        { cwd: workspace.root, env: clientEnv(emulator) },
+      );
+      if (clientLoop.run.code !== 0) {
+        throw new Error(`client POST loop failed: ${clientLoop.run.stderr}`);
+      }
+      client.push(clientLoop.probe);
     }
   } finally {
     await emulator.close();
@@ -169,6 +180,7 @@ async function benchCpu() {
   const perCreate = (probe) => probe.cpuMs / probe.requests;
   const segsyncCpu = segsync.map((r) => perCreate(r.probe));
   const rawCpu = raw.map(perCreate);
+  const clientCpu = client.map(perCreate);
   const ratios = segsyncCpu.map((value, index) => value / rawCpu[index]);
   const ms = (x) => `${x.toFixed(2)} ms`;
   console.log(
@@ -176,7 +188,16 @@ async function benchCpu() {
   );
   console.log(`  segsync apply                ${spread(segsyncCpu, ms)}`);
   console.log(`  raw node:http POST loop      ${spread(rawCpu, ms)}`);
+  console.log(`  segsync's client alone       ${spread(clientCpu, ms)}  (got, as apply sends)`);
   console.log(`  ratio per run pair           ${spread(ratios, (x) => `${x.toFixed(2)}×`)}`);
+  // Where the time goes: the HTTP client library, or what apply adds around it (plan, write-ahead
+  // journal, progress). The target is out of reach while the client alone exceeds it.
+  const clientRatios = clientCpu.map((value, index) => value / rawCpu[index]);
+  const applyOverClient = segsyncCpu.map((value, index) => value / clientCpu[index]);
+  console.log(`  client alone vs raw loop     ${spread(clientRatios, (x) => `${x.toFixed(2)}×`)}`);
+  console.log(
+    `  apply vs its client alone    ${spread(applyOverClient, (x) => `${x.toFixed(2)}×`)}`,
+  );
   console.log(
     `  apply phase                  ${spread(segsync.map((r) => r.result.durationMs))}; raw loop ${spread(raw.map((p) => p.windowMs))}`,
   );
