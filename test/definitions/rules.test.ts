@@ -408,6 +408,11 @@ describe('names with invisible characters', () => {
     ['\\u2066VIP', 'U+2066 LEFT-TO-RIGHT ISOLATE at character 1, at the start'],
     ['VIP\\uFEFF list', 'U+FEFF ZERO WIDTH NO-BREAK SPACE (byte order mark) at character 4'],
     ['x\\uD800y', 'U+D800 a lone UTF-16 surrogate (half of a character) at character 2'],
+    ['VIP\\u200E', 'U+200E LEFT-TO-RIGHT MARK at character 4, after "VIP"'],
+    ['\\u200FVIP', 'U+200F RIGHT-TO-LEFT MARK at character 1, at the start'],
+    ['V\\u061CIP', 'U+061C ARABIC LETTER MARK at character 2'],
+    ['V\\u00ADIP', 'U+00AD SOFT HYPHEN at character 2'],
+    ['V\\u180EIP', 'U+180E MONGOLIAN VOWEL SEPARATOR at character 2'],
   ])('%s is refused, naming the character and where it is', (written, expected) => {
     const { diagnostics, segments } = checkText(segment(written));
     expect(segments).toEqual([]);

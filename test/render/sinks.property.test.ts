@@ -36,6 +36,11 @@ const hostilePieces = [
   '\u2066',
   '\u2069',
   '\u200b',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u00ad',
+  '\u180e',
   '\ufeff',
   '\u2028',
   '\ud800',
@@ -95,10 +100,10 @@ const runs = { numRuns: 150 };
 // ---------------------------------------------------------------------------------------------
 // How each reader reads the output (independent of the code under test).
 
-/** C0 (but the line feed that ends our lines), DEL, C1, bidi, line separators, lone surrogates. */
+/** C0 (but the line feed that ends our lines), DEL, C1, bidi marks and controls, line separators, lone surrogates. */
 const RAW_UNSAFE =
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]/u;
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]/u;
 
 /** .NET `TrimStart()` whitespace, which the runner strips before looking for `::`. */
 const DOTNET_LEADING_SPACE = /^[\s\u0085\u180e]*/u;
@@ -152,7 +157,7 @@ function unescape(text: string, property: boolean): string {
 /** Characters that the github sink shows as escapes instead of passing through. */
 const SHOWN_AS_ESCAPES =
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/u;
+  /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/u;
 
 /** The Markdown text outside code spans and fenced blocks, backslash escapes removed. */
 function markdownOutsideCode(markdown: string): string {

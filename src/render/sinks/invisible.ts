@@ -1,14 +1,16 @@
 // Characters that change what a reader sees without being seen themselves: controls (C0, DEL,
 // C1 — ESC starts terminal escape sequences, U+009B is an 8-bit CSI, CR and LF start new lines),
 // bidirectional overrides and isolates (they reorder text: `abc\u202Egnp.exe` reads "abcexe.png"),
-// zero-width characters (they make two different names look the same), line and paragraph
-// separators, and lone surrogates (not text at all). Every sink shows them as visible escapes.
+// zero-width characters and direction marks (U+200E, U+200F, U+061C), the soft hyphen and U+180E
+// (they make two different names look the same), line and paragraph separators, and lone
+// surrogates (not text at all). Every sink shows them as visible escapes; the JSON sink's set
+// (json.ts) holds the same formatting characters.
 
 /** With the `u` flag, `[\uD800-\uDFFF]` matches only surrogates that are not part of a pair. */
 const INVISIBLE =
   // Matching control characters is the point of this expression.
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/gu;
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/gu;
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
