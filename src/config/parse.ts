@@ -15,18 +15,15 @@ import { getConfigValidator } from '../yaml/schema-validator.js';
 import type { ConfigResult, EnvironmentConfig, SegsyncConfig } from './defaults.js';
 import { DEFAULT_DEFINITIONS, DEFAULT_STATE_FILE, defaults } from './defaults.js';
 
-/** The configuration as written in the file (validated by the schema). */
-interface ConfigDocument {
+/**
+ * The configuration as written in the file (validated by the schema): the settings of
+ * SegsyncConfig, with its paths (`definitions`, `state`, each environment's `state`) as written,
+ * relative to the file, not yet resolved. Derived, so a new setting is declared once.
+ */
+type ConfigDocument = Omit<SegsyncConfig, 'file' | 'baseDir' | 'definitions' | 'state'> & {
   definitions?: string;
   state?: string;
-  operators?: string[];
-  attributes?: string[];
-  segmentLimit?: number;
-  concurrency?: number;
-  pushState?: boolean | string;
-  checkpointEvery?: number;
-  environments?: Record<string, EnvironmentConfig>;
-}
+};
 
 /** Reads, parses and validates the configuration file the lookup found. */
 export function readConfigFile(
