@@ -67,7 +67,10 @@ function readTextFile(absolutePath: string, file: string): TextResult {
   let text: string;
   try {
     // Checked before reading: a directory, a device or a pipe (which could block) is never opened
-    // here, and a huge file is never loaded into memory.
+    // here, and a huge file is never loaded into memory. The check and the read are two steps: a
+    // file swapped for a pipe in between would block this read (the careful path below opens
+    // through one non-blocking descriptor instead). Only someone already writing to the
+    // repository while segsync runs could arrange that, and the CI job's timeout ends it.
     const stats = statSync(absolutePath);
     if (!stats.isFile()) return notARegularFile(fail, stats.isDirectory());
     if (stats.size > MAX_FILE_BYTES) return tooLarge(fail, stats.size);
@@ -75,7 +78,7 @@ function readTextFile(absolutePath: string, file: string): TextResult {
   } catch (error) {
     return fail('unreadable-file', unreadableMessage(absolutePath, error), unreadableHint(error));
   }
-  // Replaced by something else between the stat and the read: the careful path decides.
+  // Grown past the bound since the stat, or not clean UTF-8: the careful path decides.
   if (text.length > MAX_FILE_BYTES || text.includes('\uFFFD')) {
     return decodeStrictly(readBoundedFile(absolutePath, file), file);
   }
