@@ -42,6 +42,12 @@ describe('dist/cli.js', () => {
     expect(planned.stdout).toMatch(/^Plan: \d+ to create, 0 unchanged/);
   });
 
+  it('selects definitions with a glob pattern (picomatch, loaded on first use by the bundle)', async () => {
+    const globbed = await segsync('validate', 'segments/*.yaml');
+    expect(globbed.code).toBe(0);
+    expect(globbed.stdout).toMatch(/^✔ \d+ segments in \d+ files: valid/);
+  });
+
   it('prints the segment schema', async () => {
     const schema = JSON.parse((await segsync('schema')).stdout) as { $id: string };
     expect(schema.$id).toContain('segment.schema.json');
