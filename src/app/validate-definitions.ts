@@ -4,25 +4,58 @@ import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
 import type { Diagnostic, SegmentDefinition } from '../model.js';
 import type { Settings } from './settings.js';
 
-export interface DefinitionsResult {
-  /** Empty when only counted (`build: 'count'`). */
-  segments: SegmentDefinition[];
+/** What `validate` reports: how many segments are valid, and every problem. */
+export interface CheckedDefinitions {
   segmentCount: number;
+  /** Configuration problems first, then the definitions', sorted. */
   diagnostics: Diagnostic[];
   files: string[];
 }
 
+/** What plan and apply work from: the valid definitions themselves, payloads and digests built. */
+export interface DefinitionsResult extends CheckedDefinitions {
+  segments: SegmentDefinition[];
+}
+
+interface LoadOptions {
+  allowEmpty?: boolean;
+}
+
+/** Loads and validates the definitions, building each valid one's payload and digest. */
 export async function loadAndValidate(
   settings: Settings,
   cwd: string,
-  options: { allowEmpty?: boolean; build?: 'definitions' | 'count' } = {},
+  options: LoadOptions = {},
+): Promise<DefinitionsResult> {
+  return load(settings, cwd, options, 'definitions');
+}
+
+/**
+ * Loads and validates the definitions and counts the valid ones, without building their payloads
+ * and digests (`validate` prints neither). The same documents and rules decide validity as in
+ * `loadAndValidate`; only what plan and apply send is built, and only by them.
+ */
+export async function checkDefinitions(
+  settings: Settings,
+  cwd: string,
+  options: LoadOptions = {},
+): Promise<CheckedDefinitions> {
+  const { segmentCount, diagnostics, files } = await load(settings, cwd, options, 'count');
+  return { segmentCount, diagnostics, files };
+}
+
+async function load(
+  settings: Settings,
+  cwd: string,
+  options: LoadOptions,
+  build: 'definitions' | 'count',
 ): Promise<DefinitionsResult> {
   const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
     cwd,
     ...(settings.config.operators ? { operators: settings.config.operators } : {}),
     ...(settings.config.attributes ? { attributes: settings.config.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
-    ...(options.build ? { build: options.build } : {}),
+    build,
   });
   return {
     segments: validated.segments,

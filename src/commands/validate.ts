@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { countBySeverity } from '../render/diagnostics.js';
 import type { CommandIO } from '../app/io.js';
-import { loadAndValidate } from '../app/validate-definitions.js';
+import { checkDefinitions } from '../app/validate-definitions.js';
 import type { CommonOptions } from '../app/settings.js';
 import { reportFallbackPath, resolveSettings } from '../app/settings.js';
 
@@ -17,7 +17,7 @@ export async function runValidate(
 ): Promise<number> {
   const settings = await resolveSettings(io.cwd, options, paths);
   // validate prints no payload: only count the valid segments (plan builds what is sent).
-  const result = await loadAndValidate(settings, io.cwd, { ...options, build: 'count' });
+  const result = await checkDefinitions(settings, io.cwd, options);
   const report = {
     segments: result.segmentCount,
     files: result.files.length,
