@@ -94,7 +94,7 @@ export function digestOf(value: unknown): string {
  * while the code is still cold, which is how `plan` meets its first thousand payloads.
  */
 export function digestOfSmall(value: unknown): string {
-  return `sha256:${nodeCrypto().hash('sha256', canonicalJson(value))}`;
+  return `sha256:${sha256(canonicalJson(value))}`;
 }
 
 /** `writeSorted(value, undefined)` as a stream of pieces; false for a value JSON cannot hold. */

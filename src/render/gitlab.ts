@@ -3,7 +3,7 @@
 // the diff, the way annotations do on GitHub.
 // Shape (docs.gitlab.com, "Code Quality report format"): description, check_name, fingerprint,
 // severity (info | minor | major | critical | blocker), location.path, location.lines.begin.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../canonical-json.js';
 import type { Diagnostic } from '../model.js';
 import { jsonText } from './sinks/json.js';
 
@@ -39,7 +39,7 @@ export function renderCodeQuality(
         ? `${diagnostic.message} ${diagnostic.hint}`
         : diagnostic.message,
       check_name: `segsync/${diagnostic.code}`,
-      fingerprint: createHash('sha256').update(`${key}\u0000${occurrence}`).digest('hex'),
+      fingerprint: sha256(`${key}\u0000${occurrence}`),
       severity: diagnostic.severity === 'error' ? 'major' : 'minor',
       location: { path, lines: { begin: diagnostic.line ?? 1 } },
     };

@@ -3,14 +3,25 @@
 // bidirectional overrides and isolates (they reorder text: `abc\u202Egnp.exe` reads "abcexe.png"),
 // zero-width characters and direction marks (U+200E, U+200F, U+061C), the soft hyphen and U+180E
 // (they make two different names look the same), line and paragraph separators, and lone
-// surrogates (not text at all). Every sink shows them as visible escapes; the JSON sink's set
-// (json.ts) holds the same formatting characters.
+// surrogates (not text at all). Every sink shows them as visible escapes.
 
-/** With the `u` flag, `[\uD800-\uDFFF]` matches only surrogates that are not part of a pair. */
-const INVISIBLE =
-  // Matching control characters is the point of this expression.
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/gu;
+/**
+ * The invisible formatting characters, as a character-class body: soft hyphen, Arabic letter
+ * mark, Mongolian vowel separator, zero-width characters and direction marks, line and paragraph
+ * separators, bidi embeddings and overrides, word joiner, bidi isolates, BOM. The one list the
+ * text sinks (below) and the JSON sink (json.ts, which JSON.stringify leaves them raw for) share.
+ */
+export const FORMATTING_CHARACTERS =
+  '\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060\\u2066-\\u2069\\ufeff';
+
+/**
+ * Controls (C0, DEL, C1), the formatting characters, and lone surrogates: with the `u` flag,
+ * `[\uD800-\uDFFF]` matches only surrogates that are not part of a pair.
+ */
+const INVISIBLE = new RegExp(
+  `[\\u0000-\\u001f\\u007f-\\u009f${FORMATTING_CHARACTERS}\\ud800-\\udfff]`,
+  'gu',
+);
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

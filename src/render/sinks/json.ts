@@ -3,10 +3,16 @@
 // other invisible formatting characters) and the runner's `##[command]` form are escaped as well,
 // so JSON printed to a terminal or a CI log is as inert as text output, and parses to exactly the
 // same data.
+import { FORMATTING_CHARACTERS } from './invisible.js';
 
-/** These can only occur inside string literals: JSON's own syntax is ASCII. */
-const RAW_AFTER_STRINGIFY =
-  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+/**
+ * These can only occur inside string literals: JSON's own syntax is ASCII. DEL, C1, the invisible
+ * formatting characters every sink escapes, and the invisible math operators U+2061–U+2065.
+ */
+const RAW_AFTER_STRINGIFY = new RegExp(
+  `[\\u007f-\\u009f${FORMATTING_CHARACTERS}\\u2061-\\u2065]`,
+  'g',
+);
 
 function escapeRaw(json: string): string {
   return json
