@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { precompiledValidatorsSource } from './precompile-schemas.mjs';
@@ -20,7 +21,8 @@ import { precompiledValidatorsSource } from './precompile-schemas.mjs';
 const root = new URL('../', import.meta.url);
 const dist = (path) => fileURLToPath(new URL(`dist/${path}`, root));
 
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('tsconfig.build.json', root))], {
   stdio: 'inherit',
 });
@@ -54,7 +56,9 @@ await build({
   // differ only where segsync never goes: warnings go to console.warn (segsync parses with
   // logLevel 'error', so none is emitted), !!binary yields a Uint8Array instead of a Buffer
   // (segsync refuses binary values either way), and a debug log stream.
-  alias: { yaml: fileURLToPath(new URL('node_modules/yaml/browser/index.js', root)) },
+  alias: {
+    yaml: path.join(path.dirname(require.resolve('yaml/package.json')), 'browser/index.js'),
+  },
   // Less text to read and scan at every start; identifiers keep their names (stack traces).
   minifyWhitespace: true,
   minifySyntax: true,

@@ -187,15 +187,11 @@ export class SegmentCollector {
     if (fromFile) appendAll(problems, fromFile.diagnostics);
     appendAll(this.diagnostics, problems);
     if (problems.some((problem) => problem.severity === 'error')) return;
-    this.candidates.push(
-      this.options.build === 'count'
-        ? { name: (value as SegmentDocument).name, source }
-        : {
-            name: (value as SegmentDocument).name,
-            source,
-            definition: toSegmentDefinition(value as SegmentDocument, source, fromFile),
-          },
-    );
+    const candidate: Candidate = { name: (value as SegmentDocument).name, source };
+    if (this.options.build !== 'count') {
+      candidate.definition = toSegmentDefinition(value as SegmentDocument, source, fromFile);
+    }
+    this.candidates.push(candidate);
   }
 
   /** Applies the rules across documents; `loaderDiagnostics` join the sorted result. */
