@@ -33,7 +33,8 @@ function requiresToImports(code, prefix) {
 }
 
 /**
- * The source of one ES module exporting `precompiled`: { segment, config, state, stateEntry }.
+ * The source of one ES module exporting `precompiled`: { segment, config, state, stateEntry }, and
+ * the `loadCompiler` of src/yaml/precompiled-validators.ts, which nothing needs to call.
  * `definitionOptions` are segsync's ajvOptions (src/yaml/schema-validator.ts);
  * `stateFormats` the formats the state schema uses (STATE_FORMATS, same module).
  */
@@ -80,6 +81,10 @@ export function precompiledValidatorsSource({ definitionOptions, stateFormats })
     ...parts.flatMap((part) => part.imports),
     ...parts.flatMap((part) => part.body),
     'export const precompiled = { ...definitions, ...stateFile };',
+    // Every schema is above, so no caller needs ajv's compiler: the built CLI does not ship it.
+    'export function loadCompiler() {',
+    '  throw new Error("segsync\'s build precompiles every schema; ajv\'s compiler is not included.");',
+    '}',
     '',
   ].join('\n');
 }

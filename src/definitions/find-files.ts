@@ -4,7 +4,6 @@
 
 import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type picomatchModule from 'picomatch';
 import { displayPath } from '../diagnostics/display-path.js';
 import { describeFsError } from '../diagnostics/os-errors.js';
@@ -29,12 +28,12 @@ export interface FoundFile {
  * directory walked once. Missing paths, patterns that match nothing and unreadable directories
  * become diagnostics.
  */
-export function findDefinitionFiles(
+export async function findDefinitionFiles(
   paths: string[],
   cwd: string,
   diagnostics: Diagnostic[],
   options: { allowEmpty?: boolean } = {},
-): FoundFile[] {
+): Promise<FoundFile[]> {
   const found = new Map<string, FoundFile>(); // by absolute path: a file named twice is read once
   const walkedDirectories = new Set<string>();
   for (const given of paths) {
@@ -42,11 +41,14 @@ export function findDefinitionFiles(
     const kind = kindOf(absolute);
     if (kind === 'directory') {
       walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
-    } else if (kind === 'missing' && loadPicomatch().scan(toPosix(absolute)).isGlob) {
-      // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
-      walkGlob(absolute, cwd, found, diagnostics);
     } else if (kind === 'missing') {
-      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
+      // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
+      const picomatch = await loadPicomatch();
+      if (picomatch.scan(toPosix(absolute)).isGlob) {
+        walkGlob(picomatch, absolute, cwd, found, diagnostics);
+      } else {
+        diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
+      }
     } else {
       // Named explicitly: read it even without a YAML extension; the reader reports what it is.
       found.set(absolute, { absolute, file: displayPath(absolute, cwd) });
@@ -57,10 +59,12 @@ export function findDefinitionFiles(
 
 /**
  * picomatch, loaded the first time a path is missing (a glob, or a typo): most runs name plain
- * directories and never need it, and loading it costs every start ~2 ms.
+ * directories and never need it, and loading it costs every start ~2 ms. An import() rather than
+ * a require() at run time: the build bundles it (in a chunk of its own), and the published
+ * package has no node_modules to find it in.
  */
-function loadPicomatch(): typeof picomatchModule {
-  return createRequire(import.meta.url)('picomatch') as typeof picomatchModule;
+async function loadPicomatch(): Promise<typeof picomatchModule> {
+  return (await import('picomatch')).default;
 }
 
 function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
@@ -78,12 +82,12 @@ function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
 
 /** Walks the pattern's fixed leading directories and keeps the files the rest of it matches. */
 function walkGlob(
+  picomatch: typeof picomatchModule,
   pattern: string,
   cwd: string,
   found: Map<string, FoundFile>,
   diagnostics: Diagnostic[],
 ): void {
-  const picomatch = loadPicomatch();
   const { base, glob } = picomatch.scan(toPosix(pattern));
   const baseDirectory = path.resolve(base);
   const candidates = new Map<string, FoundFile>();

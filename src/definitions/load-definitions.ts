@@ -61,7 +61,7 @@ export async function loadAndValidateDefinitions(
   };
   // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
   const loaderDiagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, cwd, loaderDiagnostics, validateOptions);
+  const found = await findDefinitionFiles(paths, cwd, loaderDiagnostics, validateOptions);
   const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
 
   const collector = new SegmentCollector(validateOptions);

@@ -4,9 +4,8 @@
 // microseconds.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { precompiled } from './precompiled-validators.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { loadCompiler, precompiled } from './precompiled-validators.js';
 
 /** The schemas segsync validates against at run time (the files in schemas/). */
 export type SchemaName = 'segment' | 'config' | 'state';
@@ -69,14 +68,9 @@ function compile(name: 'segment' | 'config'): SchemaValidator {
   return { schema, validate: precompiled[name] ?? compileAtRunTime(schema) };
 }
 
-/** ajv's compiler, loaded only where no precompiled validator exists (from src, in tests). */
-function loadAjv(): typeof Ajv2020 {
-  const ajv = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 };
-  return ajv.Ajv2020;
-}
-
+/** Only where no precompiled validator exists (from src, in tests). */
 function compileAtRunTime(schema: JsonSchema): SchemaValidator['validate'] {
-  const Ajv = loadAjv();
+  const Ajv = loadCompiler();
   // Checking the schema against the draft 2020-12 meta-schema costs ~100 ms per run; the test
   // suite does it once instead (test/definitions/schema.test.ts).
   const ajv = new Ajv({
@@ -114,7 +108,7 @@ export function getStateValidators(): StateValidators {
   }
   if (!stateValidators) {
     const schema = JSON.parse(readSchemaText('state')) as object;
-    const Ajv = loadAjv();
+    const Ajv = loadCompiler();
     const ajv = new Ajv({ allErrors: true });
     for (const [name, format] of Object.entries(STATE_FORMATS)) ajv.addFormat(name, format);
     ajv.addSchema(schema, 'state');

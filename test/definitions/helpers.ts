@@ -50,12 +50,12 @@ export interface LoadedFiles {
  * The loader's half of loadAndValidateDefinitions, keeping every parsed document so tests can
  * look at what was read: the same walk (find-files.ts) and the same per-file reading.
  */
-export function loadFiles(paths: string[], options: { cwd: string }): Promise<LoadedFiles> {
+export async function loadFiles(paths: string[], options: { cwd: string }): Promise<LoadedFiles> {
   const diagnostics: Diagnostic[] = [];
-  const found = findDefinitionFiles(paths, options.cwd, diagnostics);
+  const found = await findDefinitionFiles(paths, options.cwd, diagnostics);
   const documents: LoadedDocument[] = [];
   diagnostics.push(...readDefinitionFiles(found, (parsed) => documents.push(...parsed.documents)));
-  return Promise.resolve({ files: found.map(({ file }) => file), documents, diagnostics });
+  return { files: found.map(({ file }) => file), documents, diagnostics };
 }
 
 /** Every diagnostic of one file, as `line:column code` plus the full object for details. */
