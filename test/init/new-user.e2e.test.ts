@@ -1,10 +1,11 @@
 // A new user's first ten minutes, from the published package: `npm pack` the repository, install
-// the tarball into a fresh git repository (extracted as npm would, its dependencies linked from
-// ours: the suite runs offline), `segsync init`, validate, plan, apply against the emulator — and
-// then the repository's own tools must be happy: `prettier --check .` under Prettier's DEFAULT
-// settings, and `git status` listing only files the user means to commit.
+// the tarball into a fresh git repository (extracted as npm would; it has no dependencies — npm's
+// own offline install is test/packaging-tarball.e2e.test.ts), `segsync init`, validate, plan,
+// apply against the emulator — and then the repository's own tools must be happy: `prettier
+// --check .` under Prettier's DEFAULT settings, and `git status` listing only files the user
+// means to commit.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,17 +55,6 @@ beforeAll(async () => {
     path.join(repo, 'node_modules/package'),
     path.join(repo, 'node_modules/segsync'),
   ]);
-  const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  for (const dependency of Object.keys(manifest.dependencies)) {
-    // Scoped packages (@scope/name) need their scope directory first.
-    await mkdir(path.dirname(path.join(repo, 'node_modules', dependency)), { recursive: true });
-    await symlink(
-      path.join(REPO_ROOT, 'node_modules', dependency),
-      path.join(repo, 'node_modules', dependency),
-    );
-  }
   await writeFile(
     path.join(repo, 'package.json'),
     `${JSON.stringify({ name: 'my-segments', private: true, devDependencies: { segsync: `file:../${filename}` } }, null, 2)}\n`,
