@@ -30,7 +30,12 @@ const runs = Number(values.runs);
 const root = await mkdtemp(path.join(tmpdir(), 'segsync-push-bench-'));
 const env = { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: '1' };
 const git = (cwd, ...args) => exec('git', args, { cwd, env });
-const emulator = await startEmulator({ port: 0, latencyMs: Number(values.latency) });
+// segmentLimit: `creates` segments per run, above Wati's default cap of 10.
+const emulator = await startEmulator({
+  port: 0,
+  latencyMs: Number(values.latency),
+  segmentLimit: creates,
+});
 
 async function freshRemote(label) {
   const bare = path.join(root, `${label}.git`);

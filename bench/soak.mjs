@@ -79,6 +79,8 @@ async function main() {
     failRate: options['fail-rate'],
     dropAfterCommitRate: options['drop-rate'],
     seed: options.seed,
+    // Each round creates options.segments, far above Wati's default cap of 10.
+    segmentLimit: options.segments,
   });
   try {
     while (totals.kills < options.kills && performance.now() < deadline) {

@@ -6,16 +6,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from './app/io.js';
+import { generateContacts } from './emulator/contact-generator.js';
 import { startEmulator } from './emulator/server.js';
 import { buildProgram } from './program.js';
 
 const projectRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const bold = (text: string) => (color ? `\u001b[1m${text}\u001b[22m` : text);
+const DEMO_CONTACTS = 500;
 
 async function main(): Promise<number> {
   // A little latency, like a real server, so the bounded concurrency is visible in the counters.
-  const emulator = await startEmulator({ port: 0, latencyMs: 150 });
+  // Made-up contacts for previews: every filter example in segments/ selects some of them except
+  // "Webinar attendees 2026-11" (the webinar has not happened yet: nobody has attended).
+  const emulator = await startEmulator({
+    port: 0,
+    latencyMs: 150,
+    contacts: generateContacts(DEMO_CONTACTS),
+  });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'segsync-demo-'));
   const statePath = path.join(workDir, 'segsync.state.json');
   const abort = new AbortController();
@@ -41,7 +49,8 @@ async function main(): Promise<number> {
   try {
     io.stdout(
       bold('segsync demo') +
-        ` — Wati emulator listening at ${emulator.url}; temporary state in ${statePath}`,
+        ` — Wati emulator listening at ${emulator.url} (${DEMO_CONTACTS} made-up contacts); ` +
+        `temporary state in ${statePath}`,
     );
     const state = ['--state', statePath];
     await run('Validate the example definitions in segments/', ['validate', 'segments']);

@@ -94,7 +94,8 @@ async function benchLatency() {
   const { creates, latencyMs, runs, limits } = LATENCY_SCENARIO;
   const concurrencies = Object.keys(limits).map(Number);
   const workspace = await createWorkspace(creates, { prefix: 'segsync-bench-apply-' });
-  const emulator = await startEmulator({ port: 0, latencyMs, seed: 1 });
+  // segmentLimit: every scenario creates far more than Wati's default cap of 10.
+  const emulator = await startEmulator({ port: 0, latencyMs, seed: 1, segmentLimit: creates });
   const measured = Object.fromEntries(concurrencies.map((c) => [c, []]));
   try {
     for (let run = 0; run < runs; run++) {
@@ -149,7 +150,7 @@ async function benchLatency() {
 async function benchCpu() {
   const { creates, concurrency, runs, limit } = CPU_SCENARIO;
   const workspace = await createWorkspace(creates, { prefix: 'segsync-bench-cpu-' });
-  const emulator = await startEmulator({ port: 0, latencyMs: 0, seed: 1 });
+  const emulator = await startEmulator({ port: 0, latencyMs: 0, seed: 1, segmentLimit: creates });
   const segsync = [];
   const raw = [];
   const client = [];
@@ -216,7 +217,13 @@ async function benchCpu() {
 async function benchRateLimit() {
   const { creates, latencyMs, rateLimitRps, concurrency } = RATE_LIMIT_SCENARIO;
   const workspace = await createWorkspace(creates, { prefix: 'segsync-bench-rate-' });
-  const emulator = await startEmulator({ port: 0, latencyMs, rateLimitRps, seed: 1 });
+  const emulator = await startEmulator({
+    port: 0,
+    latencyMs,
+    rateLimitRps,
+    seed: 1,
+    segmentLimit: creates,
+  });
   let measured;
   try {
     measured = await applyOnce(workspace, emulator, concurrency);

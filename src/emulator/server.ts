@@ -1,9 +1,13 @@
-// A local server that behaves like Wati's createCustomSegment endpoint as documented, with
-// switchable faults (latency, 500s, 429s, dropped answers, limits) and counters that expose
-// what a client did wrong (duplicate creates, excess concurrency). node:http only.
+// A local server that behaves like Wati's createCustomSegment endpoint and its v3 segment
+// preview (evaluate) as documented, with switchable faults (latency, 500s, 429s, dropped
+// answers, limits) and counters that expose what a client did wrong (duplicate creates, excess
+// concurrency, creates during a preview). node:http only.
 //
-// Wire format chosen where Wati's is undocumented: every error body is
-// `{"result": false, "message": "..."}`; 429 carries `Retry-After` in whole seconds.
+// Wire format chosen where Wati's is undocumented: a create's error body is
+// `{"result": false, "message": "..."}`; an evaluate's is the documented v3 error shape
+// `{"code", "message", "timestamp"}`, except "custom segments unavailable", documented as a 400
+// with an `error` field; 429 carries `Retry-After` in whole seconds. Evaluate lives at the host
+// root, as Wati documents v3 calls: under a tenant path it is a 404, as it would be at Wati.
 // Control endpoints live under /__emulator/ (no token): GET state, POST config, POST reset.
 
 import { randomInt } from 'node:crypto';
@@ -12,18 +16,28 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, UserError } from '../errors.js';
-import { DEFAULT_EMULATOR_TOKEN, parseConfigPatch } from './config.js';
+import {
+  EVALUATE_CONTACT_LIST_FIELD,
+  EVALUATE_PAGE_FIELDS,
+  EVALUATE_PATH,
+} from '../wati/evaluate-fields.js';
+import { DEFAULT_EMULATOR_TOKEN, matchRulesOf, parseConfigPatch, withDefaults } from './config.js';
 import type { EmulatorConfig, PublicEmulatorConfig } from './config.js';
+import { checkContactRules, INDEX_PLACES, ProblemList } from './contacts.js';
+import type { V3Contact } from './contacts.js';
 import { checkCreateRequest } from './create-request.js';
 import { readDataFile, writeDataFile } from './data-file.js';
+import { checkEvaluateRequest } from './evaluate-request.js';
+import { matchesFilter } from './matching.js';
 import { createSeededRandom } from './random.js';
 import { TokenBucket } from './rate-limit.js';
 import { EmulatorState } from './state.js';
-import type { EmulatorSnapshot } from './state.js';
+import type { EmulatorSnapshot, RequestKind } from './state.js';
 
-export { DEFAULT_EMULATOR_TOKEN } from './config.js';
+export { DEFAULT_EMULATOR_TOKEN, DEFAULT_SEGMENT_LIMIT } from './config.js';
 export type { EmulatorConfig, PublicEmulatorConfig } from './config.js';
 export type { EmulatorSegment, EmulatorSnapshot } from './state.js';
+export type { V3Contact } from './contacts.js';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
   /** Interface to bind; 127.0.0.1 unless told otherwise. */
@@ -32,6 +46,8 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   port?: number;
   /** JSON file the state is loaded from on start and written to after each create. */
   dataFile?: string;
+  /** The contacts evaluate answers from (none unless given). */
+  contacts?: readonly V3Contact[];
   /** In-process observers only: called with each create request's body exactly as received,
    *  before any check (tests compare the bytes segsync sends with the definition's text). */
   onCreateBody?: (body: string) => void;
@@ -53,6 +69,8 @@ export interface EmulatorHandle {
 
 // `/api/v1/createCustomSegment`, optionally behind one tenant path segment.
 const CREATE_PATH = /^(?:\/([^/]+))?\/api\/v1\/createCustomSegment$/;
+/** Documented as a 400 with an `error` field; these words are ours. */
+const EVALUATE_UNAVAILABLE = { error: 'Custom segments are not available on your plan' };
 const CONTROL_PREFIX = '/__emulator/';
 const MAX_BODY_BYTES = 1024 * 1024;
 const CONTROL_METHODS = new Map([
@@ -61,8 +79,26 @@ const CONTROL_METHODS = new Map([
   ['reset', 'POST'],
 ]);
 
+/** What a request path asks for. */
+type Endpoint =
+  | { kind: 'create'; tenant: string | null }
+  | { kind: 'evaluate' }
+  | { kind: 'unknown'; message: string };
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const { host = '127.0.0.1', port = 0, dataFile, onCreateBody, ...settings } = options;
+  const {
+    host = '127.0.0.1',
+    port = 0,
+    dataFile,
+    onCreateBody,
+    contacts = [],
+    ...settings
+  } = options;
+  const problems = new ProblemList();
+  checkContactRules(contacts, INDEX_PLACES, problems);
+  if (!problems.empty) {
+    throw new UsageError(`Invalid emulator contacts:\n${problems.describe()}`);
+  }
   const initial = parseConfigPatch({
     ...settings,
     token: settings.token ?? DEFAULT_EMULATOR_TOKEN,
@@ -74,7 +110,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw new UsageError(`Invalid emulator port ${port}: use a whole number from 0 to 65535`);
   }
   const emulator = new Emulator(
-    initial.patch as EmulatorConfig & { seed: number },
+    withDefaults(initial.patch as EmulatorConfig & { seed: number }),
+    structuredClone(contacts),
     dataFile,
     onCreateBody,
   );
@@ -95,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 class Emulator {
   private config: EmulatorConfig & { seed: number };
-  private random: () => number;
+  private random: FaultRandoms;
   private bucket: TokenBucket | undefined;
   private readonly state: EmulatorState;
   private readonly server: Server;
@@ -106,6 +143,7 @@ class Emulator {
 
   constructor(
     config: EmulatorConfig & { seed: number },
+    private readonly contacts: readonly V3Contact[],
     private readonly dataFile: string | undefined,
     private readonly onCreateBody: ((body: string) => void) | undefined,
   ) {
@@ -113,7 +151,7 @@ class Emulator {
     // Every request sleeping in the latency timer listens on it: one per request in flight
     // (apply may run 64 at once), which is not a leak.
     setMaxListeners(0, this.shutdown.signal);
-    this.random = createSeededRandom(config.seed);
+    this.random = createFaultRandoms(config.seed);
     this.bucket = createBucket(config.rateLimitRps);
     this.state = new EmulatorState(dataFile === undefined ? undefined : readDataFile(dataFile));
     // Written once at start so an unwritable path fails now, not on the first create.
@@ -142,7 +180,7 @@ class Emulator {
   }
 
   snapshot(): EmulatorSnapshot {
-    return this.state.snapshot(this.publicConfig());
+    return this.state.snapshot(this.publicConfig(), this.contacts.length);
   }
 
   configure(partial: Partial<EmulatorConfig>): void {
@@ -154,7 +192,7 @@ class Emulator {
 
   reset(): void {
     this.state.reset();
-    this.random = createSeededRandom(this.config.seed);
+    this.random = createFaultRandoms(this.config.seed);
     this.bucket = createBucket(this.config.rateLimitRps);
     this.persist();
   }
@@ -192,53 +230,60 @@ class Emulator {
       await this.handleControl(req, res, path.slice(CONTROL_PREFIX.length));
       return;
     }
-    this.state.beginRequest();
+    const endpoint = findEndpoint(path);
+    this.state.beginRequest(countedAs(endpoint));
     try {
-      await this.handleWati(req, res, path, performance.now());
+      await this.handleWati(req, res, endpoint, performance.now());
     } finally {
       this.state.endRequest();
     }
   }
 
+  /** The steps create and evaluate share: method, token, rate limit, body, latency. */
   private async handleWati(
     req: IncomingMessage,
     res: ServerResponse,
-    path: string,
+    endpoint: Endpoint,
     arrivedAt: number,
   ): Promise<void> {
-    const match = CREATE_PATH.exec(path);
-    if (match === null) {
+    if (endpoint.kind === 'unknown') {
+      this.answer(res, 'requests', 404, failure(endpoint.message));
+      return;
+    }
+    const refuse = (status: number, message: string, headers: OutgoingHttpHeaders = {}) =>
       this.answer(
         res,
-        404,
-        failure(`Not found: the emulator serves POST /api/v1/createCustomSegment`),
+        countedAs(endpoint),
+        status,
+        endpoint.kind === 'evaluate' ? v3Error(status, message) : failure(message),
+        headers,
       );
-      return;
-    }
     if (req.method !== 'POST') {
-      this.answer(res, 405, failure(`Method ${req.method} not allowed; use POST`), {
-        Allow: 'POST',
-      });
+      refuse(405, `Method ${req.method} not allowed; use POST`, { Allow: 'POST' });
       return;
     }
-    const authProblem = this.findAuthProblem(req.headers.authorization);
-    if (authProblem !== undefined) {
-      this.answer(res, 401, failure(authProblem));
+    const access = this.accessOf(req.headers.authorization);
+    if (typeof access === 'object') {
+      refuse(401, access.problem);
+      return;
+    }
+    if (access === 'preview' && endpoint.kind === 'create') {
+      refuse(403, 'This token is read-only: it may preview segments but not create them');
       return;
     }
     const admission = this.bucket?.take() ?? { allowed: true };
     if (!admission.allowed) {
-      this.answer(res, 429, failure('Too many requests; retry later'), {
+      refuse(429, 'Too many requests; retry later', {
         'Retry-After': String(admission.retryAfterSeconds),
       });
       return;
     }
     const body = await readBody(req);
     if (body === undefined) {
-      this.answer(res, 413, failure(`Request body exceeds ${MAX_BODY_BYTES} bytes`));
+      refuse(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
       return;
     }
-    this.onCreateBody?.(body);
+    if (endpoint.kind === 'create') this.onCreateBody?.(body);
     // Everything below happens "on the server" after the latency, so the limit check and the
     // commit see the state as it is when the create actually lands. The latency counts from the
     // request's arrival: reading the body is part of the time the server takes to answer.
@@ -247,7 +292,39 @@ class Emulator {
     if (latencyMs > 0 && remainingMs > 0) {
       await sleep(remainingMs, undefined, { signal: this.shutdown.signal });
     }
-    this.create(req, res, body, match[1] ?? null);
+    if (endpoint.kind === 'create') this.create(req, res, body, endpoint.tenant);
+    else this.evaluate(res, body);
+  }
+
+  /** Answers one page of the contacts the filter selects; never creates anything. */
+  private evaluate(res: ServerResponse, body: string): void {
+    const answer = (status: number, payload: unknown) =>
+      this.answer(res, 'evaluateRequests', status, payload);
+    const check = checkEvaluateRequest(body);
+    if (!check.ok) {
+      answer(400, v3Error(400, check.message));
+      return;
+    }
+    if (this.config.featureDisabled === true) {
+      answer(400, EVALUATE_UNAVAILABLE);
+      return;
+    }
+    // One draw for every evaluate that gets this far, from a stream of its own: previews do
+    // not shift which creates fail for a seed.
+    if (this.random.evaluate() < (this.config.failRate ?? 0)) {
+      answer(500, v3Error(500, 'failed to evaluate the segment'));
+      return;
+    }
+    const { groups, pageNumber, pageSize } = check.request;
+    const rules = matchRulesOf(this.config);
+    const matching = this.contacts.filter((contact) => matchesFilter(contact, groups, rules));
+    const first = (pageNumber - 1) * pageSize;
+    answer(200, {
+      [EVALUATE_CONTACT_LIST_FIELD]: matching.slice(first, first + pageSize),
+      [EVALUATE_PAGE_FIELDS.number]: pageNumber,
+      [EVALUATE_PAGE_FIELDS.size]: pageSize,
+      ...(this.config.evaluateTotal === true ? { total: matching.length } : {}),
+    });
   }
 
   private create(
@@ -256,37 +333,39 @@ class Emulator {
     body: string,
     tenant: string | null,
   ): void {
+    const refuse = (status: number, message: string) =>
+      this.answer(res, 'requests', status, failure(message));
     const check = checkCreateRequest(body);
     if (!check.ok) {
-      this.answer(res, 400, failure(check.message));
+      refuse(400, check.message);
       return;
     }
     if (this.config.featureDisabled === true) {
-      this.answer(res, 400, failure('Custom segments feature is not available for this account'));
+      refuse(400, 'Custom segments feature is not available for this account');
       return;
     }
     const limit = this.config.segmentLimit;
     if (limit !== undefined && this.state.activeSegments >= limit) {
-      this.answer(res, 400, failure(`Active segment limit reached for this account (${limit})`));
+      refuse(400, `Active segment limit reached for this account (${limit})`);
       return;
     }
     // Two draws for every create that gets this far, whichever faults are on, so the sequence
     // of faults for a seed does not shift when one fault is switched on or off.
-    const failDraw = this.random();
-    const dropDraw = this.random();
+    const failDraw = this.random.create();
+    const dropDraw = this.random.create();
     if (failDraw < (this.config.failRate ?? 0)) {
-      this.answer(res, 500, failure('failed to create'));
+      refuse(500, 'failed to create');
       return;
     }
     const segment = this.state.commit(check.payload, tenant, new Date());
     const outcome = dropDraw < (this.config.dropAfterCommitRate ?? 0) ? 'dropped' : 200;
-    this.state.recordOutcome(outcome);
+    this.state.recordOutcome('requests', outcome);
     try {
       this.persist();
     } catch (error) {
       this.state.undoCommit(segment);
       this.state.forgetOutcome(outcome);
-      this.answer(res, 500, failure(`emulator: ${(error as Error).message}`));
+      refuse(500, `emulator: ${(error as Error).message}`);
       return;
     }
     if (outcome === 'dropped') {
@@ -351,33 +430,36 @@ class Emulator {
   }
 
   private applyPatch(patch: Partial<EmulatorConfig>): void {
-    this.config = { ...this.config, ...patch, seed: patch.seed ?? this.config.seed };
-    if (patch.seed !== undefined) this.random = createSeededRandom(patch.seed);
+    this.config = withDefaults({ ...this.config, ...patch, seed: patch.seed ?? this.config.seed });
+    if (patch.seed !== undefined) this.random = createFaultRandoms(patch.seed);
     if ('rateLimitRps' in patch) this.bucket = createBucket(this.config.rateLimitRps);
   }
 
-  private findAuthProblem(header: string | undefined): string | undefined {
+  /** What the Authorization header grants: everything, previews only, or nothing (why). */
+  private accessOf(header: string | undefined): 'full' | 'preview' | { problem: string } {
     if (header === undefined || header.trim() === '') {
-      return 'Missing Authorization header; send "Authorization: Bearer <token>"';
+      return { problem: 'Missing Authorization header; send "Authorization: Bearer <token>"' };
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const sent = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (sent === this.config.token) return 'full';
+    if (sent !== undefined && sent === this.config.previewToken) return 'preview';
     // Never echo what was sent: it may be a real token pasted by mistake.
-    if (match?.[1] !== this.config.token) return 'Invalid or expired token';
-    return undefined;
+    return { problem: 'Invalid or expired token' };
   }
 
   private answer(
     res: ServerResponse,
+    kind: RequestKind,
     status: number,
     body: unknown,
     headers: OutgoingHttpHeaders = {},
   ): void {
-    this.state.recordOutcome(status);
+    this.state.recordOutcome(kind, status);
     send(res, status, body, headers);
   }
 
   private publicConfig(): PublicEmulatorConfig {
-    const { token: _token, ...rest } = this.config;
+    const { token: _token, previewToken: _previewToken, ...rest } = this.config;
     // Drop unset keys so snapshots show only what is switched on.
     return Object.fromEntries(
       Object.entries(rest).filter(([, value]) => value !== undefined),
@@ -389,12 +471,56 @@ class Emulator {
   }
 }
 
+/** What a request path asks for; a 404 message when it is no endpoint the emulator serves. */
+function findEndpoint(path: string): Endpoint {
+  if (path === EVALUATE_PATH) return { kind: 'evaluate' };
+  const create = CREATE_PATH.exec(path);
+  if (create !== null) return { kind: 'create', tenant: create[1] ?? null };
+  if (path.endsWith(EVALUATE_PATH)) {
+    return {
+      kind: 'unknown',
+      message: `Not found: v3 calls have no tenant path; use POST ${EVALUATE_PATH} at the host root`,
+    };
+  }
+  return {
+    kind: 'unknown',
+    message: `Not found: the emulator serves POST [/TENANT]/api/v1/createCustomSegment and POST ${EVALUATE_PATH}`,
+  };
+}
+
+/** Evaluate requests have counters of their own; everything else counts in `requests`. */
+function countedAs(endpoint: Endpoint): RequestKind {
+  return endpoint.kind === 'evaluate' ? 'evaluateRequests' : 'requests';
+}
+
+/** Separate fault streams for creates and evaluates, both from the one seed. */
+interface FaultRandoms {
+  create: () => number;
+  evaluate: () => number;
+}
+
+function createFaultRandoms(seed: number): FaultRandoms {
+  return {
+    create: createSeededRandom(seed),
+    // Another seed derived from the one given: a second stream, as reproducible as the first.
+    evaluate: createSeededRandom((seed ^ 0x9e3779b9) >>> 0),
+  };
+}
+
 function createBucket(rateLimitRps: number | undefined): TokenBucket | undefined {
   return rateLimitRps !== undefined && rateLimitRps > 0 ? new TokenBucket(rateLimitRps) : undefined;
 }
 
 function failure(message: string): { result: false; message: string } {
   return { result: false, message };
+}
+
+/** The documented v3 error body. */
+function v3Error(
+  code: number,
+  message: string,
+): { code: number; message: string; timestamp: string } {
+  return { code, message, timestamp: new Date().toISOString() };
 }
 
 function send(

@@ -13,7 +13,7 @@ export interface EmulatorSegment extends WatiPayload {
 }
 
 export interface RequestCounters {
-  /** Every request to a Wati path (not `/__emulator/`), whatever its outcome. */
+  /** Every request counted here, whatever its outcome. */
   total: number;
   /** Answers by HTTP status ("200", "400", ...), plus "dropped" for sockets destroyed unanswered. */
   byStatus: Record<string, number>;
@@ -29,9 +29,17 @@ export interface EmulatorSnapshot {
   maxInFlight: number;
   /** Wati requests being handled right now. */
   inFlight: number;
+  /** Requests to any Wati path (not `/__emulator/`) except evaluate: creates, 404s... */
   requests: RequestCounters;
+  /** Requests to the evaluate endpoint, which never creates anything. Not persisted. */
+  evaluateRequests: RequestCounters;
+  /** Contacts in the dataset evaluate answers from. */
+  contacts: number;
   config: PublicEmulatorConfig;
 }
+
+/** Which counters a request counts in. */
+export type RequestKind = 'requests' | 'evaluateRequests';
 
 /** The part of the state that survives a restart when a data file is used. */
 export interface PersistedCounters {
@@ -42,11 +50,40 @@ export interface PersistedCounters {
   requests: RequestCounters;
 }
 
+/** Requests and their outcomes by status, for one kind of request. */
+class RequestCounter {
+  total = 0;
+  byStatus = new Map<string, number>();
+
+  record(outcome: number | 'dropped'): void {
+    const key = String(outcome);
+    this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
+  }
+
+  forget(outcome: number | 'dropped'): void {
+    const key = String(outcome);
+    const count = (this.byStatus.get(key) ?? 0) - 1;
+    if (count > 0) this.byStatus.set(key, count);
+    else this.byStatus.delete(key);
+  }
+
+  clear(): void {
+    this.total = 0;
+    this.byStatus.clear();
+  }
+
+  toJSON(): RequestCounters {
+    return { total: this.total, byStatus: Object.fromEntries(this.byStatus) };
+  }
+}
+
 export class EmulatorState {
   private segments: EmulatorSegment[] = [];
   private createsByName = new Map<string, number>();
-  private requestsTotal = 0;
-  private byStatus = new Map<string, number>();
+  private readonly counters: Record<RequestKind, RequestCounter> = {
+    requests: new RequestCounter(),
+    evaluateRequests: new RequestCounter(),
+  };
   private maxInFlight = 0;
   private inFlight = 0;
   // Never rewound, not even by reset, so an id is never handed out twice by one data file.
@@ -60,8 +97,8 @@ export class EmulatorState {
     return this.segments.length;
   }
 
-  beginRequest(): void {
-    this.requestsTotal += 1;
+  beginRequest(kind: RequestKind): void {
+    this.counters[kind].total += 1;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
   }
@@ -70,17 +107,13 @@ export class EmulatorState {
     this.inFlight -= 1;
   }
 
-  recordOutcome(outcome: number | 'dropped'): void {
-    const key = String(outcome);
-    this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
+  recordOutcome(kind: RequestKind, outcome: number | 'dropped'): void {
+    this.counters[kind].record(outcome);
   }
 
-  /** Takes back an outcome recorded too early (the data file could not be written). */
+  /** Takes back a create's outcome recorded too early (the data file could not be written). */
   forgetOutcome(outcome: number | 'dropped'): void {
-    const key = String(outcome);
-    const count = (this.byStatus.get(key) ?? 0) - 1;
-    if (count > 0) this.byStatus.set(key, count);
-    else this.byStatus.delete(key);
+    this.counters.requests.forget(outcome);
   }
 
   commit(payload: WatiPayload, tenant: string | null, now: Date): EmulatorSegment {
@@ -110,12 +143,12 @@ export class EmulatorState {
   reset(): void {
     this.segments = [];
     this.createsByName.clear();
-    this.requestsTotal = 0;
-    this.byStatus.clear();
+    this.counters.requests.clear();
+    this.counters.evaluateRequests.clear();
     this.maxInFlight = this.inFlight;
   }
 
-  snapshot(config: PublicEmulatorConfig): EmulatorSnapshot {
+  snapshot(config: PublicEmulatorConfig, contacts: number): EmulatorSnapshot {
     // A deep copy: callers may keep or mutate it while the emulator goes on.
     const persisted = structuredClone(this.toPersisted());
     return {
@@ -125,6 +158,8 @@ export class EmulatorState {
       maxInFlight: this.maxInFlight,
       inFlight: this.inFlight,
       requests: persisted.requests,
+      evaluateRequests: this.counters.evaluateRequests.toJSON(),
+      contacts,
       config: { ...config },
     };
   }
@@ -140,15 +175,15 @@ export class EmulatorState {
       // Object.fromEntries defines own properties, so a segment named "__proto__" is kept as is.
       createsByName: Object.fromEntries(this.createsByName),
       maxInFlight: this.maxInFlight,
-      requests: { total: this.requestsTotal, byStatus: Object.fromEntries(this.byStatus) },
+      requests: this.counters.requests.toJSON(),
     };
   }
 
   private restore(data: PersistedCounters): void {
     this.segments = structuredClone(data.segments);
     this.createsByName = new Map(Object.entries(data.createsByName));
-    this.requestsTotal = data.requests.total;
-    this.byStatus = new Map(Object.entries(data.requests.byStatus));
+    this.counters.requests.total = data.requests.total;
+    this.counters.requests.byStatus = new Map(Object.entries(data.requests.byStatus));
     this.maxInFlight = data.maxInFlight;
     this.nextId = Math.max(data.nextId, this.segments.length + 1);
   }

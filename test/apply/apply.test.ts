@@ -101,7 +101,8 @@ async function startTestServer(
 
 describe('apply against the emulator', () => {
   it('creates every planned segment, never more than --concurrency at once, and records each', async () => {
-    emulator = await startEmulator({ token: CANARY, latencyMs: 40 });
+    // 20 segments: an account whose plan allows more than Wati's default 10.
+    emulator = await startEmulator({ token: CANARY, latencyMs: 40, segmentLimit: 20 });
     await writeSegments(names(20));
     const { run, result } = await applyJson(`${emulator.url}/123456`, ['--concurrency', '3']);
     expect(run.code).toBe(0);
@@ -136,7 +137,7 @@ describe('apply against the emulator', () => {
 
   it('keeps exactly --concurrency creates in flight (the socket pool follows it) and reports it', async () => {
     // Before: the HTTP agent kept its default of 8 sockets whatever --concurrency said.
-    emulator = await startEmulator({ token: CANARY, latencyMs: 300 });
+    emulator = await startEmulator({ token: CANARY, latencyMs: 300, segmentLimit: 48 });
     await writeSegments(names(48));
     const { run, result } = await applyJson(emulator.url, ['--concurrency', '16']);
     expect(run.code).toBe(0);

@@ -25,7 +25,14 @@ describe('apply killed with SIGKILL at random moments', () => {
 
   beforeAll(async () => {
     // Slow enough that kills land with creates in flight; a few 500s exercise the retries.
-    emulator = await startEmulator({ port: 0, latencyMs: 40, failRate: 0.02, seed });
+    // segmentLimit: SEGMENTS is far above Wati's default cap of 10.
+    emulator = await startEmulator({
+      port: 0,
+      latencyMs: 40,
+      failRate: 0.02,
+      seed,
+      segmentLimit: SEGMENTS,
+    });
     workspace = await createWorkspace(SEGMENTS, { seed, prefix: 'segsync-kill-' });
   });
 

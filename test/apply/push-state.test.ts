@@ -15,7 +15,8 @@ let emulator: EmulatorHandle;
 let remote: GitRemote | undefined;
 
 beforeEach(async () => {
-  emulator = await startEmulator({ port: 0, latencyMs: 10 });
+  // More segments than Wati's default cap of 10 in one account.
+  emulator = await startEmulator({ port: 0, latencyMs: 10, segmentLimit: 1_000 });
 });
 afterEach(async () => {
   await emulator.close();

@@ -39,7 +39,8 @@ beforeAll(async () => {
     );
   }
   // Latency: the run lasts long enough (~8 × 250 ms / 2 in flight) for redraws to be seen.
-  emulator = await startEmulator({ latencyMs: 250 });
+  // Each test creates SEGMENTS in the same emulator: more than Wati's default cap of 10.
+  emulator = await startEmulator({ latencyMs: 250, segmentLimit: 10 * SEGMENTS });
 });
 
 afterAll(async () => {

@@ -1,20 +1,9 @@
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.js';
-import { createSegment, staticSegment, waitUntil } from './support.js';
+import { describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../src/emulator/server.js';
+import { createSegment, emulatorPerTest, staticSegment, waitUntil } from './support.js';
 
-const started: EmulatorHandle[] = [];
-
-async function start(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const emulator = await startEmulator(options);
-  started.push(emulator);
-  return emulator;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((emulator) => emulator.close()));
-});
+const start = emulatorPerTest();
 
 async function statusesOf(emulator: EmulatorHandle, count: number): Promise<number[]> {
   const statuses: number[] = [];

@@ -1,19 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/server.js';
-import type { EmulatorHandle, EmulatorOptions } from '../../src/emulator/server.js';
-import { createSegment, readJson, staticSegment } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { createSegment, emulatorPerTest, readJson, staticSegment } from './support.js';
 
-let emulator: EmulatorHandle | undefined;
-
-async function start(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  emulator = await startEmulator({ seed: 1, ...options });
-  return emulator;
-}
-
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const start = emulatorPerTest({ seed: 1 });
 
 describe('successful creates', () => {
   it('answers the documented success body and records the segment', async () => {
@@ -185,6 +173,23 @@ describe('account-wide refusals', () => {
     expect(statuses).toEqual([200, 200, 400]);
     expect(refused.body.message).toBe('Active segment limit reached for this account (2)');
     expect(em.snapshot().segments.map((segment) => segment.name)).toEqual(['A', 'B']);
+  });
+
+  it("refuses the 11th create by default: Wati's documented cap of 10", async () => {
+    const em = await start();
+    const statuses: number[] = [];
+    for (let index = 0; index < 11; index += 1) {
+      statuses.push((await createSegment(em, staticSegment(`S${index}`))).status);
+    }
+    em.configure({ segmentLimit: 11 });
+    const raised = await createSegment(em, staticSegment('S11'));
+    em.configure({ segmentLimit: undefined });
+    const backToDefault = await createSegment(em, staticSegment('S12'));
+
+    expect(statuses).toEqual([...Array<number>(10).fill(200), 400]);
+    expect(raised.status).toBe(200);
+    expect(backToDefault.body.message).toBe('Active segment limit reached for this account (10)');
+    expect(em.snapshot().config.segmentLimit).toBe(10);
   });
 
   it('refuses every create when the feature is disabled', async () => {
