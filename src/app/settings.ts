@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
+import { findProjectRoot } from '../files/confine.js';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from '../model.js';
 import { nearMisses } from '../state/reconcile.js';
@@ -18,6 +19,13 @@ export interface Settings {
   environment?: { name: string } & EnvironmentConfig;
   /** Absolute files/directories holding the definitions. */
   definitionPaths: string[];
+  /**
+   * The directory every file a definition or the configuration names must be inside
+   * (files/confine.ts): the configuration file's, else the git work tree's, else the cwd.
+   */
+  projectRoot: string;
+  /** The definition paths came from the command line (the user's choice), not the config. */
+  definitionPathsGiven: boolean;
   statePath: string;
   segmentLimit?: number;
   endpointVariable: string;
@@ -38,7 +46,10 @@ export async function resolveSettings(
     ...(options.config !== undefined ? { path: options.config } : {}),
     cwd,
   });
-  const environment = pickEnvironment(config, options.env);
+  // A configuration with errors is not used (`config` holds the defaults): its errors are what the
+  // command reports, not an environment it does not define.
+  const configUsable = !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
+  const environment = configUsable ? pickEnvironment(config, options.env) : undefined;
   const definitionPaths =
     positionalPaths.length > 0
       ? positionalPaths.map((p) => path.resolve(cwd, p))
@@ -57,6 +68,8 @@ export async function resolveSettings(
     configDiagnostics: diagnostics,
     ...(environment ? { environment } : {}),
     definitionPaths,
+    projectRoot: findProjectRoot(cwd, config.file),
+    definitionPathsGiven: positionalPaths.length > 0,
     statePath,
     ...(segmentLimit !== undefined ? { segmentLimit } : {}),
     endpointVariable: environment?.endpointEnv ?? DEFAULT_ENDPOINT_VARIABLE,
