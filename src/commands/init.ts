@@ -243,7 +243,7 @@ function renderNextSteps(
         : [
             [
               'npm install --save-dev segsync',
-              'Pins the version CI runs, and gives your editor the schemas the scaffold points at.',
+              'The workflows run only the version package-lock.json pins (and refuse to run without one); it also gives your editor the schemas the scaffold points at.',
             ],
           ]),
       [
