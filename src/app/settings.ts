@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from '../files/confine.js';
-import { UsageError } from '../errors.js';
+import { UsageError, UserError } from '../errors.js';
 import type { Diagnostic } from '../model.js';
 import { nearMisses } from '../state/reconcile.js';
 
@@ -37,19 +37,27 @@ export interface Settings {
 export const DEFAULT_ENDPOINT_VARIABLE = 'WATI_API_ENDPOINT';
 export const DEFAULT_TOKEN_VARIABLE = 'WATI_API_TOKEN';
 
+/**
+ * What to do with a configuration that has errors (`config` then holds the defaults): `report`
+ * for commands that print its diagnostics and refuse to act (validate, plan, apply); `refuse` for
+ * the others, which would otherwise act on the default state file instead of the configured one.
+ */
+export type ConfigErrors = 'report' | 'refuse';
+
 export async function resolveSettings(
   cwd: string,
   options: CommonOptions,
   positionalPaths: readonly string[] = [],
+  configErrors: ConfigErrors = 'refuse',
 ): Promise<Settings> {
   const { config, diagnostics } = await loadConfig({
     ...(options.config !== undefined ? { path: options.config } : {}),
     cwd,
   });
-  // A configuration with errors is not used (`config` holds the defaults): its errors are what the
-  // command reports, not an environment it does not define.
-  const configUsable = !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
-  const environment = configUsable ? pickEnvironment(config, options.env) : undefined;
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0 && configErrors === 'refuse') throw unusableConfig(errors);
+  // Its errors are what the command reports, not an environment the fallback does not define.
+  const environment = errors.length === 0 ? pickEnvironment(config, options.env) : undefined;
   const definitionPaths =
     positionalPaths.length > 0
       ? positionalPaths.map((p) => path.resolve(cwd, p))
@@ -76,6 +84,18 @@ export async function resolveSettings(
     tokenVariable: environment?.tokenEnv ?? DEFAULT_TOKEN_VARIABLE,
     ...(pushState !== undefined ? { pushState } : {}),
   };
+}
+
+function unusableConfig(errors: readonly Diagnostic[]): UserError {
+  const where = (d: Diagnostic) =>
+    d.file === undefined
+      ? ''
+      : `${d.file}${d.line === undefined ? '' : `:${d.line}:${d.column ?? 1}`}: `;
+  return new UserError(
+    `The configuration has ${errors.length} error(s), so segsync will not guess which files to use:\n` +
+      errors.map((error) => `  ${where(error)}${error.message}`).join('\n'),
+    'Run `segsync validate` to see them with their hints, fix them, then run this again.',
+  );
 }
 
 /** Where GitLab shows problems that have no file: the config file, else the definitions. */

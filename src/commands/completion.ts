@@ -119,6 +119,39 @@ function valueFlagsOf(tree: readonly CommandNode[]): string[] {
   return [...valueFlags];
 }
 
+/** How one shell script offers each kind of value. */
+interface ShellActions {
+  dynamic(kind: 'env' | 'segments'): string;
+  /** Files: the shell's own filename completion. */
+  files: string;
+  words(list: readonly string[]): string;
+}
+
+/** What one command path offers: after each value flag, as a positional argument, otherwise. */
+function nodeActions(node: CommandNode, shell: ShellActions) {
+  const values = node.flags.flatMap(({ names, value }) => {
+    if (value === undefined || value === 'none') return [];
+    const action =
+      value === 'env'
+        ? shell.dynamic('env')
+        : value === 'file'
+          ? shell.files
+          : shell.words(value.choices);
+    return [{ names: names.join('|'), action }];
+  });
+  const positional = node.positional;
+  const positionalAction =
+    positional === 'segments'
+      ? shell.dynamic('segments')
+      : positional === 'files'
+        ? shell.files
+        : positional === 'none'
+          ? ''
+          : shell.words(positional.choices);
+  const words = shell.words([...node.subcommands, ...node.flags.flatMap((flag) => flag.names)]);
+  return { values, positionalAction, words };
+}
+
 // What every script guarantees: a candidate is data, never code or a pattern. No candidate goes
 // through word splitting or pathname expansion (a recorded segment named `*` is offered as `*`,
 // not as the files of the current directory; `$(touch pwned)` is offered, never run), and each
@@ -131,36 +164,22 @@ function valueFlagsOf(tree: readonly CommandNode[]): string[] {
 export function renderBash(tree: readonly CommandNode[], name: string): string {
   const fn = `_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const words = (list: readonly string[]) => `${fn}_words ${shellQuote(list.join(' '))}`;
+  const shell: ShellActions = {
+    dynamic: (kind) => `${fn}_dynamic ${kind}`,
+    files: ':', // nothing offered: bash's own filename completion (-o default) takes over
+    words,
+  };
   const cases = tree.map((node) => {
-    const values = node.flags.flatMap(({ names, value }) => {
-      if (value === undefined || value === 'none') return [];
-      const action =
-        value === 'env'
-          ? `${fn}_dynamic env`
-          : value === 'file'
-            ? ':' // nothing offered: bash's own filename completion (-o default) takes over
-            : words(value.choices);
-      return [`          ${names.join('|')}) ${action}; return ;;`];
-    });
-    const positional = node.positional;
-    const positionalAction =
-      positional === 'segments'
-        ? `${fn}_dynamic segments`
-        : positional === 'files'
-          ? ':'
-          : positional === 'none'
-            ? ''
-            : words(positional.choices);
-    const positionalLine = positionalAction
-      ? `        if [[ "$cur" != -* ]]; then ${positionalAction}; return; fi`
-      : '';
+    const { values, positionalAction, words: otherwise } = nodeActions(node, shell);
     return [
       `      ${shellQuote(node.path)})`,
       '        case "$prev" in',
-      ...values,
+      ...values.map(({ names, action }) => `          ${names}) ${action}; return ;;`),
       '        esac',
-      ...(positionalLine ? [positionalLine] : []),
-      `        ${words([...node.subcommands, ...node.flags.flatMap((flag) => flag.names)])} ;;`,
+      ...(positionalAction
+        ? [`        if [[ "$cur" != -* ]]; then ${positionalAction}; return; fi`]
+        : []),
+      `        ${otherwise} ;;`,
     ].join('\n');
   });
   return `# ${name} completion for bash. Load it with:  source <(${name} completion bash)
@@ -223,32 +242,22 @@ complete -o default -F ${fn} ${name}`;
 export function renderZsh(tree: readonly CommandNode[], name: string): string {
   const fn = `_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const words = (list: readonly string[]) => `compadd -- ${list.map(shellQuote).join(' ')}`;
+  const shell: ShellActions = {
+    dynamic: (kind) => `${fn}_dynamic ${kind}`,
+    files: '_files',
+    words,
+  };
   const cases = tree.map((node) => {
-    const values = node.flags.flatMap(({ names, value }) => {
-      if (value === undefined || value === 'none') return [];
-      const action =
-        value === 'env' ? `${fn}_dynamic env` : value === 'file' ? '_files' : words(value.choices);
-      return [`        (${names.join('|')}) ${action}; return ;;`];
-    });
-    const positional = node.positional;
-    const positionalAction =
-      positional === 'segments'
-        ? `${fn}_dynamic segments`
-        : positional === 'files'
-          ? '_files'
-          : positional === 'none'
-            ? ''
-            : words(positional.choices);
-    const positionalLine = positionalAction
-      ? `      if [[ $cur != -* ]]; then ${positionalAction}; return; fi`
-      : '';
+    const { values, positionalAction, words: otherwise } = nodeActions(node, shell);
     return [
       `    (${shellQuote(node.path)})`,
       '      case $prev in',
-      ...values,
+      ...values.map(({ names, action }) => `        (${names}) ${action}; return ;;`),
       '      esac',
-      ...(positionalLine ? [positionalLine] : []),
-      `      ${words([...node.subcommands, ...node.flags.flatMap((flag) => flag.names)])} ;;`,
+      ...(positionalAction
+        ? [`      if [[ $cur != -* ]]; then ${positionalAction}; return; fi`]
+        : []),
+      `      ${otherwise} ;;`,
     ].join('\n');
   });
   return `#compdef ${name}

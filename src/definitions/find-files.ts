@@ -47,8 +47,9 @@ export function findDefinitionFiles(
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
     const kind = kindOf(absolute);
-    const isGlob = kind === 'missing' && loadPicomatch().scan(toPosix(absolute)).isGlob;
-    const fixedPart = isGlob ? loadPicomatch().scan(toPosix(absolute)).base : absolute;
+    const scan = kind === 'missing' ? loadPicomatch().scan(toPosix(absolute)) : undefined;
+    const isGlob = scan?.isGlob === true;
+    const fixedPart = isGlob && scan ? scan.base : absolute;
     const walk: Walk = {
       cwd,
       root: walkRootOf(fixedPart, projectRoot, options.given === true),
@@ -56,7 +57,7 @@ export function findDefinitionFiles(
       found,
       diagnostics,
     };
-    if (kind !== 'missing' && !options.given && !insideRoot(absolute, absolute, walk)) continue;
+    if (kind !== 'missing' && !options.given && !insideRoot(absolute, walk)) continue;
     if (kind === 'directory') {
       walkDirectory(absolute, displayPath(absolute, cwd), walk);
     } else if (isGlob) {
@@ -104,14 +105,14 @@ function walkRootOf(fixedPart: string, projectRoot: string, given: boolean): str
 }
 
 /** True when `absolute` resolves inside the walk's root; otherwise says so at `absolute`. */
-function insideRoot(absolute: string, shownAs: string, walk: Walk): boolean {
+function insideRoot(absolute: string, walk: Walk): boolean {
   const confined = confine(walk.root, absolute);
   if (confined.ok) return true;
   walk.diagnostics.push({
     severity: 'error',
     code: 'outside-project',
     message: `This is not read: ${describeConfinementProblem(confined.problem, displayPath(walk.root, walk.cwd))}.`,
-    file: displayPath(shownAs, walk.cwd),
+    file: displayPath(absolute, walk.cwd),
     hint: `${CONFINEMENT_RULE} Replace the link with the file, or remove it.`,
   });
   return false;
@@ -145,7 +146,7 @@ function walkGlob(pattern: string, walk: Walk): void {
   const { base, glob } = picomatch.scan(toPosix(pattern));
   const baseDirectory = path.resolve(base);
   const candidates = new Map<string, FoundFile>();
-  if (kindOf(baseDirectory) === 'directory' && insideRoot(baseDirectory, baseDirectory, walk)) {
+  if (kindOf(baseDirectory) === 'directory' && insideRoot(baseDirectory, walk)) {
     // Its own set of walked directories: a directory this pattern walks must still be walked in
     // full when another path names it.
     walkDirectory(baseDirectory, displayPath(baseDirectory, cwd), {
@@ -221,11 +222,7 @@ function walkDirectory(directory: string, displayed: string, walk: Walk): void {
     const isDirectory = entry.isDirectory() || (isLink && kindOf(absolute) === 'directory');
     // Entries of a directory inside the root are inside it too, unless they are links: only a
     // link can lead out, so only links pay for resolving.
-    if (
-      (isDirectory || YAML_FILE_NAME.test(name)) &&
-      isLink &&
-      !insideRoot(absolute, absolute, walk)
-    ) {
+    if ((isDirectory || YAML_FILE_NAME.test(name)) && isLink && !insideRoot(absolute, walk)) {
       continue;
     }
     if (isDirectory) {

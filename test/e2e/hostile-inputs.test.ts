@@ -81,6 +81,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // Nothing any case sent to the server carried the token outside the Authorization header.
+  for (const request of server.requests) expect(request.body).not.toContain(CANARY);
   await server.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -200,6 +202,24 @@ describe('2. include globs stay inside the repository', () => {
       /segments\/linked: error: .*This is not read: .*outside the project root/,
     );
     expect(run.stdout).not.toContain('Theirs');
+  });
+});
+
+describe('config paths stay inside the repository', () => {
+  it('a `state:` leading out is an error at the key, and no command falls back to another file', async () => {
+    const cwd = await repository('state-out', {
+      'segsync.config.yaml': 'state: ../elsewhere.state.json\n',
+      'segments/vip.yaml': SEGMENT('VIP'),
+    });
+    const plan = await segsync(['plan'], cwd);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toMatch(/segsync\.config\.yaml:1:8: error: This `state` path is not used/);
+    // A state command does not quietly edit the default state file instead.
+    const resolve = await segsync(['state', 'resolve', 'VIP', '--absent'], cwd);
+    expect(resolve.code).toBe(1);
+    expect(resolve.stderr).toMatch(
+      /The configuration has 1 error\(s\), so segsync will not guess which files to use:\n {2}segsync\.config\.yaml:1:8: This `state` path is not used/,
+    );
   });
 });
 

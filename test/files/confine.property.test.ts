@@ -3,7 +3,7 @@
 // operating system resolves it inside the root, and what is accepted is read only when it is a
 // regular file within the bound.
 import { execFileSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,5 +152,32 @@ describe.skipIf(!unix)('the confinement rule', () => {
     expect(findProjectRoot(nested)).toBe(nested); // no .git anywhere above the temp dir
     await mkdir(path.join(root, '.git'));
     expect(findProjectRoot(nested)).toBe(root);
+  });
+});
+
+describe('the README', () => {
+  it('documents the bound of every kind of file segsync reads', async () => {
+    const { FILE_KINDS, formatBytes } = await import('../../src/files/read.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Files segsync reads'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| '));
+    const rowOf: Record<keyof typeof FILE_KINDS, string> = {
+      config: '`segsync.config.yaml`',
+      definition: 'definition files',
+      contactList: '`contactIdsFile`',
+      state: 'the state file',
+      journal: '`.journal`',
+      lock: 'the state lock',
+      savedPlan: 'a saved plan',
+      token: '`--token-file`',
+      emulatorData: '`emulator --data`',
+      projectFile: 'what `init` finds',
+    };
+    for (const [kind, { maxBytes }] of Object.entries(FILE_KINDS)) {
+      const row = rows.find((line) => line.includes(rowOf[kind as keyof typeof FILE_KINDS]));
+      expect(row, kind).toBeDefined();
+      const cells = row!.split('|').map((cell) => cell.trim());
+      expect(cells.at(-2), kind).toBe(formatBytes(maxBytes));
+    }
   });
 });
