@@ -157,14 +157,14 @@ function tooLarge(size: number | undefined, maxBytes: number): ReadOutcome {
 }
 
 /** What a file that is not a regular file is, in words. */
-export function describeFileType(stats: Stats): string {
+function describeFileType(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';
   if (stats.isSymbolicLink()) return 'a symbolic link';
-  return 'not a regular file';
+  return 'something other than a file';
 }
 
 function failedToOpen(path: string, error: unknown): ReadProblem {
@@ -253,7 +253,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * UTF-8 text without NUL bytes (a BOM is dropped), or undefined for anything else: binary data
  * such as /proc/self/environ (NUL-separated) is refused as a whole, never quoted in an error.
  */
-export function decodeText(bytes: Uint8Array): string | undefined {
+function decodeText(bytes: Uint8Array): string | undefined {
   if (bytes.includes(0)) return undefined;
   try {
     return strictUtf8.decode(bytes);
