@@ -2,6 +2,7 @@
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import module from 'node:module';
+import os from 'node:os';
 import { osErrorWords } from './diagnostics/os-errors.js';
 import { packageVersion } from './version.js';
 
@@ -33,14 +34,33 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 async function main(): Promise<number> {
   const { buildProgram } = await import('./program.js');
   const abort = new AbortController();
+  // Creates from their pending record to their recorded answer: the only work an interrupt waits
+  // for. Anything else (reading files, planning, a prompt, the emulator) ends at once.
+  const inFlight = {
+    count: 0,
+    begin() {
+      inFlight.count += 1;
+    },
+    end() {
+      inFlight.count -= 1;
+    },
+  };
   const onSignal = (signal: NodeJS.Signals) => {
+    // The shell's convention: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+    const code = 128 + (os.constants.signals[signal] ?? 0);
     if (abort.signal.aborted) {
       // A second Ctrl-C: the user insists. State writes already done are durable.
       process.stderr.write(`\nsegsync: ${signal} again, exiting now.\n`);
-      process.exit(130);
+      process.exit(code);
+    }
+    if (inFlight.count === 0) {
+      // Nothing sent is waiting for its answer: exit now (the state lock is released on exit).
+      process.stderr.write(`\nsegsync: ${signal} received, nothing in flight: exiting.\n`);
+      process.exit(code);
     }
     process.stderr.write(
-      `\nsegsync: ${signal} received — starting nothing new, waiting for requests in flight…\n`,
+      `\nsegsync: ${signal} received — starting nothing new, waiting for the ${inFlight.count} ` +
+        `create(s) in flight to be answered and recorded (${signal} again to stop waiting)…\n`,
     );
     abort.abort();
   };
@@ -60,6 +80,7 @@ async function main(): Promise<number> {
       isTTY: stdoutIsTTY && Boolean(process.stdin.isTTY),
       color: argv.includes('--color') || (stdoutIsTTY && !noColor && !argv.includes('--no-color')),
       signal: abort.signal,
+      inFlight,
       confirm: async (question) => {
         const { askYesNo } = await import('./commands/confirm.js');
         return askYesNo(question);

@@ -70,6 +70,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     const report = await applyCreates(creates, client, push ? push.gate : session, {
       concurrency: input.concurrency,
       signal: io.signal,
+      ...(io.inFlight ? { inFlight: io.inFlight } : {}),
       onEvent: progress.onEvent,
     });
     progress.finish();

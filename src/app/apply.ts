@@ -50,6 +50,7 @@ export async function applyDefinitions(
     io.cwd,
     { ...options, ...(statePath !== undefined ? { state: statePath } : {}) },
     positional,
+    'report',
   );
   if (saved && saved.plan.environment !== settings.environment?.name) {
     throw new UserError(

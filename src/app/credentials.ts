@@ -1,10 +1,9 @@
 // Endpoint and token come from environment variables (or a token file), never from a flag: a
 // flag shows in the process list and in shell history.
-import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { errorCode, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import { normalizeEndpoint, normalizeToken } from '../wati/endpoint.js';
-import { osErrorWords } from '../diagnostics/os-errors.js';
 import type { CommandIO } from './io.js';
 import type { Settings } from './settings.js';
 
@@ -33,26 +32,6 @@ export async function readCredentials(
   return { endpoint, token };
 }
 
-/** A Wati token is a few hundred bytes; anything much larger is the wrong file. */
-const MAX_TOKEN_FILE_BYTES = 16 * 1024;
-
-/** The file's text, or undefined when it holds more than `limit` bytes (read no further). */
-async function readAtMost(file: string, limit: number): Promise<string | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return length > limit ? undefined : buffer.toString('utf8', 0, length);
-  } finally {
-    await handle.close();
-  }
-}
-
 async function readRawToken(
   settings: Settings,
   io: CommandIO,
@@ -60,21 +39,17 @@ async function readRawToken(
 ): Promise<string> {
   if (options.tokenFile) {
     const file = path.resolve(io.cwd, options.tokenFile);
-    let text: string | undefined;
-    try {
-      text = await readAtMost(file, MAX_TOKEN_FILE_BYTES);
-    } catch (error) {
-      const code = errorCode(error) ?? 'error';
-      const words = osErrorWords(code) ?? 'cannot be read';
-      throw new UserError(
-        `Cannot read the token file ${options.tokenFile}: ${words} (${code}).`,
-        'Check the path given to --token-file.',
-      );
-    }
+    // Never quoted back whatever it holds: it is the token, or something the user mistook for it.
+    const text = await readTextFileOrThrowAsync(
+      file,
+      'token',
+      options.tokenFile,
+      'Point --token-file at a regular file that contains only the token.',
+    );
     if (text === undefined) {
       throw new UserError(
-        `The token file ${options.tokenFile} holds more than ${MAX_TOKEN_FILE_BYTES / 1024} KiB: that is not an API token.`,
-        'Point --token-file at a file that contains only the token (a device such as /dev/zero or a large file is never read whole).',
+        `The token file ${options.tokenFile} does not exist.`,
+        'Check the path given to --token-file.',
       );
     }
     return text;

@@ -15,8 +15,18 @@ export interface CommandIO {
   isTTY: boolean;
   /** Colour on: a TTY and NO_COLOR unset (or --color). */
   color: boolean;
-  /** Aborted on Ctrl-C / SIGTERM. */
+  /** Aborted on Ctrl-C / SIGTERM (only while creates are in flight: otherwise the CLI exits). */
   signal: AbortSignal;
+  /**
+   * Counts the creates an interrupt must wait for, from their pending record to their recorded
+   * answer. Set by the CLI: with none in flight, Ctrl-C / SIGTERM ends the process at once.
+   */
+  inFlight?: InFlightCreates;
   /** Asks a yes/no question on the terminal; only called when isTTY. */
   confirm(question: string): Promise<boolean>;
+}
+
+export interface InFlightCreates {
+  begin(): void;
+  end(): void;
 }

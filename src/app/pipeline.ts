@@ -26,10 +26,10 @@ export async function planProject(
   cwd: string,
   request: PlanRequest = {},
 ): Promise<PlannedProject> {
-  const [definitions, state, inProgress] = await Promise.all([
+  const inProgress = findLockHolder(settings.statePath);
+  const [definitions, state] = await Promise.all([
     loadAndValidate(settings, cwd, request),
     readState(settings.statePath),
-    findLockHolder(settings.statePath),
   ]);
   const plan = planFrom(settings, cwd, definitions, state, {
     ...request,

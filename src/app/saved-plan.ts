@@ -1,6 +1,7 @@
 // `segsync plan --out plan.json` then `segsync apply plan.json`: apply exactly what was reviewed,
 // and refuse (like Terraform's stale saved plan) when the definitions or the state moved since.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Plan } from '../model.js';
@@ -20,9 +21,21 @@ export async function looksLikeSavedPlan(cwd: string, target: string): Promise<b
 
 export async function loadSavedPlan(cwd: string, target: string): Promise<SavedPlan> {
   const file = path.resolve(cwd, target);
+  const text = await readTextFileOrThrowAsync(
+    file,
+    'savedPlan',
+    target,
+    'Save one with `segsync plan --out plan.json`.',
+  );
+  if (text === undefined) {
+    throw new UserError(
+      `The saved plan ${target} does not exist.`,
+      'Save one with `segsync plan --out plan.json`.',
+    );
+  }
   let plan: Plan;
   try {
-    plan = JSON.parse(await readFile(file, 'utf8')) as Plan;
+    plan = JSON.parse(text) as Plan;
   } catch {
     throw new UserError(
       `${target} is not a saved plan (it is not valid JSON).`,

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
+import { findProjectRoot } from '../files/confine.js';
+import { UsageError, UserError } from '../errors.js';
 import type { Diagnostic } from '../model.js';
 import { nearMisses } from '../state/reconcile.js';
 
@@ -18,6 +19,13 @@ export interface Settings {
   environment?: { name: string } & EnvironmentConfig;
   /** Absolute files/directories holding the definitions. */
   definitionPaths: string[];
+  /**
+   * The directory every file a definition or the configuration names must be inside
+   * (files/confine.ts): the configuration file's, else the git work tree's, else the cwd.
+   */
+  projectRoot: string;
+  /** The definition paths came from the command line (the user's choice), not the config. */
+  definitionPathsGiven: boolean;
   statePath: string;
   segmentLimit?: number;
   endpointVariable: string;
@@ -29,16 +37,27 @@ export interface Settings {
 export const DEFAULT_ENDPOINT_VARIABLE = 'WATI_API_ENDPOINT';
 export const DEFAULT_TOKEN_VARIABLE = 'WATI_API_TOKEN';
 
+/**
+ * What to do with a configuration that has errors (`config` then holds the defaults): `report`
+ * for commands that print its diagnostics and refuse to act (validate, plan, apply); `refuse` for
+ * the others, which would otherwise act on the default state file instead of the configured one.
+ */
+export type ConfigErrors = 'report' | 'refuse';
+
 export async function resolveSettings(
   cwd: string,
   options: CommonOptions,
   positionalPaths: readonly string[] = [],
+  configErrors: ConfigErrors = 'refuse',
 ): Promise<Settings> {
   const { config, diagnostics } = await loadConfig({
     ...(options.config !== undefined ? { path: options.config } : {}),
     cwd,
   });
-  const environment = pickEnvironment(config, options.env);
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0 && configErrors === 'refuse') throw unusableConfig(errors);
+  // Its errors are what the command reports, not an environment the fallback does not define.
+  const environment = errors.length === 0 ? pickEnvironment(config, options.env) : undefined;
   const definitionPaths =
     positionalPaths.length > 0
       ? positionalPaths.map((p) => path.resolve(cwd, p))
@@ -57,12 +76,26 @@ export async function resolveSettings(
     configDiagnostics: diagnostics,
     ...(environment ? { environment } : {}),
     definitionPaths,
+    projectRoot: findProjectRoot(cwd, config.file),
+    definitionPathsGiven: positionalPaths.length > 0,
     statePath,
     ...(segmentLimit !== undefined ? { segmentLimit } : {}),
     endpointVariable: environment?.endpointEnv ?? DEFAULT_ENDPOINT_VARIABLE,
     tokenVariable: environment?.tokenEnv ?? DEFAULT_TOKEN_VARIABLE,
     ...(pushState !== undefined ? { pushState } : {}),
   };
+}
+
+function unusableConfig(errors: readonly Diagnostic[]): UserError {
+  const where = (d: Diagnostic) =>
+    d.file === undefined
+      ? ''
+      : `${d.file}${d.line === undefined ? '' : `:${d.line}:${d.column ?? 1}`}: `;
+  return new UserError(
+    `The configuration has ${errors.length} error(s), so segsync will not guess which files to use:\n` +
+      errors.map((error) => `  ${where(error)}${error.message}`).join('\n'),
+    'Run `segsync validate` to see them with their hints, fix them, then run this again.',
+  );
 }
 
 /** Where GitLab shows problems that have no file: the config file, else the definitions. */

@@ -52,6 +52,8 @@ async function load(
 ): Promise<DefinitionsResult> {
   const validated = await loadAndValidateDefinitions(settings.definitionPaths, {
     cwd,
+    root: settings.projectRoot,
+    ...(settings.definitionPathsGiven ? { given: true } : {}),
     ...(settings.config.operators ? { operators: settings.config.operators } : {}),
     ...(settings.config.attributes ? { attributes: settings.config.attributes } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),

@@ -47,6 +47,8 @@ export interface ApplyOptions {
   concurrency: number;
   /** Aborted on Ctrl-C / SIGTERM: start nothing new, let requests in flight finish. */
   signal?: AbortSignal;
+  /** Told when a create starts (its pending record) and when it is settled (its answer recorded). */
+  inFlight?: { begin(): void; end(): void };
   /** After an interrupt, how long to wait for requests in flight before giving up on them. */
   inFlightGraceMs?: number;
   /** This many unknown outcomes in a row mean Wati is not answering reliably: stop. */
@@ -117,10 +119,21 @@ export async function applyCreates(
     finish({ name, result: 'not-attempted', message: notAttemptedReason(stop) });
 
   const createOne = async (action: CreateAction): Promise<void> => {
+    if (stop) return notAttempted(action.name);
+    options.inFlight?.begin();
+    let settledLater = false;
+    try {
+      settledLater = await sendOne(action);
+    } finally {
+      if (!settledLater) options.inFlight?.end();
+    }
+  };
+
+  /** True when the create was sent: its recording, still running, settles it. */
+  const sendOne = async (action: CreateAction): Promise<boolean> => {
     const { name } = action;
     const { payload } = action;
     const record = { payload, digest: action.digest, source: action.source.file };
-    if (stop) return notAttempted(name);
     try {
       await journal.recordPending(name, { ...record, startedAt: now().toISOString() });
     } catch (error) {
@@ -128,12 +141,14 @@ export async function applyCreates(
       // Nothing was sent: take the unwritten pending record back so it cannot become a false
       // "unknown" when the journal later manages to write.
       await journal.clear(name).catch(() => undefined);
-      return notAttempted(name);
+      notAttempted(name);
+      return false;
     }
     if (stop) {
       // Stopped while the pending record was being written: nothing was sent, so undo it.
       await journal.clear(name).catch(() => undefined);
-      return notAttempted(name);
+      notAttempted(name);
+      return false;
     }
     unsettled.add(name);
     let attempt = 0;
@@ -165,8 +180,12 @@ export async function applyCreates(
             message: `Wati answered, but the state file could not be updated: ${describe(error)}`,
           });
         })
-        .finally(() => unsettled.delete(name)),
+        .finally(() => {
+          unsettled.delete(name);
+          options.inFlight?.end();
+        }),
     );
+    return true;
   };
 
   /** Account-wide consequences of one answer. */

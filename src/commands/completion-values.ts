@@ -3,7 +3,8 @@
 // config or state file simply completes nothing.
 import { loadConfig } from '../config/load.js';
 import { ExitCode } from '../errors.js';
-import { readFile } from 'node:fs/promises';
+import type { FileKind } from '../files/read.js';
+import { readBoundedFileAsync } from '../files/read.js';
 import { journalPathOf } from '../state/wal.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions } from '../app/settings.js';
@@ -45,12 +46,12 @@ async function segmentNames(options: CommonOptions, io: CommandIO): Promise<stri
   // a killed apply may have left are parsed, not validated (the schema check would triple the
   // time of the call). The journal matters: its pending names are what `state resolve` settles.
   const names = new Set<string>();
-  const state = JSON.parse(await readIfPresent(settings.statePath, '{}')) as unknown;
+  const state = JSON.parse(await readIfPresent(settings.statePath, '{}', 'state')) as unknown;
   const segments = (state as { segments?: unknown } | null)?.segments;
   if (segments !== null && typeof segments === 'object') {
     for (const name of Object.keys(segments)) names.add(name);
   }
-  const journal = await readIfPresent(journalPathOf(settings.statePath), '');
+  const journal = await readIfPresent(journalPathOf(settings.statePath), '', 'journal');
   for (const line of journal.split('\n')) {
     try {
       const record = JSON.parse(line) as { op?: unknown; name?: unknown };
@@ -64,10 +65,8 @@ async function segmentNames(options: CommonOptions, io: CommandIO): Promise<stri
   return [...names];
 }
 
-async function readIfPresent(file: string, otherwise: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return otherwise;
-  }
+/** The file's text, or `otherwise` for anything but a readable regular file within its bound. */
+async function readIfPresent(file: string, otherwise: string, kind: FileKind): Promise<string> {
+  const read = await readBoundedFileAsync(file, kind);
+  return read.ok ? read.bytes.toString('utf8') : otherwise;
 }

@@ -1,7 +1,8 @@
 // init's .gitattributes: the state files merge with segsync's merge driver (by meaning) instead of
 // git's line merge. git refuses to let a repository define its own drivers, so the attribute only
 // names the driver; each clone (and CI job that merges) runs the `git config` line once.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
 import { errorCode, UserError } from '../errors.js';
 
@@ -22,12 +23,13 @@ export async function ensureGitAttributes(
   stateFiles: readonly string[],
 ): Promise<GitAttributesOutcome> {
   const file = path.join(root, '.gitattributes');
-  let existing = '';
-  try {
-    existing = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw cannotWrite(error);
-  }
+  const existing =
+    (await readTextFileOrThrowAsync(
+      file,
+      'projectFile',
+      '.gitattributes',
+      'Make it a regular text file, then run `segsync init` again.',
+    )) ?? '';
   const present = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
   const missing = stateFiles.map(mergeAttributeLine).filter((line) => !present.has(line));
   if (missing.length === 0) return 'identical';

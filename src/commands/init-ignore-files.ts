@@ -9,7 +9,8 @@
 // stable layout, so git diffs stay small); Prettier's layout depends on the user's Prettier
 // version and settings (printWidth, useTabs...), so no fixed writer could match every repository.
 // Leaving machine-written files to their writer is what lockfiles do too.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
 import { errorCode, UserError } from '../errors.js';
 
@@ -39,12 +40,12 @@ export type IgnoreOutcome = 'created' | 'updated' | 'identical';
 /** Appends the patterns `file` lacks (a line equal to the pattern counts as present). */
 export async function addIgnorePatterns(root: string, file: IgnoreFile): Promise<IgnoreOutcome> {
   const absolute = path.join(root, file.target);
-  let existing: string | undefined;
-  try {
-    existing = await readFile(absolute, 'utf8');
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw cannotUpdate(file.target, error);
-  }
+  const existing = await readTextFileOrThrowAsync(
+    absolute,
+    'projectFile',
+    file.target,
+    'Make it a regular text file, then run `segsync init` again.',
+  );
   const present = new Set((existing ?? '').split(/\r?\n/).map(normalizePattern));
   const missing = file.patterns.filter((pattern) => !present.has(normalizePattern(pattern)));
   if (missing.length === 0) return 'identical';

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
+import { readBoundedFileAsync, readTextFileOrThrowAsync } from '../files/read.js';
 import { terminalText } from '../render/sinks/terminal.js';
 import { errorCode, ExitCode, UserError } from '../errors.js';
 import type { EnvironmentScaffold } from './init-environments.js';
@@ -181,20 +182,17 @@ async function writeScaffoldFile(
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw cannotWrite(shown, error);
   }
-  let existing: string;
-  try {
-    existing = await readFile(file, 'utf8');
-  } catch (error) {
-    throw cannotWrite(shown, error);
-  }
+  // A FIFO or a device in the way is refused by name, never read (init would hang on a FIFO).
+  const existing = await readTextFileOrThrowAsync(file, 'projectFile', shown, INIT_HINT);
+  if (existing === undefined) throw cannotWrite(shown, undefined);
   return existing === content ? 'identical' : 'kept';
 }
 
+const INIT_HINT =
+  'Check that the path is a writable file or can be created, then run `segsync init` again.';
+
 function cannotWrite(file: string, error: unknown): UserError {
-  return new UserError(
-    `Cannot write ${file} (${errorCode(error) ?? 'unknown error'}).`,
-    'Check that the path is a writable file or can be created, then run `segsync init` again.',
-  );
+  return new UserError(`Cannot write ${file} (${errorCode(error) ?? 'unknown error'}).`, INIT_HINT);
 }
 
 function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string): string {
@@ -245,7 +243,7 @@ function renderNextSteps(
         : [
             [
               'npm install --save-dev segsync',
-              'Pins the version CI runs, and gives your editor the schemas the scaffold points at.',
+              'The workflows run only the version package-lock.json pins (and refuse to run without one); it also gives your editor the schemas the scaffold points at.',
             ],
           ]),
       [
@@ -281,7 +279,9 @@ function numbered(steps: readonly (readonly string[])[]): string[] {
 async function isSegsyncInstalled(root: string): Promise<boolean> {
   if (existsSync(path.join(root, 'node_modules', 'segsync', 'package.json'))) return true;
   try {
-    const manifest = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+    const read = await readBoundedFileAsync(path.join(root, 'package.json'), 'projectFile');
+    if (!read.ok) return false;
+    const manifest = JSON.parse(read.bytes.toString('utf8')) as {
       dependencies?: Record<string, unknown>;
       devDependencies?: Record<string, unknown>;
     };

@@ -27,7 +27,7 @@ export async function runPlan(
   options: PlanCommandOptions,
   io: CommandIO,
 ): Promise<number> {
-  const settings = await resolveSettings(io.cwd, options, paths);
+  const settings = await resolveSettings(io.cwd, options, paths, 'report');
   const { plan } = await planProject(settings, io.cwd, options);
   io.stdout(await renderPlan(plan, options, io.color, reportFallbackPath(settings, io.cwd)));
   if (options.out) {

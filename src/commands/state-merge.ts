@@ -1,9 +1,14 @@
 // segsync state merge / state merge-driver: state files merged by meaning (src/state/merge.ts),
 // from the command line (e.g. a lost run's artifact into the committed file) and as git's merge
 // driver for the state file (`.gitattributes`: `segsync.state.json merge=segsync`).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorCode, ExitCode, UserError } from '../errors.js';
+import { ExitCode, UserError } from '../errors.js';
+import {
+  describeReadProblem,
+  readBoundedFileAsync,
+  readTextFileOrThrowAsync,
+} from '../files/read.js';
 import type { State } from '../model.js';
 import type { MergeResult } from '../state/merge.js';
 import { describeConflict, mergeStates } from '../state/merge.js';
@@ -115,26 +120,22 @@ async function writeResult(file: string, text: string, io: CommandIO): Promise<v
 
 /** One side of a git merge: an empty file is an empty state (the file was added on one side). */
 async function readVersion(file: string): Promise<State> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return emptyState();
-    throw new UserError(`Cannot read ${file} (${describeOsError(error)}).`);
-  }
-  return text.trim() === '' ? emptyState() : parseState(text, file);
+  const text = await readTextFileOrThrowAsync(file, 'state', file);
+  return text === undefined || text.trim() === '' ? emptyState() : parseState(text, file);
 }
 
+/**
+ * OTHER is any path the user typed: a regular file within the state file's bound, checked before
+ * anything else happens (a FIFO, /dev/zero or a directory is refused by name, never read).
+ */
 async function requireFile(file: string, shown: string): Promise<void> {
-  try {
-    await readFile(file);
-  } catch (error) {
-    throw new UserError(
-      `Cannot read ${shown} (${describeOsError(error)}).`,
-      'Give state merge a state file, e.g. one downloaded from an apply run’s artifacts or ' +
-        'written with `git show <commit>:segsync.state.json > other.json`.',
-    );
-  }
+  const read = await readBoundedFileAsync(file, 'state');
+  if (read.ok) return;
+  throw new UserError(
+    `Cannot read ${shown}: it ${describeReadProblem(read.problem, 'state')}.`,
+    'Give state merge a state file, e.g. one downloaded from an apply run’s artifacts or ' +
+      'written with `git show <commit>:segsync.state.json > other.json`.',
+  );
 }
 
 function mergeRefused(

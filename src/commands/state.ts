@@ -15,13 +15,12 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
-import { checkSegmentId } from '../state/segment-id.js';
+import { checkSegmentId } from '../segment-id.js';
 import { readState } from '../state/file.js';
 import { editStateFile } from '../state/session.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions, Settings } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
-import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -86,14 +85,8 @@ export async function runStateResolve(
       'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
     );
   }
-  const idProblem = options.id === undefined ? undefined : segmentIdProblem(options.id.trim());
-  if (idProblem !== undefined) {
-    // The id is not echoed: it may hold control characters meant for the terminal.
-    throw new UserError(
-      `state resolve --id: that is not a segment id: ${idProblem}.`,
-      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
-    );
-  }
+  // Checked before anything else, and never echoed: it may hold characters meant for the terminal.
+  if (id !== undefined) checkSegmentId(id, name);
   const statePath = await statePathFor(options, io);
   if (id === undefined) {
     await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
@@ -132,7 +125,7 @@ export async function runStateAdopt(
       'segsync cannot look it up (the Wati API cannot list segments).',
     );
   }
-  const id = options.id;
+  const id = checkSegmentId(options.id, name);
   const settings = await resolveSettings(io.cwd, options, paths);
   const definition = await definitionToAdopt(name, settings, io.cwd);
   const adoptedAt = new Date().toISOString();
@@ -141,7 +134,7 @@ export async function runStateAdopt(
   );
   const where = `${definition.source.file}:${definition.source.line}`;
   io.stdout(
-    `Adopted: ${terminalQuoted(name)} exists in Wati with id ${terminalText(checkSegmentId(id, name))}; ` +
+    `Adopted: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id)}; ` +
       `its definition (${terminalText(where)}) is recorded as what it contains, so plan shows it unchanged and ` +
       'apply will not create it.',
   );
@@ -207,7 +200,7 @@ export interface UnlockOptions extends StateCommandOptions {
  */
 export async function runStateUnlock(options: UnlockOptions, io: CommandIO): Promise<number> {
   const statePath = await statePathFor(options, io);
-  const status = await inspectStateLock(statePath);
+  const status = inspectStateLock(statePath);
   if (status.state === 'free') {
     io.stdout('The state file was not locked.');
     return ExitCode.ok;

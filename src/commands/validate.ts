@@ -15,7 +15,7 @@ export async function runValidate(
   options: ValidateCommandOptions,
   io: CommandIO,
 ): Promise<number> {
-  const settings = await resolveSettings(io.cwd, options, paths);
+  const settings = await resolveSettings(io.cwd, options, paths, 'report');
   // validate prints no payload: only count the valid segments (plan builds what is sent).
   const result = await checkDefinitions(settings, io.cwd, options);
   const report = {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
 import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { Diagnostic } from '../model.js';
-import { locateDocumentStart } from '../yaml/locate.js';
+import { locate, locateDocumentStart } from '../yaml/locate.js';
+import { CONFINEMENT_RULE, confine, describeConfinementProblem } from '../files/confine.js';
 import type { LoadedDocument } from '../yaml/read.js';
 import { documentToData, readYamlFile } from '../yaml/read.js';
 import { explainSchemaErrors } from '../yaml/schema-errors.js';
@@ -36,7 +37,7 @@ export function readConfigFile(
   const diagnostics = [...lookupDiagnostics];
   const fallback: SegsyncConfig = { ...defaults(baseDir), file };
 
-  const parsed = readYamlFile(file, displayed);
+  const parsed = readYamlFile(file, displayed, 'config');
   appendAll(diagnostics, parsed.diagnostics);
   const [document, extra] = parsed.documents;
   if (extra) diagnostics.push(multipleDocumentsDiagnostic(extra));
@@ -61,10 +62,67 @@ export function readConfigFile(
     );
     return { config: fallback, diagnostics: sortDiagnostics(diagnostics) };
   }
+  const written = data.value as ConfigDocument;
+  const outside = confinementProblems(document, written, baseDir, cwd);
+  if (outside.length > 0) {
+    return { config: fallback, diagnostics: sortDiagnostics([...diagnostics, ...outside]) };
+  }
   return {
-    config: toConfig(data.value as ConfigDocument, file, baseDir),
+    config: toConfig(written, file, baseDir),
     diagnostics: sortDiagnostics(diagnostics),
   };
+}
+
+/**
+ * Every path the configuration names (`definitions`, `state`, each environment's `state` and
+ * `include` entries, glob patterns included) must stay inside the project root, which is the
+ * configuration file's directory: a located error for each one that does not.
+ */
+function confinementProblems(
+  document: LoadedDocument,
+  written: ConfigDocument,
+  root: string,
+  cwd: string,
+): Diagnostic[] {
+  const named: { pointer: string; value: string; key: string }[] = [];
+  if (written.definitions !== undefined) {
+    named.push({ pointer: '/definitions', value: written.definitions, key: 'definitions' });
+  }
+  if (written.state !== undefined) {
+    named.push({ pointer: '/state', value: written.state, key: 'state' });
+  }
+  // Environment names are schema-checked (letters, digits, - and _): no pointer escaping needed.
+  for (const [name, environment] of Object.entries(written.environments ?? {})) {
+    if (environment.state !== undefined) {
+      named.push({
+        pointer: `/environments/${name}/state`,
+        value: environment.state,
+        key: 'state',
+      });
+    }
+    (environment.include ?? []).forEach((entry, index) => {
+      named.push({
+        pointer: `/environments/${name}/include/${index}`,
+        value: entry,
+        key: 'include',
+      });
+    });
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const { pointer, value, key } of named) {
+    // A glob pattern resolves like a path: its fixed part is what must be inside the root (the
+    // files it matches are checked again when they are found).
+    const confined = confine(root, path.resolve(root, value));
+    if (confined.ok) continue;
+    diagnostics.push({
+      severity: 'error',
+      code: 'outside-project',
+      message: `This \`${key}\` path is not used: ${describeConfinementProblem(confined.problem, displayPath(root, cwd))}.`,
+      ...locate(document, pointer),
+      hint: `${CONFINEMENT_RULE} Use a path relative to segsync.config.yaml, without \`..\` leading out of it.`,
+    });
+  }
+  return diagnostics;
 }
 
 /** Built key by key from validated data (never spread: it may hold a `__proto__` own key). */

@@ -3,11 +3,9 @@
 // which column holds the ids and reports every bad row as file.csv:line, because a list exported
 // from a spreadsheet fails in ways a YAML list does not: blank rows, repeats, and ids the
 // spreadsheet turned into numbers (911234567890 → 9.11235E+11) that no longer name a contact.
-import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { Diagnostic } from '../model.js';
-import { describeFsError } from '../diagnostics/os-errors.js';
-import { MAX_FILE_BYTES } from '../yaml/read.js';
+import type { Diagnostic, SourceLocation } from '../model.js';
+import { describeReadProblem, readBoundedFile } from '../files/read.js';
 
 export interface ContactIdsFromFile {
   ids: string[];
@@ -34,7 +32,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export function readContactIdsFile(
   absolute: string,
   file: string,
-  options: { column?: string; segment?: string } = {},
+  options: { column?: string; segment?: string; key?: SourceLocation } = {},
 ): ContactIdsFromFile {
   const diagnostics: Diagnostic[] = [];
   const segment = options.segment === undefined ? {} : { segment: options.segment };
@@ -54,32 +52,30 @@ export function readContactIdsFile(
     return { ids: [], diagnostics };
   };
 
+  const read = readBoundedFile(absolute, 'contactList');
+  if (!read.ok) {
+    // The file cannot be used at all: said where it is named (`contactIdsFile`), when known.
+    diagnostics.push({
+      severity: 'error',
+      code: 'contact-ids-file',
+      message: `The contact list ${file} ${describeReadProblem(read.problem, 'contactList')}.`,
+      ...(options.key ?? { file, line: 1, column: 1 }),
+      ...segment,
+      hint:
+        read.problem.kind === 'too-large'
+          ? 'Split it over several segments.'
+          : 'Check `contactIdsFile`: the path is relative to the definition file, and names a regular file.',
+    });
+    return { ids: [], diagnostics };
+  }
   let text: string;
   try {
-    // Bounded like a definition file: checked before reading, and again after.
-    if (statSync(absolute).size > MAX_FILE_BYTES) throw new RangeError('too large');
-    const bytes = readFileSync(absolute);
-    if (bytes.length > MAX_FILE_BYTES) throw new RangeError('too large');
-    text = strictUtf8.decode(bytes);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      return fail(
-        1,
-        'This contact list is over the 1 MiB limit.',
-        'Split it over several segments.',
-      );
-    }
-    if (error instanceof TypeError) {
-      return fail(
-        1,
-        'This contact list is not valid UTF-8.',
-        'Export it as "CSV UTF-8" from your spreadsheet.',
-      );
-    }
+    text = strictUtf8.decode(read.bytes);
+  } catch {
     return fail(
       1,
-      `This contact list cannot be read (${describeFsError(error)}).`,
-      'Check `contactIdsFile`: the path is relative to the definition file.',
+      'This contact list is not valid UTF-8.',
+      'Export it as "CSV UTF-8" from your spreadsheet.',
     );
   }
 
@@ -142,6 +138,12 @@ export function readContactIdsFile(
       problem('error', line, 'This row has no contact id.', 'Remove the empty row.');
       continue;
     }
+    const formula = spreadsheetFormulaProblem(id);
+    if (formula) {
+      errors = true;
+      problem('error', line, `This row's contact id ${formula}.`, FORMULA_HINT);
+      continue;
+    }
     const mangled = MANGLED_NUMBER.find(({ pattern }) => pattern.test(id));
     if (mangled) {
       errors = true;
@@ -171,4 +173,29 @@ export function readContactIdsFile(
     return fail(1, 'This contact list has a header but no ids.', 'Put one contact id per row.');
   }
   return { ids: errors ? [] : ids, diagnostics };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spreadsheet formulas.
+
+/**
+ * What a spreadsheet runs as a formula when the cell starts with it (CSV injection): `=`, `+`,
+ * `-`, `@`, and a tab or carriage return before one. `+` and `-` followed by digits only are
+ * numbers (`+911234567890`, a phone number), not formulas.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const SIGNED_DIGITS = /^[+-]\d+$/;
+
+export const FORMULA_HINT =
+  'Contact ids are sent to Wati as they are and come back in every export of the segment, where a spreadsheet would run this as a formula. Remove the cell, or export the ids again as plain text.';
+
+/**
+ * Why `id` is a spreadsheet formula rather than a contact id ("starts with `=`, which a
+ * spreadsheet runs as a formula"), or undefined. Never quotes the id: it is personal data, and
+ * the message reaches pull-request comments.
+ */
+export function spreadsheetFormulaProblem(id: string): string | undefined {
+  if (!FORMULA_START.test(id) || SIGNED_DIGITS.test(id)) return undefined;
+  const first = id[0] === '\t' ? 'a tab' : id[0] === '\r' ? 'a carriage return' : `\`${id[0]}\``;
+  return `starts with ${first}, which a spreadsheet runs as a formula`;
 }

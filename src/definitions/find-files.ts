@@ -9,6 +9,12 @@ import { displayPath } from '../diagnostics/display-path.js';
 import { describeFsError } from '../diagnostics/os-errors.js';
 import { compareCodePoints } from '../diagnostics/sort.js';
 import type { Diagnostic } from '../model.js';
+import {
+  CONFINEMENT_RULE,
+  confine,
+  describeConfinementProblem,
+  resolveRealPath,
+} from '../files/confine.js';
 
 const YAML_FILE_NAME = /\.ya?ml$/i;
 
@@ -32,29 +38,84 @@ export async function findDefinitionFiles(
   paths: string[],
   cwd: string,
   diagnostics: Diagnostic[],
-  options: { allowEmpty?: boolean } = {},
+  options: FindOptions = {},
 ): Promise<FoundFile[]> {
   const found = new Map<string, FoundFile>(); // by absolute path: a file named twice is read once
   const walkedDirectories = new Set<string>();
+  const projectRoot = options.root ?? cwd;
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
     const kind = kindOf(absolute);
+    const picomatch = kind === 'missing' ? await loadPicomatch() : undefined;
+    const scan = picomatch?.scan(toPosix(absolute));
+    const isGlob = scan?.isGlob === true;
+    const fixedPart = isGlob && scan ? scan.base : absolute;
+    const walk: Walk = {
+      cwd,
+      root: walkRootOf(fixedPart, projectRoot, options.given === true),
+      walked: walkedDirectories,
+      found,
+      diagnostics,
+    };
+    if (kind !== 'missing' && !options.given && !insideRoot(absolute, walk)) continue;
     if (kind === 'directory') {
-      walkDirectory(absolute, displayPath(absolute, cwd), walkedDirectories, found, diagnostics);
-    } else if (kind === 'missing') {
+      walkDirectory(absolute, displayPath(absolute, cwd), walk);
+    } else if (isGlob && picomatch) {
       // A file whose name looks like a pattern is read as a file: only a missing path is a glob.
-      const picomatch = await loadPicomatch();
-      if (picomatch.scan(toPosix(absolute)).isGlob) {
-        walkGlob(picomatch, absolute, cwd, found, diagnostics);
-      } else {
-        diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
-      }
+      walkGlob(picomatch, absolute, walk);
+    } else if (kind === 'missing') {
+      diagnostics.push(missingPathDiagnostic(displayPath(absolute, cwd), options.allowEmpty));
     } else {
       // Named explicitly: read it even without a YAML extension; the reader reports what it is.
       found.set(absolute, { absolute, file: displayPath(absolute, cwd) });
     }
   }
   return [...found.values()].sort((a, b) => compareCodePoints(a.file, b.file));
+}
+
+export interface FindOptions {
+  allowEmpty?: boolean;
+  /** The project root: what the walk finds must resolve inside it (default: `cwd`). */
+  root?: string;
+  /**
+   * The paths were typed on the command line: the user's choice, so one outside the project root
+   * is walked, and what it leads to must stay inside the directory named.
+   */
+  given?: boolean;
+}
+
+/** One path's walk: where it shows paths from, what its matches must stay inside, what it found. */
+interface Walk {
+  cwd: string;
+  root: string;
+  walked: Set<string>;
+  found: Map<string, FoundFile>;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * What the matches of a walk from `fixedPart` must resolve inside: the project root, except for
+ * a path typed on the command line outside it, whose matches must stay inside that path.
+ */
+function walkRootOf(fixedPart: string, projectRoot: string, given: boolean): string {
+  if (!given || confine(projectRoot, fixedPart).ok) return projectRoot;
+  const real = resolveRealPath(fixedPart);
+  const base = real.ok ? real.real : fixedPart;
+  return kindOf(base) === 'directory' ? base : path.dirname(base);
+}
+
+/** True when `absolute` resolves inside the walk's root; otherwise says so at `absolute`. */
+function insideRoot(absolute: string, walk: Walk): boolean {
+  const confined = confine(walk.root, absolute);
+  if (confined.ok) return true;
+  walk.diagnostics.push({
+    severity: 'error',
+    code: 'outside-project',
+    message: `This is not read: ${describeConfinementProblem(confined.problem, displayPath(walk.root, walk.cwd))}.`,
+    file: displayPath(absolute, walk.cwd),
+    hint: `${CONFINEMENT_RULE} Replace the link with the file, or remove it.`,
+  });
+  return false;
 }
 
 /**
@@ -81,26 +142,19 @@ function kindOf(absolute: string): 'directory' | 'other' | 'missing' {
 }
 
 /** Walks the pattern's fixed leading directories and keeps the files the rest of it matches. */
-function walkGlob(
-  picomatch: typeof picomatchModule,
-  pattern: string,
-  cwd: string,
-  found: Map<string, FoundFile>,
-  diagnostics: Diagnostic[],
-): void {
+function walkGlob(picomatch: typeof picomatchModule, pattern: string, walk: Walk): void {
+  const { cwd, found, diagnostics } = walk;
   const { base, glob } = picomatch.scan(toPosix(pattern));
   const baseDirectory = path.resolve(base);
   const candidates = new Map<string, FoundFile>();
-  if (kindOf(baseDirectory) === 'directory') {
+  if (kindOf(baseDirectory) === 'directory' && insideRoot(baseDirectory, walk)) {
     // Its own set of walked directories: a directory this pattern walks must still be walked in
     // full when another path names it.
-    walkDirectory(
-      baseDirectory,
-      displayPath(baseDirectory, cwd),
-      new Set(),
-      candidates,
-      diagnostics,
-    );
+    walkDirectory(baseDirectory, displayPath(baseDirectory, cwd), {
+      ...walk,
+      walked: new Set(),
+      found: candidates,
+    });
   }
   const matches = picomatch(glob);
   const prefix = baseDirectory.endsWith(path.sep) ? baseDirectory : `${baseDirectory}${path.sep}`;
@@ -139,13 +193,8 @@ function missingPathDiagnostic(file: string, allowEmpty = false): Diagnostic {
   };
 }
 
-function walkDirectory(
-  directory: string,
-  displayed: string,
-  walked: Set<string>,
-  found: Map<string, FoundFile>,
-  diagnostics: Diagnostic[],
-): void {
+function walkDirectory(directory: string, displayed: string, walk: Walk): void {
+  const { walked, found, diagnostics } = walk;
   let entries;
   try {
     const real = realpathSync.native(directory);
@@ -170,10 +219,15 @@ function walkDirectory(
     const name = entry.name;
     if (name.startsWith('.') || name === 'node_modules') continue;
     const absolute = prefix + name;
-    const isDirectory =
-      entry.isDirectory() || (entry.isSymbolicLink() && kindOf(absolute) === 'directory');
+    const isLink = entry.isSymbolicLink();
+    const isDirectory = entry.isDirectory() || (isLink && kindOf(absolute) === 'directory');
+    // Entries of a directory inside the root are inside it too, unless they are links: only a
+    // link can lead out, so only links pay for resolving.
+    if ((isDirectory || YAML_FILE_NAME.test(name)) && isLink && !insideRoot(absolute, walk)) {
+      continue;
+    }
     if (isDirectory) {
-      walkDirectory(absolute, displayedPrefix + name, walked, found, diagnostics);
+      walkDirectory(absolute, displayedPrefix + name, walk);
     } else if (YAML_FILE_NAME.test(name)) {
       // Anything with a YAML name (file, dangling link, socket...) goes to the reader, which
       // reports what is wrong with it.

@@ -17,6 +17,8 @@ import { shareWork } from './work-sharing.js';
 export interface LoadOptions {
   /** Paths are resolved, and displayed, relative to this directory (default: process.cwd()). */
   cwd?: string;
+  /** The paths were typed on the command line (see FindOptions.given). */
+  given?: boolean;
 }
 
 /**
@@ -58,10 +60,15 @@ export async function loadAndValidateDefinitions(
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.build ? { build: options.build } : {}),
     cwd,
+    root: options.root ?? cwd,
   };
   // The walk's diagnostics first, then each chunk's reading and parsing ones, in file order.
   const loaderDiagnostics: Diagnostic[] = [];
-  const found = await findDefinitionFiles(paths, cwd, loaderDiagnostics, validateOptions);
+  const found = await findDefinitionFiles(paths, cwd, loaderDiagnostics, {
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    root: validateOptions.root ?? cwd,
+    ...(options.given ? { given: true } : {}),
+  });
   const chunks = await collectInChunks(found, validateOptions, options.parallel ?? {});
 
   const collector = new SegmentCollector(validateOptions);

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { digestOfSmall } from '../canonical-json.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import type { ContactIdsFromFile } from './contact-csv.js';
-import { readContactIdsFile } from './contact-csv.js';
+import { FORMULA_HINT, readContactIdsFile, spreadsheetFormulaProblem } from './contact-csv.js';
+import { CONFINEMENT_RULE, confine, describeConfinementProblem } from '../files/confine.js';
 import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { LoadedDocument } from '../yaml/read.js';
 import { documentToData } from '../yaml/read.js';
@@ -40,6 +41,8 @@ export interface ValidateOptions {
   allowEmpty?: boolean;
   /** What definition file paths are relative to (to find `contactIdsFile` lists). */
   cwd?: string;
+  /** The project root `contactIdsFile` lists must be inside (default: `cwd`). */
+  root?: string;
   /**
    * 'count': decide validity and count the valid segments without building their payloads and
    * digests (`validate`, which prints neither: 30 ms of 340 for a thousand files). What is sent
@@ -178,11 +181,13 @@ export class SegmentCollector {
       if (this.attributes) {
         appendAll(problems, checkAttributes(document, value, this.attributes, segment));
       }
+      appendAll(problems, checkFormulaContactIds(document, value, segment));
       appendAll(problems, warnRepeatedContactIds(document, value, segment));
     }
+    const cwd = this.options.cwd ?? process.cwd();
     const fromFile =
       isRecord(value) && problems.length === 0
-        ? readContactIdsOf(document, value, this.options.cwd ?? process.cwd(), segment)
+        ? readContactIdsOf(document, value, { cwd, root: this.options.root ?? cwd }, segment)
         : undefined;
     if (fromFile) appendAll(problems, fromFile.diagnostics);
     appendAll(this.diagnostics, problems);
@@ -341,7 +346,7 @@ function forEachCondition(
 function readContactIdsOf(
   document: LoadedDocument,
   value: Record<string, unknown>,
-  cwd: string,
+  { cwd, root }: { cwd: string; root: string },
   segment: string | undefined,
 ): (ContactIdsFromFile & { file: string }) | undefined {
   const where = (key: string) => ({
@@ -382,11 +387,51 @@ function readContactIdsOf(
   }
   const absolute = path.resolve(cwd, path.dirname(document.file), value.contactIdsFile);
   const file = displayPath(absolute, cwd);
-  const read = readContactIdsFile(absolute, file, {
+  const confined = confine(root, absolute);
+  if (!confined.ok) {
+    return {
+      ids: [],
+      file: '',
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'outside-project',
+          message: `\`contactIdsFile\` is not read: ${describeConfinementProblem(confined.problem, displayPath(root, cwd))}.`,
+          ...where('contactIdsFile'),
+          hint: `${CONFINEMENT_RULE} Move the list into the repository.`,
+        },
+      ],
+    };
+  }
+  const read = readContactIdsFile(confined.real, file, {
     ...(typeof value.contactIdsColumn === 'string' ? { column: value.contactIdsColumn } : {}),
     ...(segment === undefined ? {} : { segment }),
+    key: locate(document, '/contactIdsFile'),
   });
   return { ...read, file };
+}
+
+/** A `contactIds` entry that a spreadsheet would run as a formula is an error, like in a CSV. */
+function checkFormulaContactIds(
+  document: LoadedDocument,
+  value: Record<string, unknown>,
+  segment: string | undefined,
+): Diagnostic[] {
+  if (!Array.isArray(value.contactIds)) return [];
+  return value.contactIds.flatMap((id: unknown, index): Diagnostic[] => {
+    const formula = typeof id === 'string' ? spreadsheetFormulaProblem(id) : undefined;
+    if (formula === undefined) return [];
+    return [
+      {
+        severity: 'error',
+        code: 'contact-id-formula',
+        message: `This contact id ${formula}.`,
+        ...locate(document, `/contactIds/${index}`),
+        ...(segment === undefined ? {} : { segment }),
+        hint: FORMULA_HINT,
+      },
+    ];
+  });
 }
 
 function warnRepeatedContactIds(

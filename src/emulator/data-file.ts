@@ -2,8 +2,9 @@
 // be restarted and a test can read what was created. Written synchronously (temp file + rename)
 // before a create is answered: whoever sees the 200 can already read the segment from the file.
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { errorCode, UserError } from '../errors.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readTextFileOrThrow } from '../files/read.js';
+import { UserError } from '../errors.js';
 import type { PersistedCounters } from './state.js';
 
 const FORMAT = 'segsync-emulator-data';
@@ -16,16 +17,13 @@ interface DataFileContent extends PersistedCounters {
 
 /** Reads a data file; a missing file means a fresh start. */
 export function readDataFile(path: string): PersistedCounters | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw new UserError(
-      `Cannot read the emulator data file ${path}: ${(error as Error).message}`,
-      'Check the path and its permissions, or point --data somewhere else.',
-    );
-  }
+  const text = readTextFileOrThrow(
+    path,
+    'emulatorData',
+    path,
+    'Check the path and its permissions, or point --data somewhere else.',
+  );
+  if (text === undefined) return undefined;
   let content: unknown;
   try {
     content = JSON.parse(text);

@@ -3,11 +3,12 @@
 // knows the file's layout; the schema check is schema.ts, and every write goes through the
 // session (session.ts), which holds the lock.
 
-import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prettyCanonicalJson } from '../canonical-json.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
-import { errorCode, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import type { State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import { resolveStateFile } from './identity.js';
@@ -39,17 +40,14 @@ export async function readStateAndJournal(
   path: string,
 ): Promise<{ state: State; journalFound: boolean }> {
   const realPath = resolveStateFile(path);
-  let text: string;
-  try {
-    text = await readFile(realPath, 'utf8');
-  } catch (error) {
-    // No state file yet, but a first apply that was killed may have left its journal.
-    if (errorCode(error) === 'ENOENT') return withJournal(emptyState(), realPath);
-    throw new UserError(
-      `Cannot read the state file ${path} (${describeOsError(error)}).`,
-      'Check that the path points to a readable file.',
-    );
-  }
+  const text = await readTextFileOrThrowAsync(
+    realPath,
+    'state',
+    path,
+    'Check that the path points to a readable state file.',
+  );
+  // No state file yet, but a first apply that was killed may have left its journal.
+  if (text === undefined) return withJournal(emptyState(), realPath);
   const state = parseState(text, path);
   return withJournal(state, realPath);
 }
@@ -102,10 +100,16 @@ export function parseState(text: string, path: string): State {
     if (problems.length > MAX_LISTED_PROBLEMS) {
       listed.push(`  - and ${problems.length - MAX_LISTED_PROBLEMS} more`);
     }
+    const badId = problems.some((problem) => problem.includes('is not a usable segment id'));
     throw new UserError(
       `The state file ${path} is not a valid segsync state file:\n${listed.join('\n')}`,
       'segsync writes this file itself; if it was edited by hand, fix the places listed (the format ' +
-        'is described by schemas/state.schema.json) or restore it from version control.',
+        'is described by schemas/state.schema.json) or restore it from version control.' +
+        (badId
+          ? " For an id, copy the segment's id from the Wati dashboard into the file. An older " +
+            'segsync recorded whatever a server answered: if an id held your API token, rotate the ' +
+            'token in the Wati dashboard, since this file is committed.'
+          : ''),
     );
   }
   return data as State;

@@ -9,45 +9,21 @@
 // atomic rename that keeps the file whole would split them into two diverging files — so a state
 // file with more than one link is refused before anything is written.
 
-import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { errorCode, UserError } from '../errors.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
-
-/** Linux gives up after 40 links in one lookup; so do we (a loop would otherwise never end). */
-const MAX_SYMLINK_HOPS = 40;
+import { resolveRealPath } from '../files/confine.js';
 
 /**
  * The absolute path of the file `path` names, with every symlink resolved. When the file does not
  * exist yet, its directory is resolved and a dangling link is followed to the file it will be.
  */
 export function resolveStateFile(path: string): string {
-  return resolveLinks(resolve(path), path, { hops: 0 });
-}
-
-function resolveLinks(absolute: string, given: string, counter: { hops: number }): string {
-  try {
-    return realpathSync(absolute);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === 'ELOOP') throw symlinkLoopError(given);
-    if (code !== 'ENOENT') throw unresolvableError(given, error);
-  }
-  // Something along the path does not exist. Resolve the directory (which may itself be missing or
-  // a dangling link), then see whether the last name is a link to a file that does not exist yet.
-  const parent = dirname(absolute);
-  const directory = parent === absolute ? parent : resolveLinks(parent, given, counter);
-  const candidate = join(directory, basename(absolute));
-  let target: string;
-  try {
-    if (!lstatSync(candidate).isSymbolicLink()) return candidate;
-    target = readlinkSync(candidate);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return candidate;
-    throw unresolvableError(given, error);
-  }
-  if (++counter.hops > MAX_SYMLINK_HOPS) throw symlinkLoopError(given);
-  return resolveLinks(resolve(directory, target), given, counter);
+  const resolved = resolveRealPath(path);
+  if (resolved.ok) return resolved.real;
+  if (resolved.problem === 'link-loop') throw symlinkLoopError(path);
+  throw unresolvableError(path, resolved.code);
 }
 
 /**
@@ -62,7 +38,7 @@ export function refuseHardLinkedStateFile(realPath: string, given: string): void
     links = statSync(realPath).nlink;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return;
-    throw unresolvableError(given, error);
+    throw unresolvableError(given, errorCode(error));
   }
   if (links <= 1) return;
   const named =
@@ -83,9 +59,10 @@ function symlinkLoopError(given: string): UserError {
   );
 }
 
-function unresolvableError(given: string, error: unknown): UserError {
+function unresolvableError(given: string, code: string | undefined): UserError {
+  const why = code === undefined ? 'unexpected error' : describeOsError({ code });
   return new UserError(
-    `Cannot find out which file the state path ${given} names (${describeOsError(error)}).`,
+    `Cannot find out which file the state path ${given} names (${why}).`,
     'Check that the directories on the way are readable, or point --state at the real file.',
   );
 }

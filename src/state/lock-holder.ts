@@ -9,8 +9,8 @@ import { livenessOf, lockPathOf, readLockInfo } from './lock.js';
  * The holder of the state lock, unless there is none or it is known to be dead (a stale lock on
  * this host). A holder on another host cannot be checked from here and counts as running.
  */
-export async function findLockHolder(statePath: string): Promise<LockHolder | undefined> {
-  const info = await readLockInfo(lockPathOf(statePath));
+export function findLockHolder(statePath: string): LockHolder | undefined {
+  const info = readLockInfo(lockPathOf(statePath));
   if (!info) return undefined;
   if (livenessOf(info) === 'gone') return undefined;
   return {

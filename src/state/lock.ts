@@ -5,14 +5,15 @@
 // see identity.ts), so a symlink and its target share one lock.
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorCode, StateLockedError, UserError } from '../errors.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import { refuseHardLinkedStateFile, resolveStateFile } from './identity.js';
+import { readFileOrThrow } from '../files/read.js';
 
 /** What the lock file says about the process holding it. */
 export interface LockInfo {
@@ -66,7 +67,7 @@ export async function acquireStateLock(
     await mkdir(dirname(path), { recursive: true });
     handle = await open(path, 'wx');
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') throw await lockedError(statePath, path);
+    if (errorCode(error) === 'EEXIST') throw lockedError(statePath, path);
     throw cannotCreateLock(path, error);
   }
   try {
@@ -99,7 +100,7 @@ export async function forceUnlock(
   options: { expected?: LockStatus } = {},
 ): Promise<{ removed: boolean; holder?: LockInfo; changed?: boolean }> {
   const path = lockPathOf(statePath);
-  const holder = await readLockInfo(path);
+  const holder = readLockInfo(path);
   const expected = options.expected;
   if (expected !== undefined && expected.state !== 'free') {
     const expectedToken = expected.state === 'held' ? expected.holder.token : undefined;
@@ -131,18 +132,10 @@ export type LockStatus =
   | { state: 'held'; path: string; holder: LockInfo; liveness: HolderLiveness };
 
 /** Who holds the lock of the state file `statePath` names, and whether that process still runs. */
-export async function inspectStateLock(statePath: string): Promise<LockStatus> {
+export function inspectStateLock(statePath: string): LockStatus {
   const path = lockPathOf(statePath);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { state: 'free', path };
-    throw new UserError(
-      `Cannot read the state lock ${path} (${describeOsError(error)}).`,
-      'Check that the file is readable.',
-    );
-  }
+  const text = readLockText(path, 'Check that the lock file is a readable regular file.');
+  if (text === undefined) return { state: 'free', path };
   const holder = parseLockInfo(text);
   if (!holder) return { state: 'unreadable', path };
   return { state: 'held', path, holder, liveness: livenessOf(holder) };
@@ -154,12 +147,19 @@ export function livenessOf(holder: LockInfo): HolderLiveness {
 }
 
 /** The holder recorded in a lock file; undefined when absent or unreadable. */
-export async function readLockInfo(lockPath: string): Promise<LockInfo | undefined> {
+export function readLockInfo(lockPath: string): LockInfo | undefined {
   try {
-    return parseLockInfo(await readFile(lockPath, 'utf8'));
+    const text = readLockText(lockPath);
+    return text === undefined ? undefined : parseLockInfo(text);
   } catch {
     return undefined;
   }
+}
+
+/** The lock file's text (bounded, regular files only); undefined when there is none. */
+function readLockText(path: string, hint?: string): string | undefined {
+  const bytes = readFileOrThrow(path, 'lock', path, hint);
+  return bytes?.toString('utf8');
 }
 
 class HeldLock implements StateLock {
@@ -183,7 +183,7 @@ class HeldLock implements StateLock {
     this.released = true;
     process.off('exit', this.releaseOnExit);
     try {
-      if (isSameHolder(await readLockInfo(this.path), this.info)) await unlink(this.path);
+      if (isSameHolder(readLockInfo(this.path), this.info)) await unlink(this.path);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return;
       throw new UserError(
@@ -200,7 +200,8 @@ class HeldLock implements StateLock {
  */
 function removeIfOursSync(path: string, info: LockInfo): void {
   try {
-    if (isSameHolder(parseLockInfo(readFileSync(path, 'utf8')), info)) unlinkSync(path);
+    const text = readLockText(path);
+    if (text !== undefined && isSameHolder(parseLockInfo(text), info)) unlinkSync(path);
   } catch {
     // Exiting anyway: a lock we cannot remove is reported as stale by the next run.
   }
@@ -231,8 +232,8 @@ function parseLockInfo(text: string): LockInfo | undefined {
   return undefined;
 }
 
-async function lockedError(statePath: string, lockPath: string): Promise<StateLockedError> {
-  const holder = await readLockInfo(lockPath);
+function lockedError(statePath: string, lockPath: string): StateLockedError {
+  const holder = readLockInfo(lockPath);
   if (!holder) {
     return new StateLockedError(
       `The state file ${statePath} is locked, but the lock file ${lockPath} is unreadable.`,

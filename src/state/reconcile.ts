@@ -3,7 +3,7 @@
 
 import { UserError } from '../errors.js';
 import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../model.js';
-import { checkSegmentId } from './segment-id.js';
+import { checkSegmentId } from '../segment-id.js';
 
 export interface StateEntryRow {
   name: string;

@@ -4,6 +4,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { State, StateEntry } from '../model.js';
 import { getStateValidators } from '../yaml/schema-validator.js';
+import { segmentIdProblem } from '../segment-id.js';
 
 /** Readable problems ("<json path>: <what is wrong>") of a parsed state file; empty when valid. */
 export function schemaProblems(data: unknown): string[] {
@@ -35,7 +36,8 @@ function describeErrors(errors: ErrorObject[], data: unknown, root: string): str
   for (const error of errors) {
     // "must match "then" schema" only repeats the problems already reported inside `then`.
     if (error.keyword === 'if') continue;
-    const problem = `${jsonPath(root, pointerSegments(error.instancePath, data))}: ${describeError(error)}`;
+    const segments = pointerSegments(error.instancePath, data);
+    const problem = `${jsonPath(root, segments)}: ${describeError(error, () => valueAt(data, segments))}`;
     if (seen.has(problem)) continue;
     seen.add(problem);
     problems.push(problem);
@@ -43,7 +45,7 @@ function describeErrors(errors: ErrorObject[], data: unknown, root: string): str
   return problems;
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: ErrorObject, value: () => unknown): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
@@ -60,13 +62,31 @@ function describeError(error: ErrorObject): string {
       return `must be a ${String(params.format)} such as 2026-01-31T09:00:00.000Z`;
     case 'minLength':
       return params.limit === 1 ? 'must not be empty' : (error.message ?? 'is invalid');
-    case 'pattern':
-      return error.instancePath.endsWith('/digest')
-        ? 'must be "sha256:" followed by 64 lowercase hex digits'
-        : `must match ${String(params.pattern)}`;
+    case 'pattern': {
+      if (error.instancePath.endsWith('/digest')) {
+        return 'must be "sha256:" followed by 64 lowercase hex digits';
+      }
+      const id = value();
+      // The id itself is never quoted: it is what failed the check for being unsafe to show.
+      if (error.instancePath.endsWith('/id') && typeof id === 'string') {
+        return `is not a usable segment id: ${segmentIdProblem(id) ?? 'it does not match the id rule'}`;
+      }
+      return `must match ${String(params.pattern)}`;
+    }
     default:
       return error.message ?? 'is invalid';
   }
+}
+
+function valueAt(data: unknown, segments: readonly (string | number)[]): unknown {
+  let node = data;
+  for (const segment of segments) {
+    node =
+      isRecord(node) || Array.isArray(node)
+        ? (node as Record<string, unknown>)[String(segment)]
+        : undefined;
+  }
+  return node;
 }
 
 function article(type: string): string {

@@ -10,7 +10,8 @@
 // that already contains some of it gives the same result: a crash between rewriting the state file
 // and removing the log is harmless.
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
+import { readTextFileOrThrowAsync } from '../files/read.js';
 import { dirname } from 'node:path';
 import { errorCode, UserError } from '../errors.js';
 import type { State, StateEntry } from '../model.js';
@@ -36,16 +37,13 @@ export async function readJournal(
   checkEntry: (name: string, entry: unknown) => string[],
 ): Promise<JournalRecord[] | undefined> {
   const path = journalPathOf(statePath);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw new UserError(
-      `Cannot read the state journal ${path} (${errorCode(error) ?? 'error'}).`,
-      'It holds records of segments an interrupted apply created: make it readable, do not delete it.',
-    );
-  }
+  const text = await readTextFileOrThrowAsync(
+    path,
+    'journal',
+    path,
+    'It holds records of segments an interrupted apply created: make it a readable regular file again, do not delete it.',
+  );
+  if (text === undefined) return undefined;
   const lines = text.split('\n');
   // The piece after the last newline is empty for a complete file, or a torn, unacknowledged line.
   lines.pop();

@@ -7,7 +7,7 @@
 // Safety rule: when an answer does not prove that the segment was NOT created, it is 'unknown'
 // (never retried), because a duplicate segment in the customer's account is the worst outcome.
 
-import { boundSegmentId } from './segment-id.js';
+import { segmentIdProblem } from '../segment-id.js';
 import type { AccountStopReason } from '../model.js';
 
 export type Classification =
@@ -123,7 +123,7 @@ function classifySuccessStatus(status: number, bodyText: string, scrub: Scrub): 
   const id = segmentIdOf(body['info']);
 
   if (isTrue(result)) {
-    if (id !== undefined) return { kind: 'created', id: boundSegmentId(id) };
+    if (id !== undefined) return { kind: 'created', id: recordableId(id, scrub) };
     return unknown('result true but no segment id (find its id in the Wati dashboard)');
   }
   if (id !== undefined) return unknown('a segment id but no result true');
@@ -434,6 +434,23 @@ function isTrue(value: unknown): boolean {
 
 function isFalse(value: unknown): boolean {
   return value === false || (typeof value === 'string' && value.trim().toLowerCase() === 'false');
+}
+
+/**
+ * The id a created segment is recorded and shown with. The segment exists whatever its id looks
+ * like, so an id that cannot be kept never turns the create into a failure (that would invite a
+ * duplicate on the next run): it is recorded as created with a placeholder saying why. An id that
+ * carries the token (a server echoing the Authorization header) or any other credential is never
+ * kept, not even redacted: it is not an id.
+ */
+function recordableId(id: string, scrub: Scrub): string {
+  if (scrub(id) !== id) return idNotKept("Wati's answer held a credential where the id belongs");
+  const problem = segmentIdProblem(id);
+  return problem === undefined ? id : idNotKept(`Wati's answer was not a usable id: ${problem}`);
+}
+
+function idNotKept(reason: string): string {
+  return `[id not kept: ${reason}]`;
 }
 
 /** The id as text, whatever JSON value the server sent; undefined when there is none. */

@@ -4,11 +4,10 @@
 // a located diagnostic.
 
 import { appendAll } from '../append-all.js';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
-import { describeFsError } from '../diagnostics/os-errors.js';
-import { errorCode } from '../errors.js';
+import type { FileKind, ReadProblem } from '../files/read.js';
+import { describeReadProblem, FILE_KINDS, readBoundedFile } from '../files/read.js';
 import type { Diagnostic } from '../model.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
@@ -24,7 +23,7 @@ export interface LoadedDocument {
 }
 
 /** Files bigger than this are refused unread: no segment definition comes close. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_FILE_BYTES = FILE_KINDS.definition.maxBytes;
 
 /** More alias expansions than this in one document is treated as an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
@@ -39,9 +38,13 @@ export interface ParsedFile {
 }
 
 /** Reads, decodes and parses one YAML file; every failure is a located diagnostic. */
-export function readYamlFile(absolutePath: string, file: string): ParsedFile {
-  const read = readBoundedFile(absolutePath, file);
-  if (!read.ok) return { documents: [], diagnostics: [read.diagnostic] };
+export function readYamlFile(
+  absolutePath: string,
+  file: string,
+  kind: 'definition' | 'config' = 'definition',
+): ParsedFile {
+  const read = readBoundedFile(absolutePath, kind);
+  if (!read.ok) return { documents: [], diagnostics: [readDiagnostic(read.problem, file, kind)] };
   const decoded = decodeUtf8(read.bytes);
   if (!decoded.ok) {
     return {
@@ -64,79 +67,51 @@ export function readYamlFile(absolutePath: string, file: string): ParsedFile {
   return parseYamlText(decoded.text, file);
 }
 
-type ReadResult = { ok: true; bytes: Buffer } | { ok: false; diagnostic: Diagnostic };
-
-function readBoundedFile(absolutePath: string, file: string): ReadResult {
-  const fail = (code: string, message: string, hint: string): ReadResult => ({
-    ok: false,
-    diagnostic: { severity: 'error', code, message, file, hint },
+function readDiagnostic(problem: ReadProblem, file: string, kind: FileKind): Diagnostic {
+  const diagnostic = (code: string, message: string, hint: string): Diagnostic => ({
+    severity: 'error',
+    code,
+    message,
+    file,
+    hint,
   });
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO named *.yaml must not hang waiting for a writer.
-    fd = openSync(absolutePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    return fail('unreadable-file', unreadableMessage(absolutePath, error), unreadableHint(error));
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) {
-      return fail(
+  switch (problem.kind) {
+    case 'missing':
+      return problem.danglingLink
+        ? diagnostic(
+            'unreadable-file',
+            'This is a symbolic link to a file that does not exist, so it cannot be read.',
+            'Fix or remove the link.',
+          )
+        : diagnostic(
+            'unreadable-file',
+            'This file disappeared before it could be read.',
+            'Run segsync again.',
+          );
+    case 'not-regular':
+      return diagnostic(
         'not-a-regular-file',
-        `This is ${stats.isDirectory() ? 'a directory' : 'not a regular file (a device, pipe or socket)'}, not a definition file.`,
-        'Pass a directory of definitions or a YAML file.',
+        `This is ${problem.is}, not a regular file, so it is not read.`,
+        kind === 'config'
+          ? 'Make segsync.config.yaml a regular file.'
+          : 'Pass a directory of definitions or a YAML file.',
       );
-    }
-    // Checked before reading so a huge file is never loaded into memory.
-    if (stats.size > MAX_FILE_BYTES) return tooLarge(stats.size);
-    const bytes = readFileSync(fd);
-    if (bytes.length > MAX_FILE_BYTES) return tooLarge(bytes.length); // grew while reading
-    return { ok: true, bytes };
-  } catch (error) {
-    return fail('unreadable-file', unreadableMessage(absolutePath, error), unreadableHint(error));
-  } finally {
-    closeSync(fd);
-  }
-
-  function tooLarge(size: number): ReadResult {
-    return fail(
-      'file-too-large',
-      `This file is ${formatMiB(size)}, over the 1 MiB limit for a definition file.`,
-      'Split it into several files; a segment definition is normally a few hundred bytes.',
-    );
-  }
-}
-
-function formatMiB(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-function unreadableMessage(absolutePath: string, error: unknown): string {
-  const code = errorCode(error);
-  if (code === 'ENOENT') {
-    let isLink = false;
-    try {
-      isLink = lstatSync(absolutePath).isSymbolicLink();
-    } catch {
-      // gone entirely: treated as a plain missing file below
-    }
-    return isLink
-      ? 'This is a symbolic link to a file that does not exist, so it cannot be read.'
-      : 'This file disappeared before it could be read.';
-  }
-  return `This file cannot be read (${describeFsError(error)}).`;
-}
-
-function unreadableHint(error: unknown): string {
-  switch (errorCode(error)) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'Give the user running segsync permission to read it, or move it out of the definitions directory.';
-    case 'ENOENT':
-    case 'ELOOP':
-      return 'Fix or remove the link.';
-    default:
-      return 'Check that the file is readable, then run segsync again.';
+    case 'too-large':
+      return diagnostic(
+        'file-too-large',
+        `This file ${describeReadProblem(problem, kind)}.`,
+        'Split it into several files; a segment definition is normally a few hundred bytes.',
+      );
+    case 'unreadable':
+      return diagnostic(
+        'unreadable-file',
+        `This file cannot be read (${problem.words}).`,
+        problem.code === 'EACCES' || problem.code === 'EPERM'
+          ? 'Give the user running segsync permission to read it, or move it out of the definitions directory.'
+          : problem.code === 'ELOOP'
+            ? 'Fix or remove the link.'
+            : 'Check that the file is readable, then run segsync again.',
+      );
   }
 }
 

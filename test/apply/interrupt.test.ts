@@ -55,6 +55,8 @@ it.each(['SIGINT', 'SIGTERM'] as const)(
 
     expect(code).toBe(3);
     expect(stderr).toContain(`${signal} received`);
+    // It says how many creates it waits for, and waits only for them.
+    expect(stderr).toMatch(/waiting for the [1-3] create\(s\) in flight/);
     const state = JSON.parse(await readFile(path.join(dir, 'segsync.state.json'), 'utf8')) as State;
     const snapshot = emulator.snapshot();
     // Everything the emulator created is recorded as created, nothing is left pending.

@@ -106,7 +106,7 @@ describe('state adopt', () => {
     ['a control character', 'dash\u000714', 'U+0007'],
     ['a zero-width space', 'dash\u200b14', 'U+200B'],
     ['too many characters', 'd'.repeat(257), '257 characters long'],
-    ['nothing', '  ', 'must not be empty'],
+    ['nothing', '  ', 'it is empty'],
   ])('refuses an id with %s, without printing it', async (_, id, expected) => {
     const run = await adopt('From dashboard', '--id', id);
     expect(run.code).toBe(1);

@@ -32,6 +32,8 @@ it("lets an environment's pushState override the top level, and name a branch", 
 
 it('refuses a pushState that is neither a boolean nor REMOTE/BRANCH', async () => {
   await config('pushState: main\n');
-  const settings = await resolveSettings(dir, {});
+  const settings = await resolveSettings(dir, {}, [], 'report');
   expect(settings.configDiagnostics.map((d) => d.message).join('\n')).toMatch(/pushState/);
+  // A command that does not report config problems refuses instead of using the defaults.
+  await expect(resolveSettings(dir, {})).rejects.toThrow(/segsync\.config\.yaml:1:12: `pushState`/);
 });

@@ -65,11 +65,15 @@ describe('segsync state', () => {
   });
 
   it.each([
-    ['a newline and an escape sequence', 'x\n\u001b[31m', /U\+000A at position 2/],
-    ['a right-to-left override', 'ab\u202Ec', /U\+202E at position 3/],
-    ['a zero-width space', 'a\u200Bb', /U\+200B at position 2/],
-    ['a lone surrogate', 'a\uD800', /U\+D800 at position 2/],
-    ['257 characters', 'i'.repeat(257), /257 characters long \(at most 256\)/],
+    [
+      'a newline and an escape sequence',
+      'x\n\u001b[31m',
+      /U\+000A, a control, invisible or non-printable character, at character 2/,
+    ],
+    ['a right-to-left override', 'ab\u202Ec', /U\+202E, .* at character 3/],
+    ['a zero-width space', 'a\u200Bb', /U\+200B, .* at character 2/],
+    ['a lone surrogate', 'a\uD800', /U\+D800, .* at character 2/],
+    ['257 characters', 'i'.repeat(257), /257 characters long; at most 256 are accepted/],
   ])('refuses resolve --id with %s, without echoing it', async (_label, id, problem) => {
     const before = await readFile(statePath, 'utf8');
     const run = await state('resolve', 'Maybe', '--id', id);

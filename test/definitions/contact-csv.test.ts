@@ -112,15 +112,18 @@ describe('contactIdsFile', () => {
 
   it('says what is wrong with a file it cannot use', async () => {
     await withTempDir(async (dir) => {
-      const cases: [string, string | Buffer, RegExp][] = [
-        ['missing.csv', '', /cannot be read \(it does not exist\)/],
+      // A file that cannot be used at all is reported where `contactIdsFile` names it (line 3 of
+      // the definition); a problem inside it, at its line.
+      const atKey = 'segments/vip.yaml';
+      const cases: [string, string | Buffer, RegExp, string?][] = [
+        ['missing.csv', '', /segments\/missing\.csv does not exist/, atKey],
         ['wide.csv', 'name,phone\nAnn,1\n', /none is named "id" or "contactId"/],
         ['latin1.csv', Buffer.from([0x31, 0x0a, 0xe9, 0x0a]), /not valid UTF-8/],
-        ['big.csv', '1\n'.repeat(MAX_FILE_BYTES / 2 + 1), /over the 1 MiB limit/],
+        ['big.csv', '1\n'.repeat(MAX_FILE_BYTES / 2 + 1), /over the 1 MiB limit/, atKey],
         ['quote.csv', 'id\n"123\n', /not valid CSV/],
         ['header-only.csv', 'id\n', /a header but no ids/],
       ];
-      for (const [file, content, message] of cases) {
+      for (const [file, content, message, where = `segments/${file}`] of cases) {
         const files: Record<string, string | Buffer> = {
           'segments/vip.yaml': `${STATIC}contactIdsFile: ${file}\n`,
         };
@@ -128,7 +131,7 @@ describe('contactIdsFile', () => {
         const result = await validate(dir, files);
         expect(result.segments, file).toEqual([]);
         expect(result.diagnostics[0]?.message, file).toMatch(message);
-        expect(result.diagnostics[0]?.file, file).toBe(`segments/${file}`);
+        expect(result.diagnostics[0]?.file, file).toBe(where);
       }
     });
   });
@@ -166,9 +169,11 @@ describe('contactIdsFile', () => {
           const length = 1 + Math.floor(random() * 12);
           for (let i = 0; i < length; i++) id += alphabet[Math.floor(random() * alphabet.length)];
           id = id.trim();
-          // Not what this round is about: rows a spreadsheet mangled are reported, not read.
-          if (id !== '' && !/^\d+\.\d+$|^[+-]?\d+(\.\d+)?[eE]|^\d{1,3}(,\d{3})+$/.test(id))
-            ids.add(id);
+          // Not what this round is about: rows a spreadsheet mangled and formulas are reported,
+          // not read.
+          const mangled = /^\d+\.\d+$|^[+-]?\d+(\.\d+)?[eE]|^\d{1,3}(,\d{3})+$/.test(id);
+          const formula = /^[+-](?!\d+$)/.test(id);
+          if (id !== '' && !mangled && !formula) ids.add(id);
         }
         const csv = ['id', ...[...ids].map((id) => `"${id.replace(/"/g, '""')}"`)].join(
           round % 2 ? '\r\n' : '\n',

@@ -249,13 +249,13 @@ describe('a saved plan whose checksum fields were deleted', () => {
 });
 
 describe('--token-file', () => {
-  it('/dev/zero: a bounded read and a clear message', async () => {
+  it('/dev/zero: refused unread (a character device), with a clear message', async () => {
     const cwd = await project('token-zero', { 'segments/vip.yaml': vip });
     const env = { WATI_API_ENDPOINT: 'http://127.0.0.1:9/1' };
     const run = await shell('segsync apply --yes --token-file /dev/zero', cwd, env);
     expect(run.code).toBe(1);
     expect(lines(run.stderr)[0]).toBe(
-      'segsync: error: The token file /dev/zero holds more than 16 KiB: that is not an API token.',
+      'segsync: error: The token file /dev/zero is a character device, not a regular file.',
     );
   });
 
@@ -265,7 +265,7 @@ describe('--token-file', () => {
     const run = await shell('segsync apply --yes --token-file .', cwd, env);
     expect(run.code).toBe(1);
     expect(lines(run.stderr)[0]).toBe(
-      'segsync: error: Cannot read the token file .: it is a directory (EISDIR).',
+      'segsync: error: The token file . is a directory, not a regular file.',
     );
   });
 });

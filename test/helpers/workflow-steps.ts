@@ -221,12 +221,14 @@ export async function runGitlabScript(
 }
 
 /**
- * A directory holding an `npx` stand-in: `npx [flags] segsync ARGS` runs the built CLI with this
- * Node, so the workflows' `npx --yes segsync …` lines run unchanged and offline. Prepend it to PATH.
+ * A directory holding stand-ins for `npx` and `npm`, so the workflows' install and run lines run
+ * unchanged and offline. `npx [flags] segsync ARGS` runs the built CLI with this Node; `npm ci
+ * [flags]` installs nothing and prints what it was asked (`npm stand-in: npm ci …`), since the
+ * npx stand-in serves segsync. Prepend the directory to PATH.
  */
 export async function createNpxShim(cliPath: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'segsync-npx-'));
-  const shim = [
+  const npx = [
     '#!/usr/bin/env bash',
     '# Test stand-in for npx: skip npx flags, then run the built segsync CLI.',
     'while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done',
@@ -235,8 +237,17 @@ export async function createNpxShim(cliPath: string): Promise<string> {
     `exec ${shellQuote(process.execPath)} ${shellQuote(cliPath)} "$@"`,
     '',
   ].join('\n');
-  await writeFile(path.join(dir, 'npx'), shim);
+  const npm = [
+    '#!/usr/bin/env bash',
+    '# Test stand-in for npm: `npm ci` only, which installs nothing here.',
+    'if [ "${1:-}" != ci ]; then echo "npm stand-in: only npm ci (got: $*)" >&2; exit 127; fi',
+    'echo "npm stand-in: npm $*"',
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'npx'), npx);
+  await writeFile(path.join(dir, 'npm'), npm);
   await chmod(path.join(dir, 'npx'), 0o755);
+  await chmod(path.join(dir, 'npm'), 0o755);
   return dir;
 }
 

@@ -101,6 +101,27 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** `npm install --save-dev segsync`, as the scaffold's next steps say: the lockfile pins it. */
+async function pinSegsync(work: string): Promise<void> {
+  const version = '0.1.0';
+  await writeFile(
+    path.join(work, 'package.json'),
+    JSON.stringify({ name: 'crm', private: true, devDependencies: { segsync: `^${version}` } }),
+  );
+  await writeFile(
+    path.join(work, 'package-lock.json'),
+    JSON.stringify({
+      name: 'crm',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'crm', devDependencies: { segsync: `^${version}` } },
+        'node_modules/segsync': { version, dev: true },
+      },
+    }),
+  );
+}
+
 /** A scaffolded repository pushed to a bare "origin", as a user's repo would be after init. */
 async function scaffoldRepository(
   environments?: string[],
@@ -109,6 +130,7 @@ async function scaffoldRepository(
   const origin = path.join(tmp, 'origin.git');
   await runInit(work, environments ? { environments } : {}, recordingIO(tmp));
   await writeFile(path.join(work, 'segments/vip.yaml'), SECOND_DEFINITION);
+  await pinSegsync(work);
   await git(tmp, 'init', '-q', '--bare', '-b', 'main', origin);
   await git(work, 'init', '-q', '-b', 'main');
   await git(work, 'add', '-A');
@@ -158,7 +180,8 @@ describe('GitHub workflows scaffolded by init', () => {
     );
 
     const pr = await runSteps(planSteps, PR_STEPS, work, { github });
-    expect(pr.install!.stdout).toContain('No package-lock.json');
+    // Exactly the pinned version, without running any dependency's install script.
+    expect(pr.install!.stdout).toContain('npm stand-in: npm ci --ignore-scripts');
     expect(pr.validate!.outputs).toEqual({ 'exit-code': '0' });
     expect(pr.plan!.outputs).toEqual({ 'exit-code': '2' });
     expect(pr.plan!.stdout).toContain('::notice title=segsync::');
@@ -202,6 +225,30 @@ describe('GitHub workflows scaffolded by init', () => {
     const again = await runSteps(planSteps, PR_STEPS, next, { github });
     expect(again.plan!.outputs).toEqual({ 'exit-code': '0' });
     expect(again.Result!.code).toBe(0);
+  });
+
+  it('without segsync pinned in package-lock.json: the install step fails with the pin instruction', async () => {
+    const { work } = await scaffoldRepository();
+    const noPin = [
+      undefined, // no lockfile at all
+      JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'crm' } } }), // segsync not in it
+    ];
+    for (const lockfile of noPin) {
+      if (lockfile === undefined) await rm(path.join(work, 'package-lock.json'));
+      else await writeFile(path.join(work, 'package-lock.json'), lockfile);
+      for (const [file, job] of [
+        ['segsync-plan.yml', 'plan'],
+        ['segsync-apply.yml', 'apply'],
+      ] as const) {
+        const steps = await workflowSteps(path.join(work, '.github/workflows', file), job);
+        const { install } = await runSteps(steps, ['install'], work, { github });
+        expect(install!.code, file).toBe(1);
+        expect(install!.stdout).toContain(
+          '::error title=segsync::segsync is not pinned in package-lock.json, so this workflow will not run it. Pin it: npm install --save-dev segsync',
+        );
+        expect(install!.stdout).not.toContain('npm stand-in');
+      }
+    }
   });
 
   it('PR with an invalid definition: annotations, a comment body, and a failed check', async () => {
@@ -513,6 +560,28 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
     } finally {
       await gitlab.close();
     }
+  });
+
+  it('without segsync pinned in package-lock.json: both jobs stop before running anything', async () => {
+    const { work } = await scaffoldRepository();
+    await rm(path.join(work, 'package-lock.json'));
+    for (const name of ['segsync-plan', 'segsync-apply']) {
+      const job = await loadGitlabJob(pipeline, name);
+      const result = await runGitlabScript(job.script, {
+        cwd: work,
+        env: {
+          ...baseEnv,
+          ...job.variables,
+          WATI_API_ENDPOINT: emulator.url,
+          WATI_API_TOKEN: TOKEN,
+        },
+      });
+      transcripts.push(result.stdout, result.stderr);
+      expect(result.code, name).toBe(1);
+      expect(result.stdout).toContain('segsync is not pinned in package-lock.json');
+      expect(result.stdout).not.toContain('npm stand-in');
+    }
+    expect(emulator.snapshot().segments).toEqual([]);
   });
 
   it('merge request with an invalid definition fails the job (the note is skipped without a token)', async () => {

@@ -127,7 +127,7 @@ describe('acquireStateLock', () => {
     const newer: LockInfo = { ...lock.info, token: 'newer-acquisition' };
     await writeFile(lockPathOf(statePath), JSON.stringify(newer));
     await lock.release();
-    expect(await readLockInfo(lockPathOf(statePath))).toEqual(newer);
+    expect(readLockInfo(lockPathOf(statePath))).toEqual(newer);
   });
 });
 
@@ -141,9 +141,9 @@ describe('inspectStateLock', () => {
   });
 
   it('says whether the holder runs on this host, is gone, or is elsewhere', async () => {
-    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'free' });
+    expect(inspectStateLock(statePath)).toMatchObject({ state: 'free' });
     const lock = await acquireStateLock(statePath, { command: 'apply' });
-    expect(await inspectStateLock(statePath)).toEqual({
+    expect(inspectStateLock(statePath)).toEqual({
       state: 'held',
       path: lockPathOf(statePath),
       holder: lock.info,
@@ -152,15 +152,15 @@ describe('inspectStateLock', () => {
     await lock.release();
     const dead = await deadPid();
     await writeFile(lockPathOf(statePath), JSON.stringify(holder(dead, hostname())));
-    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'held', liveness: 'gone' });
+    expect(inspectStateLock(statePath)).toMatchObject({ state: 'held', liveness: 'gone' });
     // A live pid means nothing on another host.
     await writeFile(lockPathOf(statePath), JSON.stringify(holder(process.pid, 'build-agent-7')));
-    expect(await inspectStateLock(statePath)).toMatchObject({
+    expect(inspectStateLock(statePath)).toMatchObject({
       state: 'held',
       liveness: 'other-host',
     });
     await writeFile(lockPathOf(statePath), '{"pid": "not a number"}');
-    expect(await inspectStateLock(statePath)).toMatchObject({ state: 'unreadable' });
+    expect(inspectStateLock(statePath)).toMatchObject({ state: 'unreadable' });
   });
 });
 
@@ -176,7 +176,7 @@ describe('forceUnlock', () => {
 
   it('leaves a lock alone that changed hands since it was inspected', async () => {
     const first = await acquireStateLock(statePath, { command: 'apply' });
-    const seen = await inspectStateLock(statePath);
+    const seen = inspectStateLock(statePath);
     await forceUnlock(statePath);
     const second = await acquireStateLock(statePath, { command: 'apply' });
     expect(await forceUnlock(statePath, { expected: seen })).toEqual({
@@ -184,7 +184,7 @@ describe('forceUnlock', () => {
       holder: second.info,
       changed: true,
     });
-    expect(await readLockInfo(lockPathOf(statePath))).toEqual(second.info);
+    expect(readLockInfo(lockPathOf(statePath))).toEqual(second.info);
     await second.release();
     await first.release();
   });

@@ -87,7 +87,7 @@ describe('resolveAsCreated', () => {
 
   it('rejects an empty id', () => {
     const error = userError(() => resolveAsCreated(sampleState(), 'Churned', '  ', NOW));
-    expect(error.message).toContain('must not be empty');
+    expect(error.message).toContain('not a usable segment id: it is empty');
   });
 });
 

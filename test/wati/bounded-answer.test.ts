@@ -112,22 +112,35 @@ describe('2xx answers that do not say what happened are unknown, never failed', 
 });
 
 describe('a hostile id is recorded as created, bounded', () => {
-  it('keeps a control-laden id as it is (escaping happens at each output)', async () => {
+  it('records a control-laden id as created, with a placeholder instead of the id', async () => {
     const id = 'x\n::add-mask::y\u001b[2J';
     const { result } = await createAgainst((_request, response) =>
       reply(response, 200, { result: true, info: { id } }),
     );
-    expect(result.outcome).toEqual({ kind: 'created', id });
+    expect(result.outcome).toEqual({
+      kind: 'created',
+      id: "[id not kept: Wati's answer was not a usable id: it contains U+000A, a control, invisible or non-printable character, at character 2]",
+    });
   });
 
-  it('records a 900 kB id (within the answer bound) cut to 256 characters with a note', async () => {
+  it('records a 900 kB id (within the answer bound) as created, with a placeholder', async () => {
     const id = 'i'.repeat(900_000);
     const { result } = await createAgainst((_request, response) =>
       reply(response, 200, { result: true, info: { id } }),
     );
-    expect(result.outcome.kind).toBe('created');
-    const stored = result.outcome.kind === 'created' ? result.outcome.id : '';
-    expect(stored.length).toBeLessThanOrEqual(256);
-    expect(stored).toMatch(/^i+… \(\d+ more characters elided\)$/);
+    expect(result.outcome).toEqual({
+      kind: 'created',
+      id: "[id not kept: Wati's answer was not a usable id: it is more than 256 characters long]",
+    });
+  });
+
+  it('never keeps an id that echoes the token, not even redacted', async () => {
+    const { result } = await createAgainst((request, response) =>
+      reply(response, 200, { result: true, info: { id: request.headers.authorization } }),
+    );
+    expect(result.outcome).toEqual({
+      kind: 'created',
+      id: "[id not kept: Wati's answer held a credential where the id belongs]",
+    });
   });
 });

@@ -1,9 +1,16 @@
-// Ids typed or pasted by a user: printable ones are kept as they are, anything carrying control,
-// bidirectional or invisible characters, or absurdly long, is refused without being echoed.
+// The one segment id check, for ids from a server, from `--id` and from a state file: printable
+// ones are kept as they are, anything carrying control, bidirectional or invisible characters, or
+// longer than 256 code points, is refused without being echoed; the state schema says the same.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import { checkSegmentId, MAX_SEGMENT_ID_LENGTH } from '../../src/state/segment-id.js';
+import { UserError } from '../src/errors.js';
+import {
+  checkSegmentId,
+  MAX_SEGMENT_ID_LENGTH,
+  SEGMENT_ID_PATTERN,
+  segmentIdProblem,
+} from '../src/segment-id.js';
 
 /** Printable ASCII without the space: what Wati's ids are made of, and more. */
 const printableId = fc.string({
@@ -31,6 +38,9 @@ const HIDDEN = [
   0xfeff, // byte order mark
   0xe000, // private use
   0xd800, // lone surrogate
+  0x3164, // Hangul filler (renders as nothing)
+  0x2003, // em space
+  0x3000, // ideographic space
 ];
 
 function refusal(id: string): UserError {
@@ -69,12 +79,45 @@ describe('checkSegmentId', () => {
     );
   });
 
-  it('refuses an empty id and one longer than the limit', () => {
-    expect(refusal('   ').message).toContain('must not be empty');
+  it('refuses an empty id and one longer than the limit, counted in code points', () => {
+    expect(refusal('   ').message).toContain('it is empty');
     const long = refusal('a'.repeat(MAX_SEGMENT_ID_LENGTH + 1));
     expect(long.message).toContain(`${MAX_SEGMENT_ID_LENGTH + 1} characters long`);
+    // 256 characters outside the BMP are 512 UTF-16 units, and still accepted.
+    expect(checkSegmentId('😀'.repeat(MAX_SEGMENT_ID_LENGTH), 'VIP')).toHaveLength(
+      2 * MAX_SEGMENT_ID_LENGTH,
+    );
     expect(checkSegmentId('é'.repeat(MAX_SEGMENT_ID_LENGTH), 'VIP')).toHaveLength(
       MAX_SEGMENT_ID_LENGTH,
+    );
+  });
+});
+
+describe('one rule for every source', () => {
+  const schema = JSON.parse(
+    readFileSync(new URL('../schemas/state.schema.json', import.meta.url), 'utf8'),
+  ) as {
+    $defs: { createdEntry: { properties: { id: { pattern: string } } } };
+  };
+  const pattern = new RegExp(SEGMENT_ID_PATTERN, 'u');
+
+  it('the state schema describes ids with the same pattern', () => {
+    expect(schema.$defs.createdEntry.properties.id.pattern).toBe(SEGMENT_ID_PATTERN);
+  });
+
+  it('the pattern and segmentIdProblem agree on any string', () => {
+    const anyId = fc.oneof(
+      fc.string({ maxLength: 300, unit: 'binary' }),
+      fc.string({ maxLength: 300, unit: 'grapheme' }),
+      fc
+        .tuple(printableId, fc.constantFrom(...HIDDEN), printableId)
+        .map(([a, code, b]) => `${a}${String.fromCharCode(code)}${b}`),
+      fc.constantFrom(' x', 'x ', 'a b', '😀'.repeat(256), '😀'.repeat(257)),
+    );
+    fc.assert(
+      fc.property(anyId, (id) => {
+        expect(pattern.test(id)).toBe(segmentIdProblem(id) === undefined);
+      }),
     );
   });
 });
