@@ -20,6 +20,7 @@ export interface ProgramContext {
 
 export async function buildProgram(context: ProgramContext): Promise<number> {
   const { io } = context;
+  const { argv, pushStateTarget } = takePushStateTarget(context.argv);
   let exitCode: number = ExitCode.ok;
   const program = new Command('segsync')
     .description(
@@ -89,8 +90,9 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     )
     .option('--allow-empty', 'succeed when there are no definitions')
     .option(
-      '--push-state [remote/branch]',
-      'commit and push the state file before each window of creates (default: the upstream)',
+      '--push-state',
+      'commit and push the state file before each window of creates, to the branch upstream ' +
+        '(--push-state=REMOTE/BRANCH names another)',
     )
     .option('--no-push-state', 'do not push the state, even when the config says pushState')
     .option(
@@ -102,7 +104,9 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(envOption())
     .action(async (target, options) => {
       const { runApply } = await import('./commands/apply.js');
-      exitCode = await runApply(target, options, io);
+      const pushState =
+        options.pushState && pushStateTarget !== undefined ? pushStateTarget : options.pushState;
+      exitCode = await runApply(target, { ...options, pushState }, io);
     });
 
   const state = program
@@ -275,7 +279,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     });
 
   try {
-    await program.parseAsync(context.argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; every parse problem is a usage error (already printed).
@@ -284,6 +288,27 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * `--push-state=REMOTE/BRANCH` is the only spelling of --push-state that takes a value: declared
+ * with an optional value, commander would also take the next word (`apply --push-state segments`
+ * would push to "segments" instead of applying the folder). So the flag is a plain switch, and the
+ * `=` form is taken out of the arguments here, before commander reads them (the last one wins,
+ * like any repeated option; nothing after `--` is an option).
+ */
+function takePushStateTarget(argv: readonly string[]): {
+  argv: string[];
+  pushStateTarget?: string;
+} {
+  const end = argv.indexOf('--');
+  let pushStateTarget: string | undefined;
+  const rewritten = argv.map((arg, index) => {
+    if ((end !== -1 && index > end) || !arg.startsWith('--push-state=')) return arg;
+    pushStateTarget = arg.slice('--push-state='.length);
+    return '--push-state';
+  });
+  return pushStateTarget === undefined ? { argv: rewritten } : { argv: rewritten, pushStateTarget };
 }
 
 // Options several commands share, built afresh for each (commander keeps per-command state).
