@@ -23,6 +23,8 @@ export interface ExecuteApplyInput {
   concurrency: number;
   /** How the result is printed on stdout. */
   format: 'text' | 'json';
+  /** The state file recorded into, as shown to the user. */
+  stateFile: string;
   io: CommandIO;
   /** apply --push-state: creates go through the checkpoint gate; results are pushed at the end. */
   push?: StatePush;
@@ -78,6 +80,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       endpoint: credentials.endpoint,
       ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
       planChecksum: plan.checksum,
+      stateFile: input.stateFile,
       startedAt,
       finishedAt: new Date(),
       stateWrites: {

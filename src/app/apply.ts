@@ -4,7 +4,9 @@
 import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
+import { displayPath } from '../diagnostics/display-path.js';
 import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../state/git-push.js';
 import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
@@ -13,7 +15,12 @@ import { readCredentials } from './credentials.js';
 import type { CommandIO } from './io.js';
 import { planFrom } from './pipeline.js';
 import { loadAndValidate } from './validate-definitions.js';
-import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
+import {
+  loadSavedPlan,
+  looksLikeSavedPlan,
+  refuseForeignPlan,
+  refuseStalePlan,
+} from './saved-plan.js';
 import type { CommonOptions } from './settings.js';
 import { resolveSettings } from './settings.js';
 
@@ -45,18 +52,10 @@ export async function applyDefinitions(
       ? await loadSavedPlan(io.cwd, target)
       : undefined;
   const positional = saved ? (saved.plan.inputs?.definitions ?? []) : target ? [target] : [];
-  const statePath = options.state ?? saved?.plan.inputs?.state;
-  const settings = await resolveSettings(
-    io.cwd,
-    { ...options, ...(statePath !== undefined ? { state: statePath } : {}) },
-    positional,
-  );
-  if (saved && saved.plan.environment !== settings.environment?.name) {
-    throw new UserError(
-      `The saved plan ${target} was made for environment "${saved.plan.environment ?? '(none)'}", not "${settings.environment?.name ?? '(none)'}".`,
-      'Apply it with the same --env it was planned with.',
-    );
-  }
+  // The state file is the run's own (flags, config, environment), never the saved plan's: a plan
+  // file must not be able to redirect where apply records what it creates.
+  const settings = await resolveSettings(io.cwd, options, positional);
+  if (saved) refuseForeignPlan(saved, settings, io.cwd);
   const concurrency = resolveConcurrency(options.concurrency ?? settings.config.concurrency);
   // Fail on missing credentials before anything else happens.
   const credentials = await readCredentials(settings, io, options);
@@ -75,6 +74,8 @@ export async function applyDefinitions(
           env: io.env,
         });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+  const stateFile = displayPath(settings.statePath, io.cwd);
+  report(`State file: ${terminalText(stateFile)}`);
 
   const session = await StateSession.open(settings.statePath, {
     command: 'apply',
@@ -97,6 +98,7 @@ export async function applyDefinitions(
           endpoint: credentials.endpoint,
           ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
           planChecksum: plan.checksum,
+          stateFile,
           startedAt: now,
           finishedAt: now,
         });
@@ -123,6 +125,7 @@ export async function applyDefinitions(
       credentials,
       concurrency,
       format: options.format,
+      stateFile,
       io,
       ...(push ? { push } : {}),
     });

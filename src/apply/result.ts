@@ -19,6 +19,8 @@ export interface ApplyResult {
   /** Normalised endpoint; never the token. */
   endpoint: string;
   planChecksum: string;
+  /** The state file apply recorded into, relative to the working directory. */
+  stateFile: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -71,6 +73,7 @@ export function buildApplyResult(input: {
   endpoint: string;
   environment?: string;
   planChecksum: string;
+  stateFile: string;
   startedAt: Date;
   finishedAt: Date;
   stateWrites?: StateWriteSummary;
@@ -81,6 +84,7 @@ export function buildApplyResult(input: {
     ...(input.environment !== undefined ? { environment: input.environment } : {}),
     endpoint: input.endpoint,
     planChecksum: input.planChecksum,
+    stateFile: input.stateFile,
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),

@@ -111,6 +111,6 @@ it('plays init → plan → apply the reviewed plan → commit → nothing to do
   await segsync('state', 'forget', 'VIP Customers');
   const stale = await segsync('apply', 'plan.json', '--yes');
   expect(stale.code).toBe(1);
-  expect(stale.stderr).toContain('stale: the state file changed');
+  expect(stale.stderr).toContain('stale: the state file segsync.state.json changed');
   expect(emulator.snapshot().duplicates).toEqual([]);
 });
