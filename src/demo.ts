@@ -45,6 +45,11 @@ async function main(): Promise<number> {
     );
     const state = ['--state', statePath];
     await run('Validate the example definitions in segments/', ['validate', 'segments']);
+    await run('Start the state file of this (pretend) account: segsync init writes one too', [
+      'state',
+      'init',
+      ...state,
+    ]);
     await run('Plan: compare the definitions with the (empty) state file', [
       'plan',
       'segments',

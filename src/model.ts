@@ -222,6 +222,59 @@ export interface LockHolder {
   command: string;
 }
 
+/** One entry of the state file as a state change shows it. */
+export interface StateEntrySummary {
+  status: StateEntry['status'];
+  digest: string;
+  /** created only. */
+  id?: string;
+  /** created only: apply, resolve or adopt. */
+  recordedBy?: CreatedEntry['recordedBy'];
+}
+
+/**
+ * A change in meaning between the state file at the base revision and the working one (`plan
+ * --base`): what a reviewer must see, since the state file decides what apply creates.
+ */
+export type StateChange =
+  /** A created or pending entry is gone: apply would create the segment again. */
+  | {
+      kind: 'entry-removed';
+      name: string;
+      before: StateEntrySummary;
+      /** The definition is gone too (forget after deleting): a warning, not blocking. */
+      stillDefined: boolean;
+    }
+  /** An entry that was not there (or was pending and is now created): written without an apply. */
+  | { kind: 'entry-added'; name: string; before?: StateEntrySummary; after: StateEntrySummary }
+  /** The id, the payload digest or the status of an entry changed. */
+  | { kind: 'entry-changed'; name: string; before: StateEntrySummary; after: StateEntrySummary }
+  | { kind: 'endpoint-changed'; before?: string; after?: string };
+
+/**
+ * Diagnostics about the state file as a whole (no state file; what this change did to it): every
+ * format shows them before anything else, since they decide whether the rest can be trusted.
+ */
+export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set([
+  'no-state-file',
+  'state-base-unavailable',
+  'state-endpoint-changed',
+  'state-entry-removed',
+  'state-entry-forgotten',
+  'state-entry-added',
+  'state-entry-changed',
+]);
+
+export interface StateComparison {
+  /** The revision compared with, as found (`origin/main`, a sha, `HEAD~1`). */
+  base: string;
+  commit: string;
+  /** False when the base revision had no state file at this path. */
+  found: boolean;
+  /** Sorted by name; the endpoint first. */
+  changes: StateChange[];
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   /**
@@ -234,6 +287,8 @@ export interface Plan {
   /** What the plan was computed from (paths relative to the working directory), so a saved plan
    *  is applied to the same definitions and state file. */
   inputs?: { definitions: string[]; state: string };
+  /** `plan --base REV`: how the state file changed since REV. */
+  stateChanges?: StateComparison;
   summary: PlanSummary;
   /** Sorted by name. */
   actions: PlanAction[];

@@ -58,6 +58,10 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(formatOption().choices(['text', 'markdown', 'json', 'github', 'gitlab'] as const))
     .addOption(stateOption())
     .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
+    .option(
+      '--base <rev>',
+      'report how the state file changed since this git revision (default in a GitHub pull request: its base branch)',
+    )
     .option('--allow-changed', 'report changed segments as warnings instead of errors')
     .option('--allow-empty', 'succeed when there are no definitions')
     .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
@@ -89,6 +93,10 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       'apply even though some created segments changed (they stay as they are)',
     )
     .option('--allow-empty', 'succeed when there are no definitions')
+    .option(
+      '--new-state',
+      'the state file may not exist yet: start a new one (otherwise apply refuses without it)',
+    )
     .option(
       '--push-state',
       'commit and push the state file before each window of creates, to the branch upstream ' +
@@ -161,15 +169,27 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       exitCode = await runStateAdopt(name, paths, options, io);
     });
   state
-    .command('forget')
-    .description('stop tracking a segment (e.g. after deleting it in Wati)')
-    .argument('<name>', 'segment name')
+    .command('init')
+    .description('write an empty state file for a new account (apply refuses to run without one)')
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
-    .action(async (name, options) => {
+    .action(async (options) => {
+      const { runStateInit } = await import('./commands/state.js');
+      exitCode = await runStateInit(options, io);
+    });
+  state
+    .command('forget')
+    .description('stop tracking a segment (e.g. after deleting it in Wati and its definition)')
+    .argument('<name>', 'segment name')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .option('--force', 'forget it even while it is defined (the next apply creates it again)')
+    .action(async (name, paths, options) => {
       const { runStateForget } = await import('./commands/state.js');
-      exitCode = await runStateForget(name, options, io);
+      exitCode = await runStateForget(name, paths, options, io);
     });
   state
     .command('merge')

@@ -13,6 +13,7 @@ import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
 import { StateSession } from '../state/session.js';
 import { readCredentials } from './credentials.js';
 import type { CommandIO } from './io.js';
+import { refuseMissingState } from './missing-state.js';
 import { planFrom } from './pipeline.js';
 import { loadAndValidate } from './validate-definitions.js';
 import {
@@ -33,6 +34,8 @@ export interface ApplyOptions extends CommonOptions {
   /** true: push to the upstream; "REMOTE/BRANCH"; false: off even when the config turns it on. */
   pushState?: boolean | string;
   checkpointEvery?: number;
+  /** The state file may not exist yet: this is a new state (without it apply refuses). */
+  newState?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -59,6 +62,7 @@ export async function applyDefinitions(
   const concurrency = resolveConcurrency(options.concurrency ?? settings.config.concurrency);
   // Fail on missing credentials before anything else happens.
   const credentials = await readCredentials(settings, io, options);
+  if (!options.newState) await refuseMissingState(settings.statePath, io);
   const definitions = await loadAndValidate(settings, io.cwd, options);
   // Before the state is touched: a checkout that cannot push is refused before anything happens.
   const pushState = options.pushState ?? settings.pushState ?? false;

@@ -17,7 +17,8 @@ import {
 } from '../state/reconcile.js';
 import { checkSegmentId } from '../state/segment-id.js';
 import { readState } from '../state/file.js';
-import { editStateFile } from '../state/session.js';
+import { createStateFile, editStateFile } from '../state/session.js';
+import { displayPath } from '../diagnostics/display-path.js';
 import type { CommandIO } from '../app/io.js';
 import type { CommonOptions, Settings } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
@@ -183,17 +184,78 @@ async function definitionToAdopt(
   );
 }
 
-export async function runStateForget(
-  name: string,
-  options: StateCommandOptions,
-  io: CommandIO,
-): Promise<number> {
+export async function runStateInit(options: StateCommandOptions, io: CommandIO): Promise<number> {
   const statePath = await statePathFor(options, io);
-  await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
+  const shown = terminalText(displayPath(statePath, io.cwd));
+  if ((await createStateFile(statePath, 'state init')) === 'exists') {
+    io.stdout(`${shown} already exists; left as it is.`);
+    return ExitCode.ok;
+  }
   io.stdout(
-    `Forgot ${terminalQuoted(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+    `Created ${shown}, an empty state file: apply records here what it creates (the first apply ` +
+      'binds it to its endpoint). Commit it.',
   );
   return ExitCode.ok;
+}
+
+export interface ForgetOptions extends StateCommandOptions {
+  force?: boolean;
+}
+
+/**
+ * `state forget NAME`: for a segment deleted in the dashboard whose definition is gone too. While
+ * NAME is still defined, forgetting it makes the next apply create it again, so that needs
+ * --force (and says so).
+ */
+export async function runStateForget(
+  name: string,
+  paths: readonly string[],
+  options: ForgetOptions,
+  io: CommandIO,
+): Promise<number> {
+  const settings = await resolveSettings(io.cwd, options, paths);
+  const definedAt = await whereDefined(name, settings, io.cwd);
+  if (definedAt !== undefined && !options.force) {
+    throw new UserError(
+      `${JSON.stringify(name)} is still defined (${definedAt}): forgetting it would make the next apply create it again.`,
+      'Remove its definition first (after deleting the segment in the Wati dashboard), then forget it. ' +
+        'To have apply create it again on purpose (you deleted it in the dashboard and want it back), ' +
+        'run `segsync state forget ' +
+        JSON.stringify(name) +
+        ' --force`.',
+    );
+  }
+  await editStateFile(settings.statePath, 'state forget', (state) => forgetSegment(state, name));
+  io.stdout(
+    definedAt === undefined
+      ? `Forgot ${terminalQuoted(name)}.`
+      : `Forgot ${terminalQuoted(name)}, which is still defined (${terminalText(definedAt)}): the ` +
+          'next plan shows it as a create, and apply will create it in Wati again.',
+  );
+  return ExitCode.ok;
+}
+
+/**
+ * `file:line` of the definition named `name`, or undefined when none defines it. Definitions with
+ * errors cannot tell: then it refuses, like adopt, rather than guess.
+ */
+async function whereDefined(
+  name: string,
+  settings: Settings,
+  cwd: string,
+): Promise<string | undefined> {
+  const { loadAndValidate } = await import('../app/validate-definitions.js');
+  const { segments, diagnostics } = await loadAndValidate(settings, cwd);
+  const definition = segments.find((segment) => segment.name === name);
+  if (definition) return `${definition.source.file}:${definition.source.line}`;
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0) {
+    throw new UserError(
+      `The definitions have ${errors.length} error(s), so segsync cannot tell whether ${JSON.stringify(name)} is still defined.`,
+      'Run `segsync validate` and fix them, then forget it again.',
+    );
+  }
+  return undefined;
 }
 
 export interface UnlockOptions extends StateCommandOptions {

@@ -13,11 +13,14 @@ import type {
   RecordedPending,
   SegmentDefinition,
   State,
+  StateComparison,
   StateEntry,
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
 import { digestOf } from '../canonical-json.js';
 import { markRenames, renameSentence } from './rename.js';
+import type { StateChangeContext } from './state-changes.js';
+import { compareStates, stateChangeDiagnostics } from './state-changes.js';
 
 export interface PlanOptions {
   /** Turn "changed" from an error into a warning (the segment stays as created in Wati). */
@@ -28,6 +31,17 @@ export interface PlanOptions {
   inputs?: Plan['inputs'];
   /** Who held the state lock when it was read (the caller reads the lock file; this stays pure). */
   inProgress?: LockHolder;
+  /** There was no state file: the path looked for, and what git's history says about it. */
+  missingState?: { path: string; history: string };
+  /** `plan --base`: the state file at the base revision, to show what this change did to it. */
+  base?: PlanBase;
+  /** The base to compare with could not be read (GITHUB_BASE_REF not fetched): why. */
+  baseUnavailable?: string;
+}
+
+export interface PlanBase extends Omit<StateComparison, 'changes'> {
+  state: State;
+  context: StateChangeContext;
 }
 
 export interface PlanInput {
@@ -60,6 +74,17 @@ export function computePlan(input: PlanInput): Plan {
 
   actions.sort((a, b) => compareNames(a.name, b.name));
   markRenames(actions);
+  // About the state file as a whole: shown before anything else, in every format.
+  const stateDiagnostics: Diagnostic[] = [];
+  if (options.missingState) stateDiagnostics.push(missingStateDiagnostic(options.missingState));
+  if (options.baseUnavailable)
+    stateDiagnostics.push(baseUnavailableDiagnostic(options.baseUnavailable));
+  let stateChanges: StateComparison | undefined;
+  if (options.base) {
+    const { state: baseState, context, ...revision } = options.base;
+    stateChanges = { ...revision, changes: compareStates(baseState, state, defined) };
+    stateDiagnostics.push(...stateChangeDiagnostics(stateChanges, context));
+  }
   if (options.inProgress) planDiagnostics.push(inProgressDiagnostic(options.inProgress));
   for (const action of actions) {
     const diagnostic = diagnosticForAction(action, options);
@@ -69,7 +94,7 @@ export function computePlan(input: PlanInput): Plan {
   const quota = checkQuota(state, summary, options.segmentLimit);
   if (quota?.exceeded) planDiagnostics.push(quotaDiagnostic(quota));
 
-  const diagnostics = [...input.validationDiagnostics, ...planDiagnostics];
+  const diagnostics = [...stateDiagnostics, ...input.validationDiagnostics, ...planDiagnostics];
   const blocked = diagnostics.some((d) => d.severity === 'error');
 
   const withoutChecksum: Omit<Plan, 'checksum'> = {
@@ -77,6 +102,7 @@ export function computePlan(input: PlanInput): Plan {
     ...(options.inProgress ? { inProgress: options.inProgress } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(stateChanges ? { stateChanges } : {}),
     summary,
     actions,
     diagnostics,
@@ -164,6 +190,32 @@ function recordedPending(entry: PendingEntry): RecordedPending {
     at: entry.startedAt,
     source: entry.source,
     payload: entry.payload,
+  };
+}
+
+function baseUnavailableDiagnostic(why: string): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'state-base-unavailable',
+    message: `The state file was not compared with the base branch: ${why} Changes this pull request makes to the state file are not checked.`,
+    hint:
+      'Fetch the base branch before planning (`git fetch origin "$GITHUB_BASE_REF"`; the workflow ' +
+      '`segsync init` writes does), or pass --base REV.',
+  };
+}
+
+function missingStateDiagnostic(missing: { path: string; history: string }): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'no-state-file',
+    file: missing.path,
+    message:
+      `There is no state file at ${missing.path}: this plan is made against no state, so every ` +
+      `segment plans as new.${missing.history ? ` ${missing.history}` : ''}`,
+    hint:
+      'If segsync has created segments for this account before, point plan at their state file ' +
+      '(--state, the `state` of the config or of the --env environment): apply refuses to create ' +
+      'without one. For a new account, create it with `segsync state init` and commit it.',
   };
 }
 

@@ -4,7 +4,7 @@ import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
-import { countBySeverity, plural } from './diagnostics.js';
+import { countBySeverity, plural, splitStateFileDiagnostics } from './diagnostics.js';
 import { terminalText } from './sinks/terminal.js';
 import { renderDiagnosticsText } from './validation-text.js';
 import type { Style } from './style.js';
@@ -38,6 +38,14 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
   if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalText(describeInProgress(plan))}`));
+  const { stateFile, others } = splitStateFileDiagnostics(plan.diagnostics);
+  if (stateFile.length > 0) {
+    lines.push('');
+    if (plan.stateChanges && plan.stateChanges.changes.length > 0) {
+      lines.push(style.bold(`State file changes since ${terminalText(plan.stateChanges.base)}:`));
+    }
+    lines.push(renderDiagnosticsText(stateFile, style));
+  }
   const limits = listLimits(options);
   const shown = { create: 0, unchanged: 0, changed: 0, removed: 0, unknown: 0 };
   const listed = plan.actions.filter((a) => shown[a.action]++ < limits[a.action]);
@@ -57,8 +65,8 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
     const unknown = q.unknown > 0 ? ` + ${q.unknown} unknown` : '';
     lines.push('', `Quota: ${q.active} active${unknown} + ${q.creates} to create of ${q.limit}`);
   }
-  if (plan.diagnostics.length > 0) {
-    lines.push('', renderDiagnosticsText(summarizeDiagnostics(plan.diagnostics, limits), style));
+  if (others.length > 0) {
+    lines.push('', renderDiagnosticsText(summarizeDiagnostics(others, limits), style));
   }
   if (options.verdict !== false) lines.push('', verdict(plan, style));
   else if (plan.blocked)
@@ -203,7 +211,12 @@ function verdict(plan: Plan, style: Style): string {
     );
   // The hint keeps the plan's context: without --env, apply would be refused.
   const env = plan.environment ? ` --env ${plan.environment}` : '';
+  // Without a state file apply refuses: a new account starts with `state init`.
+  const noState = plan.diagnostics.some((d) => d.code === 'no-state-file');
+  const run = noState
+    ? `For a new account, run \`segsync state init${env}\`, then \`segsync apply${env}\``
+    : `Run \`segsync apply${env}\``;
   return style.green(
-    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply${env}\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
+    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. ${run} to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
   );
 }

@@ -18,6 +18,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 import { makeTestCertificates } from '../wati/tls-certificates.js';
 import { zeros } from '../wati/zeros.js';
 
@@ -30,6 +31,8 @@ const outputs: string[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-apply-'));
+  // The empty state file `segsync init` writes: apply refuses to create without a state file.
+  await writeFile(statePath(), EMPTY_STATE);
 });
 
 afterEach(async () => {

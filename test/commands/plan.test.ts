@@ -127,6 +127,7 @@ describe('saved plans', () => {
   it('applies exactly the saved plan, and refuses it once the definitions or the state moved', async () => {
     emulator = await startEmulator();
     await write('segments/a.yaml', vip);
+    await write('segsync.state.json', '{"formatVersion": 1, "segments": {}}\n');
     const saved = await cli('plan', '--out', 'plan.json');
     expect(saved.code).toBe(0);
     const plan = JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as Plan;

@@ -341,7 +341,11 @@ describe('GitHub workflows scaffolded by init', () => {
     expect(await git(origin, 'ls-tree', '--name-only', 'main')).toMatch(
       /^segsync\.staging\.state\.json$/m,
     );
-    expect(await git(origin, 'ls-tree', '--name-only', 'main')).not.toContain('production.state');
+    // Production's state file is still the empty one init wrote: nothing was applied there.
+    expect(JSON.parse(await git(origin, 'show', 'main:segsync.production.state.json'))).toEqual({
+      formatVersion: 1,
+      segments: {},
+    });
   });
 });
 

@@ -46,4 +46,6 @@ export const SCAFFOLDED = [
   '.vscode/settings.json',
   'segments/example.yaml',
   'segsync.config.yaml',
+  // The empty state file of a new account: apply refuses to create without one.
+  'segsync.state.json',
 ];
