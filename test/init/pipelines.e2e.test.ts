@@ -141,8 +141,9 @@ async function runSteps(
   return results;
 }
 
-const github = { ref: 'refs/heads/main', ref_name: 'main' };
-const PR_STEPS = ['install', 'validate', 'plan', 'Result'];
+// A pull request into main (base_ref) and the merge's push to main (ref) share this context.
+const github = { ref: 'refs/heads/main', ref_name: 'main', base_ref: 'main' };
+const PR_STEPS = ['base', 'install', 'validate', 'plan', 'Result'];
 const APPLY_STEPS = ['install', 'apply', 'commit', 'Result'];
 
 describe('GitHub workflows scaffolded by init', () => {
@@ -202,6 +203,45 @@ describe('GitHub workflows scaffolded by init', () => {
     const again = await runSteps(planSteps, PR_STEPS, next, { github });
     expect(again.plan!.outputs).toEqual({ 'exit-code': '0' });
     expect(again.Result!.code).toBe(0);
+  });
+
+  it('PR that drops a created entry from the state file: annotated on the state file, named first in the comment, failed check', async () => {
+    const { work, origin } = await scaffoldRepository();
+    const applySteps = await workflowSteps(
+      path.join(work, '.github/workflows/segsync-apply.yml'),
+      'apply',
+    );
+    const merge = await runSteps(applySteps, APPLY_STEPS, work, {
+      github,
+      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+    });
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '0' });
+    // The pull request: a conflict resolved by keeping one side dropped "VIP Customers".
+    const branch = path.join(tmp, 'branch');
+    await git(tmp, 'clone', '-q', origin, branch);
+    const statePath = path.join(branch, 'segsync.state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+      segments: Record<string, unknown>;
+    };
+    delete state.segments['VIP Customers'];
+    await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    // The runner's checkout: the pull request's commit only, without the base branch.
+    await git(branch, 'commit', '-qam', 'resolve a conflict');
+    await git(branch, 'update-ref', '-d', 'refs/remotes/origin/main');
+    const planSteps = await workflowSteps(
+      path.join(branch, '.github/workflows/segsync-plan.yml'),
+      'plan',
+    );
+    const pr = await runSteps(planSteps, PR_STEPS, branch, { github });
+    expect(pr.base!.code).toBe(0);
+    expect(pr.plan!.outputs).toEqual({ 'exit-code': '1' });
+    expect(pr.plan!.stdout).toMatch(
+      /^::error file=segsync\.state\.json,line=\d+,title=segsync%3A state-entry-removed::The state file no longer records "VIP Customers"/m,
+    );
+    const comment = await readFile(path.join(branch, 'plan.md'), 'utf8');
+    expect(comment).toContain('#### State file changes since `origin/main`');
+    expect(comment.indexOf('State file changes')).toBeLessThan(comment.indexOf('#### To create'));
+    expect(pr.Result!.code).toBe(1);
   });
 
   it('PR with an invalid definition: annotations, a comment body, and a failed check', async () => {
@@ -489,6 +529,7 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
         CI_PROJECT_ID: '5',
         CI_MERGE_REQUEST_IID: '3',
         CI_JOB_URL: 'https://gitlab.test/job/1',
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
         SEGSYNC_NOTE_TOKEN: noteToken,
       };
       const job = await loadGitlabJob(pipeline, 'segsync-plan');
@@ -525,7 +566,7 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
     const job = await loadGitlabJob(pipeline, 'segsync-plan');
     const result = await runGitlabScript(job.script, {
       cwd: work,
-      env: { ...baseEnv, ...job.variables },
+      env: { ...baseEnv, ...job.variables, CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main' },
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('SEGSYNC_NOTE_TOKEN is not set');
