@@ -137,7 +137,9 @@ async function main() {
   console.log(
     `  kills                     ${totals.kills} (${totals.killsWithPending} left unknown outcomes, ${totals.killsWithoutChange} before anything was recorded)`,
   );
-  console.log(`  blocked runs              ${totals.blockedRuns}`);
+  console.log(
+    `  runs over unknown outcomes ${totals.runsOverUnknowns} (exit 3, the unknowns left alone)`,
+  );
   console.log(
     `  unknowns resolved         ${totals.unknownsResolvedCreated + totals.unknownsResolvedAbsent} (${totals.unknownsResolvedCreated} found created, ${totals.unknownsResolvedAbsent} absent)`,
   );

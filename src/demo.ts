@@ -30,6 +30,7 @@ async function main(): Promise<number> {
     color,
     signal: abort.signal,
     confirm: () => Promise.resolve(false),
+    readStdin: () => Promise.resolve(''),
   };
   const run = async (explanation: string, args: string[]) => {
     io.stdout(`\n${bold(`▶ ${explanation}`)}\n  $ segsync ${args.join(' ')}\n`);

@@ -181,12 +181,16 @@ export interface RemovedAction {
   blocking: false;
 }
 
-/** A create whose answer was never recorded; `source`, `payload` and `digest` while defined. */
+/**
+ * A create whose answer was never recorded; `source`, `payload` and `digest` while defined. It
+ * blocks only itself (apply never sends it again), unless another apply is creating it right now
+ * (`inProgress`): then the plan is blocked.
+ */
 export interface UnknownAction extends Partial<Defined> {
   action: 'unknown';
   name: string;
   recorded: RecordedPending;
-  blocking: true;
+  blocking: boolean;
 }
 
 export type PlanAction =
@@ -275,6 +279,14 @@ export interface StateComparison {
   changes: StateChange[];
 }
 
+export interface SettleAdvice {
+  names: string[];
+  /** For one that exists in Wati (one command per segment: `<segment id>` to fill in). */
+  exists: string;
+  /** For those that do not: one command for all of them. */
+  absent: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   /**
@@ -295,6 +307,11 @@ export interface Plan {
   /** Validation and plan diagnostics, errors first. */
   diagnostics: Diagnostic[];
   quota?: QuotaCheck;
+  /**
+   * Unknown outcomes to settle by hand (none while another apply is creating them): the names and
+   * the exact commands, after checking the Wati dashboard.
+   */
+  settle?: SettleAdvice;
   /** True when apply must refuse (any error diagnostic). */
   blocked: boolean;
   /** sha256 of the definitions' digests, so a saved plan can detect drift. */
@@ -321,9 +338,16 @@ export type AccountStopReason =
   | 'rate-limited'
   | 'untrusted-certificate';
 
-/** Why an apply stopped early: an account-wide stop, or one of segsync's own. */
+/**
+ * Why an apply stopped early: an account-wide stop, or one of segsync's own. `repeated-refusal`:
+ * the same unrecognised 4xx answer to several creates, none created in between.
+ */
 export type StopReason =
-  AccountStopReason | 'interrupted' | 'too-many-unknown' | 'state-write-failed';
+  | AccountStopReason
+  | 'interrupted'
+  | 'too-many-unknown'
+  | 'repeated-refusal'
+  | 'state-write-failed';
 
 export type CreateOutcome =
   | { kind: 'created'; id: string }

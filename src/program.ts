@@ -144,16 +144,20 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     });
   state
     .command('resolve')
-    .description('settle an unknown outcome after checking the Wati dashboard')
-    .argument('<name>', 'segment name')
+    .description('settle unknown outcomes after checking the Wati dashboard')
+    .argument('[names...]', 'segment names')
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
-    .option('--id <id>', 'the segment exists in Wati with this id')
-    .option('--absent', 'the segment does not exist in Wati (the next apply creates it)')
-    .action(async (name, options) => {
+    .option('--id <id>', 'the segment exists in Wati with this id (one name only)')
+    .option('--absent', 'the segments do not exist in Wati (the next apply creates them)')
+    .option(
+      '--from <file>',
+      'settle the pending rows of `state list --format json` output (- for stdin); a row with an "id" exists with it',
+    )
+    .action(async (names, options) => {
       const { runStateResolve } = await import('./commands/state.js');
-      exitCode = await runStateResolve(name, options, io);
+      exitCode = await runStateResolve(names, options, io);
     });
   state
     .command('adopt')

@@ -22,7 +22,7 @@ export function emptyKillCounts() {
     kills: 0,
     killsWithPending: 0,
     killsWithoutChange: 0,
-    blockedRuns: 0,
+    runsOverUnknowns: 0,
     unknownsResolvedCreated: 0,
     unknownsResolvedAbsent: 0,
     partialRuns: 0,
@@ -58,7 +58,7 @@ export async function runKillLoop(options) {
   const readState = (when) => readStateChecked(options.readState, workspace.state, when);
   const concurrency = options.concurrency ?? 8;
   const deadline = performance.now() + (options.deadlineMs ?? Infinity);
-  // Every run either creates something, is killed, or is blocked and followed by resolves, so
+  // Every run either creates something, is killed, or leaves unknowns that are then resolved, so
   // this many runs without finishing means segsync is stuck.
   const maxRuns = plannedKills * 2 + 20;
   const env = { ...process.env, WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token };
@@ -77,7 +77,7 @@ export async function runKillLoop(options) {
     const before = await readState('before a run');
     const pendingBefore = pendingNames(before);
     const mayKill = counts.kills < plannedKills && performance.now() < deadline;
-    // A run that must be blocked is not killed: its job is to name the unknown outcomes.
+    // A run over unknown outcomes is not killed: its job is to name them and leave them alone.
     let kill;
     if (mayKill && pendingBefore.length === 0) {
       const delayMs = killDelayMs[0] + Math.floor(random() * (killDelayMs[1] - killDelayMs[0] + 1));
@@ -117,20 +117,29 @@ export async function runKillLoop(options) {
       log(`run ${counts.runs}: finished by itself (exit 0, ${ms()})`);
       break;
     }
-    if (run.code === 1 && pendingBefore.length > 0) {
-      counts.blockedRuns++;
+    // Unknown outcomes block only themselves: the run creates the rest, leaves them pending and
+    // exits 3, naming them; the user settles them from the dashboard.
+    if (run.code === 3 && pendingBefore.length > 0) {
+      counts.runsOverUnknowns++;
       const output = run.stdout + run.stderr;
       const unnamed = pendingBefore.filter((name) => !output.includes(name));
       if (unnamed.length > 0) {
         throw new KillLoopViolation(
-          `the blocked apply did not name the unknown outcome(s) ${unnamed.map((n) => JSON.stringify(n)).join(', ')}:\n${tail(output)}`,
+          `the apply did not name the unknown outcome(s) ${unnamed.map((n) => JSON.stringify(n)).join(', ')}:\n${tail(output)}`,
+        );
+      }
+      const still = pendingNames(await readState('after a run over unknown outcomes'));
+      const sentAgain = pendingBefore.filter((name) => !still.includes(name));
+      if (sentAgain.length > 0) {
+        throw new KillLoopViolation(
+          `the apply touched unknown outcome(s) it must leave alone: ${sentAgain.map((n) => JSON.stringify(n)).join(', ')}`,
         );
       }
       const resolved = await resolveUnknowns(pendingBefore, emulator, cliRun);
       counts.unknownsResolvedCreated += resolved.created;
       counts.unknownsResolvedAbsent += resolved.absent;
       log(
-        `run ${counts.runs}: blocked on ${pendingBefore.length} unknown outcome(s) — resolved ${resolved.created} as created, ${resolved.absent} as absent (${ms()})`,
+        `run ${counts.runs}: left ${pendingBefore.length} unknown outcome(s) alone (exit 3) — resolved ${resolved.created} as created, ${resolved.absent} as absent (${ms()})`,
       );
       continue;
     }
@@ -153,16 +162,25 @@ async function resolveUnknowns(names, emulator, cliRun) {
   await waitForQuiet(emulator);
   const snapshot = emulator.snapshot();
   const result = { created: 0, absent: 0 };
+  const absent = [];
   for (const name of names) {
     const found = snapshot.segments.filter((segment) => segment.name === name);
     if (found.length > 1) {
       throw new KillLoopViolation(`${JSON.stringify(name)} was created ${found.length} times`);
     }
-    const args = found.length === 1 ? ['--id', found[0].id] : ['--absent'];
-    const run = await cliRun(['state', 'resolve', name, ...args]);
+    if (found.length === 0) {
+      absent.push(name);
+      continue;
+    }
+    const run = await cliRun(['state', 'resolve', name, '--id', found[0].id]);
     if (run.code !== 0) throw unexpected(`state resolve ${JSON.stringify(name)}`, run);
-    if (found.length === 1) result.created++;
-    else result.absent++;
+    result.created++;
+  }
+  // Those not in the dashboard: one call for all of them.
+  if (absent.length > 0) {
+    const run = await cliRun(['state', 'resolve', ...absent, '--absent']);
+    if (run.code !== 0) throw unexpected(`state resolve (${absent.length} names) --absent`, run);
+    result.absent += absent.length;
   }
   return result;
 }

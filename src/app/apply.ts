@@ -7,6 +7,7 @@ import type { Plan } from '../model.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalText } from '../render/sinks/terminal.js';
+import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../state/git-push.js';
 import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
@@ -23,7 +24,7 @@ import {
   refuseStalePlan,
 } from './saved-plan.js';
 import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { resolveSettings, selectionFlags } from './settings.js';
 
 export interface ApplyOptions extends CommonOptions {
   concurrency?: number;
@@ -87,28 +88,34 @@ export async function applyDefinitions(
   });
   try {
     // Planned from the state read under the lock: no other apply can change it now.
-    const plan = planFrom(settings, io.cwd, definitions, session.state, options);
+    const plan = planFrom(settings, io.cwd, definitions, session.state, {
+      ...(options.allowEmpty ? { allowEmpty: true } : {}),
+      ...(options.allowChanged ? { allowChanged: true } : {}),
+      commandFlags: selectionFlags(options),
+    });
     if (saved) refuseStalePlan(saved, plan);
     report(renderPlanText(plan, { color: io.color, verdict: false }));
     if (plan.blocked) return ExitCode.failure;
     const creates = plan.actions.filter((action) => action.action === 'create');
+    // Unknown outcomes block only themselves: the rest is created, and apply exits 3 meanwhile.
+    const unsettled = plan.settle?.names ?? [];
     if (creates.length === 0) {
       report('Nothing to create.');
+      if (unsettled.length > 0) report(terminalText(describeUnsettled(unsettled)));
+      const now = new Date();
+      const result = buildApplyResult({
+        report: { results: [] },
+        endpoint: credentials.endpoint,
+        ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+        planChecksum: plan.checksum,
+        stateFile,
+        startedAt: now,
+        finishedAt: now,
+        unsettled,
+      });
       // Scripts reading --format json always get a result document on stdout.
-      if (options.format === 'json') {
-        const now = new Date();
-        const result = buildApplyResult({
-          report: { results: [] },
-          endpoint: credentials.endpoint,
-          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
-          planChecksum: plan.checksum,
-          stateFile,
-          startedAt: now,
-          finishedAt: now,
-        });
-        io.stdout(jsonText(result));
-      }
-      return ExitCode.ok;
+      if (options.format === 'json') io.stdout(jsonText(result));
+      return result.exitCode;
     }
     await confirm(plan, credentials.endpoint);
 
@@ -130,6 +137,7 @@ export async function applyDefinitions(
       concurrency,
       format: options.format,
       stateFile,
+      unsettled,
       io,
       ...(push ? { push } : {}),
     });

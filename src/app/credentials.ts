@@ -1,11 +1,11 @@
 // Endpoint and token come from environment variables (or a token file), never from a flag: a
 // flag shows in the process list and in shell history.
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, UserError } from '../errors.js';
 import { normalizeEndpoint, normalizeToken } from '../wati/endpoint.js';
 import { osErrorWords } from '../diagnostics/os-errors.js';
 import type { CommandIO } from './io.js';
+import { readAtMost } from './read-at-most.js';
 import type { Settings } from './settings.js';
 
 export interface Credentials {
@@ -35,23 +35,6 @@ export async function readCredentials(
 
 /** A Wati token is a few hundred bytes; anything much larger is the wrong file. */
 const MAX_TOKEN_FILE_BYTES = 16 * 1024;
-
-/** The file's text, or undefined when it holds more than `limit` bytes (read no further). */
-async function readAtMost(file: string, limit: number): Promise<string | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return length > limit ? undefined : buffer.toString('utf8', 0, length);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function readRawToken(
   settings: Settings,

@@ -19,4 +19,6 @@ export interface CommandIO {
   signal: AbortSignal;
   /** Asks a yes/no question on the terminal; only called when isTTY. */
   confirm(question: string): Promise<boolean>;
+  /** Reads standard input to its end, at most `maxBytes` (for `… --from -`). */
+  readStdin(maxBytes: number): Promise<string>;
 }

@@ -18,6 +18,8 @@ export interface PlanRequest {
   allowChanged?: boolean;
   /** `plan --base`: the revision whose state file this change is compared with (plan only). */
   base?: BaseRequest;
+  /** The flags that select this state file, for the commands the plan advises. */
+  commandFlags?: string;
 }
 
 export interface PlannedProject {
@@ -74,6 +76,7 @@ export function planFrom(
 function planOptions(settings: Settings, cwd: string, request: PlanRequest): PlanOptions {
   return {
     ...(request.allowChanged ? { allowChanged: true } : {}),
+    ...(request.commandFlags ? { commandFlags: request.commandFlags } : {}),
     ...(settings.segmentLimit !== undefined ? { segmentLimit: settings.segmentLimit } : {}),
     ...(settings.environment ? { environment: settings.environment.name } : {}),
     inputs: {

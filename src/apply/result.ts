@@ -31,6 +31,11 @@ export interface ApplyResult {
   summary: ApplySummary;
   stop?: ApplyStop;
   results: SegmentResult[];
+  /**
+   * Unknown outcomes of earlier runs that this apply did not send again: until they are settled
+   * (`segsync state resolve`), apply exits 3.
+   */
+  unsettled?: string[];
   exitCode: number;
 }
 
@@ -77,8 +82,11 @@ export function buildApplyResult(input: {
   startedAt: Date;
   finishedAt: Date;
   stateWrites?: StateWriteSummary;
+  unsettled?: readonly string[];
 }): ApplyResult {
   const summary = summarizeResults(input.report.results);
+  const unsettled = input.unsettled ?? [];
+  const exitCode = applyExitCode(summary);
   return {
     formatVersion: APPLY_RESULT_FORMAT_VERSION,
     ...(input.environment !== undefined ? { environment: input.environment } : {}),
@@ -93,6 +101,8 @@ export function buildApplyResult(input: {
     summary,
     ...(input.report.stop ? { stop: input.report.stop } : {}),
     results: input.report.results,
-    exitCode: applyExitCode(summary),
+    ...(unsettled.length > 0 ? { unsettled: [...unsettled] } : {}),
+    // Nothing planned and nothing created is still "partial" while unknowns wait to be settled.
+    exitCode: unsettled.length > 0 ? Math.max(exitCode, ExitCode.partial) : exitCode,
   };
 }

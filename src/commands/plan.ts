@@ -6,7 +6,7 @@ import type { CommandIO } from '../app/io.js';
 import { planProject } from '../app/pipeline.js';
 import { chooseBase } from '../app/state-base.js';
 import type { CommonOptions } from '../app/settings.js';
-import { reportFallbackPath, resolveSettings } from '../app/settings.js';
+import { reportFallbackPath, resolveSettings, selectionFlags } from '../app/settings.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json' | 'github' | 'gitlab';
 
@@ -36,6 +36,7 @@ export async function runPlan(
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.allowChanged ? { allowChanged: true } : {}),
     ...(base ? { base } : {}),
+    commandFlags: selectionFlags(options),
   });
   io.stdout(await renderPlan(plan, options, io.color, reportFallbackPath(settings, io.cwd)));
   if (options.out) {

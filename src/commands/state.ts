@@ -1,6 +1,8 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits go through a state session, exactly like apply's records.
-import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import { errorCode, ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import { osErrorWords } from '../diagnostics/os-errors.js';
+import { readAtMost } from '../app/read-at-most.js';
 import type { SegmentDefinition } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
@@ -16,6 +18,7 @@ import {
   resolveAsCreated,
 } from '../state/reconcile.js';
 import { checkSegmentId } from '../state/segment-id.js';
+import path from 'node:path';
 import { readState } from '../state/file.js';
 import { createStateFile, editStateFile } from '../state/session.js';
 import { displayPath } from '../diagnostics/display-path.js';
@@ -74,42 +77,190 @@ export async function runStateShow(
 export interface ResolveOptions extends StateCommandOptions {
   id?: string;
   absent?: boolean;
+  /** `state list --format json` output (a file, or - for stdin): its pending rows. */
+  from?: string;
 }
 
+/** One unknown outcome to settle: with the id it has in Wati, or absent from Wati. */
+interface Settlement {
+  name: string;
+  id?: string;
+}
+
+/** `state list --format json` output is small; anything much larger is the wrong input. */
+const MAX_FROM_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `state resolve NAME… --absent | NAME --id ID | --from FILE`: settles unknown outcomes after the
+ * user checked the Wati dashboard, all in one edit (all or nothing). Works right after a killed
+ * run: a lock left by a process that is gone is removed first, as `state unlock` would; a lock
+ * whose holder still runs is refused, since its pending creates are in flight.
+ */
 export async function runStateResolve(
-  name: string,
+  names: readonly string[],
   options: ResolveOptions,
   io: CommandIO,
 ): Promise<number> {
-  const { id, absent = false } = options;
-  if ((id === undefined) === !absent) {
-    throw new UserError(
-      'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
-    );
-  }
-  const idProblem = options.id === undefined ? undefined : segmentIdProblem(options.id.trim());
-  if (idProblem !== undefined) {
-    // The id is not echoed: it may hold control characters meant for the terminal.
-    throw new UserError(
-      `state resolve --id: that is not a segment id: ${idProblem}.`,
-      `Copy the id of ${JSON.stringify(name)} from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
-    );
-  }
+  const settlements = await settlementsFrom(names, options, io);
   const statePath = await statePathFor(options, io);
-  if (id === undefined) {
-    await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
+  await removeStaleLock(statePath, io);
+  const now = new Date().toISOString();
+  await editStateFile(statePath, 'state resolve', (state) =>
+    settlements.reduce(
+      (next, { name, id }) =>
+        id === undefined ? resolveAsAbsent(next, name) : resolveAsCreated(next, name, id, now),
+      state,
+    ),
+  );
+  for (const { name, id } of settlements) {
+    if (id !== undefined) {
+      io.stdout(
+        `Recorded: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id.trim())}.`,
+      );
+    }
+  }
+  const absent = settlements.filter(({ id }) => id === undefined).map(({ name }) => name);
+  if (absent.length > 0) {
     io.stdout(
-      `Recorded: ${terminalQuoted(name)} does not exist in Wati. The next apply will create it.`,
-    );
-  } else {
-    await editStateFile(statePath, 'state resolve', (state) =>
-      resolveAsCreated(state, name, id, new Date().toISOString()),
-    );
-    io.stdout(
-      `Recorded: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id.trim())}.`,
+      absent.length === 1
+        ? `Recorded: ${terminalQuoted(absent[0]!)} does not exist in Wati. The next apply will create it.`
+        : `Recorded: ${absent.map((name) => terminalQuoted(name)).join(', ')} do not exist in Wati. The next apply will create them.`,
     );
   }
   return ExitCode.ok;
+}
+
+/** What to record, from the names and flags given, or from `--from`; refuses anything unclear. */
+async function settlementsFrom(
+  names: readonly string[],
+  options: ResolveOptions,
+  io: CommandIO,
+): Promise<Settlement[]> {
+  const { id, absent = false } = options;
+  if (names.length === 0 && options.from === undefined) {
+    throw new UsageError(
+      'state resolve needs the names of the segments to settle, or --from FILE.',
+      '`segsync plan` lists the unknown outcomes and the commands that settle them.',
+    );
+  }
+  if (id !== undefined && (names.length !== 1 || options.from !== undefined || absent)) {
+    throw new UsageError(
+      'state resolve --id records one segment: give exactly one name, and not --absent or --from.',
+      'Several at once: `--absent` for those not in Wati, or --from FILE with an "id" on each row that is.',
+    );
+  }
+  if (names.length > 0 && id === undefined && !absent) {
+    throw new UsageError(
+      'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
+    );
+  }
+  const settlements: Settlement[] = names.map((name) =>
+    id === undefined ? { name } : { name, id },
+  );
+  if (options.from !== undefined) settlements.push(...(await settlementsFromList(options, io)));
+  const seen = new Set<string>();
+  for (const settlement of settlements) {
+    if (seen.has(settlement.name)) {
+      throw new UsageError(
+        `${JSON.stringify(settlement.name)} is named twice; settle each segment once.`,
+      );
+    }
+    seen.add(settlement.name);
+    const problem =
+      settlement.id === undefined ? undefined : segmentIdProblem(settlement.id.trim());
+    if (problem !== undefined) {
+      // The id is not echoed: it may hold control characters meant for the terminal.
+      throw new UserError(
+        `state resolve: the id given for ${JSON.stringify(settlement.name)} is not a segment id: ${problem}.`,
+        `Copy its id from the Wati dashboard (printable characters, at most ${MAX_SEGMENT_ID_LENGTH}).`,
+      );
+    }
+  }
+  return settlements;
+}
+
+/** The pending rows of `state list --format json` output; a row's "id" says it exists in Wati. */
+async function settlementsFromList(options: ResolveOptions, io: CommandIO): Promise<Settlement[]> {
+  const source = options.from as string;
+  const where = source === '-' ? 'standard input' : source;
+  const text =
+    source === '-'
+      ? await io.readStdin(MAX_FROM_BYTES)
+      : await readListFile(path.resolve(io.cwd, source), where);
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    rows = undefined;
+  }
+  const hint =
+    'Give it what `segsync state list --format json` prints, with "id" added to each row found in Wati.';
+  if (!Array.isArray(rows)) throw new UserError(`${where} is not a JSON list of state rows.`, hint);
+  const settlements: Settlement[] = [];
+  const withoutId: string[] = [];
+  for (const row of rows as unknown[]) {
+    const record = typeof row === 'object' && row !== null ? (row as Record<string, unknown>) : {};
+    const { name, id, status } = record;
+    if (typeof name !== 'string' || (id !== undefined && typeof id !== 'string')) {
+      throw new UserError(
+        `${where} has a row without a "name" (or with an "id" that is not text).`,
+        hint,
+      );
+    }
+    // Rows already created are settled; `state list` prints every row.
+    if (status === 'created') continue;
+    if (id !== undefined) settlements.push({ name, id });
+    else if (options.absent) settlements.push({ name });
+    else withoutId.push(name);
+  }
+  if (withoutId.length > 0) {
+    throw new UserError(
+      `${withoutId.map((name) => JSON.stringify(name)).join(', ')} ${withoutId.length === 1 ? 'has' : 'have'} no id in ${where}, and --absent was not given.`,
+      'Add "id": "<segment id>" to each row you found in the Wati dashboard, and pass --absent to record the others as not in Wati.',
+    );
+  }
+  return settlements;
+}
+
+async function readListFile(file: string, where: string): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await readAtMost(file, MAX_FROM_BYTES);
+  } catch (error) {
+    throw new UserError(
+      `Cannot read ${where}: ${osErrorWords(errorCode(error)) ?? 'it cannot be read'} (${errorCode(error) ?? 'error'}).`,
+      'Check the path given to --from.',
+    );
+  }
+  if (text === undefined) {
+    throw new UserError(
+      `${where} holds more than ${MAX_FROM_BYTES / 1024 / 1024} MiB: that is not a list of state rows.`,
+    );
+  }
+  return text;
+}
+
+/**
+ * After a killed run its lock stays behind: a holder that is gone on this host is removed, as
+ * `state unlock` does. A holder that still runs is creating those segments right now: refused.
+ */
+async function removeStaleLock(statePath: string, io: CommandIO): Promise<void> {
+  const status = await inspectStateLock(statePath);
+  if (status.state !== 'held') return;
+  const { holder, liveness } = status;
+  if (liveness === 'running') {
+    throw new StateLockedError(
+      `pid ${holder.pid} (\`${holder.command}\`, since ${holder.startedAt}) holds the state lock and is still running: its pending creates are in flight, not unknown outcomes.`,
+      'Wait for it to finish, then run `segsync plan` again: what stays pending then is yours to settle.',
+    );
+  }
+  if (liveness === 'other-host') return; // the lock error that follows names the host
+  const removed = await forceUnlock(statePath, { expected: status });
+  if (removed.removed) {
+    io.stderr(
+      `Removed the stale lock of pid ${holder.pid} (${terminalText(holder.command)}, since ${terminalText(holder.startedAt)}), which is no longer running.`,
+    );
+  }
 }
 
 export interface AdoptOptions extends StateCommandOptions {

@@ -10,6 +10,7 @@ import type {
   PlanSummary,
   QuotaCheck,
   RecordedCreated,
+  SettleAdvice,
   RecordedPending,
   SegmentDefinition,
   State,
@@ -37,6 +38,11 @@ export interface PlanOptions {
   base?: PlanBase;
   /** The base to compare with could not be read (GITHUB_BASE_REF not fetched): why. */
   baseUnavailable?: string;
+  /**
+   * Flags that select this state file in commands the plan advises (` --env prod`, ` --state
+   * x.json`), already quoted for a shell.
+   */
+  commandFlags?: string;
 }
 
 export interface PlanBase extends Omit<StateComparison, 'changes'> {
@@ -69,7 +75,7 @@ export function computePlan(input: PlanInput): Plan {
 
   for (const [name, entry] of Object.entries(state.segments)) {
     if (defined.has(name)) continue;
-    actions.push(actionForRecordOnly(name, entry));
+    actions.push(actionForRecordOnly(name, entry, options));
   }
 
   actions.sort((a, b) => compareNames(a.name, b.name));
@@ -91,6 +97,7 @@ export function computePlan(input: PlanInput): Plan {
     if (diagnostic) planDiagnostics.push(diagnostic);
   }
   const summary = summarize(actions);
+  const settle = options.inProgress ? undefined : settleAdvice(actions, options.commandFlags ?? '');
   const quota = checkQuota(state, summary, options.segmentLimit);
   if (quota?.exceeded) planDiagnostics.push(quotaDiagnostic(quota));
 
@@ -107,6 +114,7 @@ export function computePlan(input: PlanInput): Plan {
     actions,
     diagnostics,
     ...(quota ? { quota } : {}),
+    ...(settle ? { settle } : {}),
     blocked,
     definitionsChecksum: checksumDefinitions(segments),
     stateChecksum: checksumState(state),
@@ -155,7 +163,12 @@ function actionForDefinition(
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
   if (entry.status === 'pending') {
-    return { action: 'unknown', ...base, recorded: recordedPending(entry), blocking: true };
+    return {
+      action: 'unknown',
+      ...base,
+      recorded: recordedPending(entry),
+      blocking: options.inProgress !== undefined,
+    };
   }
   const recorded = recordedCreated(entry);
   if (entry.digest === segment.digest) {
@@ -164,10 +177,15 @@ function actionForDefinition(
   return { action: 'changed', ...base, recorded, blocking: !options.allowChanged };
 }
 
-function actionForRecordOnly(name: string, entry: StateEntry): PlanAction {
+function actionForRecordOnly(name: string, entry: StateEntry, options: PlanOptions): PlanAction {
   if (entry.status === 'pending') {
     // The definition is gone but the create may have happened: still needs resolving.
-    return { action: 'unknown', name, recorded: recordedPending(entry), blocking: true };
+    return {
+      action: 'unknown',
+      name,
+      recorded: recordedPending(entry),
+      blocking: options.inProgress !== undefined,
+    };
   }
   return { action: 'removed', name, recorded: recordedCreated(entry), blocking: false };
 }
@@ -301,24 +319,40 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
           hint: 'Wait for that run to finish, then run `segsync plan` again. Do not resolve it meanwhile.',
         };
       }
+      // Blocks only this segment: the rest of the plan applies, and apply exits 3 until it is
+      // settled, so the apply job stays red meanwhile.
+      const flags = options.commandFlags ?? '';
       return {
-        severity: 'error',
+        severity: 'warning',
         code: 'unknown-outcome',
         segment: action.name,
         ...(source ? where : { file: recorded.source }),
         message:
           `The outcome of creating segment ${quoted} (started ${recorded.at}) is unknown: the ` +
-          `request may or may not have created it in Wati, so segsync will not send it again.`,
+          `request may or may not have created it in Wati, so segsync will not send it again ` +
+          `until it is settled.`,
         hint:
           `Look for ${quoted} in the Wati dashboard. If it exists: ` +
-          `\`segsync state resolve ${quoted} --id <segment id>\`. If it does not: ` +
-          `\`segsync state resolve ${quoted} --absent\` (the next apply creates it).`,
+          `\`segsync state resolve ${quoted} --id <segment id>${flags}\`. If it does not: ` +
+          `\`segsync state resolve ${quoted} --absent${flags}\` (the next apply creates it).`,
       };
     }
     case 'create':
     case 'unchanged':
       return undefined;
   }
+}
+
+/** The commands that settle every unknown outcome, once the user has checked the dashboard. */
+function settleAdvice(actions: readonly PlanAction[], flags: string): SettleAdvice | undefined {
+  const names = actions.filter((action) => action.action === 'unknown').map((a) => a.name);
+  if (names.length === 0) return undefined;
+  const quoted = names.map((name) => JSON.stringify(name));
+  return {
+    names,
+    exists: `segsync state resolve ${quoted[0]} --id <segment id>${flags}`,
+    absent: `segsync state resolve ${quoted.join(' ')} --absent${flags}`,
+  };
 }
 
 function summarize(actions: readonly PlanAction[]): PlanSummary {

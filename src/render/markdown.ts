@@ -43,10 +43,13 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LIMIT;
   const head = renderHead(plan);
   const { stateFile, others } = splitStateFileDiagnostics(plan.diagnostics);
+  // The settle section says all the per-segment warnings would.
+  const problems = plan.settle ? others.filter((d) => d.code !== 'unknown-outcome') : others;
   const sections = [
     renderStateFile(plan, stateFile),
     renderCreateTable(plan, options),
-    renderProblems(others),
+    renderSettle(plan),
+    renderProblems(problems),
     renderChanged(plan, options),
     renderOthers(plan, 'removed', 'Removed from definitions (still active in Wati)'),
     renderOthers(plan, 'unchanged', 'Unchanged'),
@@ -116,6 +119,27 @@ function renderSelects(action: CreateAction, options: MarkdownOptions): string {
     return `<details><summary>${summary}</summary>${filter.join('<br>')}</details>${rename}`;
   }
   return `${[summary, ...filter].join('<br>')}${rename}`;
+}
+
+/** Unknown outcomes: not blocking the plan, but the apply job fails until they are settled. */
+function renderSettle(plan: Plan): Section | undefined {
+  const settle = plan.settle;
+  if (!settle) return undefined;
+  const unknown = plan.actions.filter((a) => a.action === 'unknown');
+  const width = Math.max(settle.exists.length, settle.absent.length);
+  const commands = [
+    `${settle.exists.padEnd(width)}   # one that exists`,
+    `${settle.absent.padEnd(width)}   # those that do not: the next apply creates them`,
+  ].join('\n');
+  return {
+    open:
+      `\n#### Needs settling (${unknown.length})\n\n` +
+      'segsync sent these creates and never saw the answer, so apply does not send them again ' +
+      '(and the apply job fails until they are settled). Look for each in the Wati dashboard:\n',
+    items: unknown.map((a) => `- ${markdownText(a.name)} (started ${markdownCode(a.recorded.at)})`),
+    close: `\nthen record what you found:\n\n${fence(showInvisibleByLine(commands), 'sh')}`,
+    noun: 'segment',
+  };
 }
 
 /** What the state file says (or what this change did to it): first, and never folded away. */

@@ -23,6 +23,7 @@ export function recordingIO(cwd: string): RecordingIO {
     color: false,
     signal: new AbortController().signal,
     confirm: () => Promise.reject(new Error('init never asks')),
+    readStdin: () => Promise.reject(new Error('init never reads stdin')),
   };
 }
 
