@@ -29,6 +29,9 @@ export interface KillLoopOptions {
   startUpKillEvery?: number;
   concurrency?: number;
   deadlineMs?: number;
+  applyArgs?: string[];
+  remoteState?: () => Promise<KillLoopState | undefined>;
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -39,10 +42,13 @@ export interface KillLoopCounts {
   killsWithPending: number;
   /** Kills that landed before the run recorded anything. */
   killsWithoutChange: number;
-  blockedRuns: number;
+  /** Runs over unknown outcomes: exit 3, the unknowns left alone, then settled. */
+  runsOverUnknowns: number;
   unknownsResolvedCreated: number;
   unknownsResolvedAbsent: number;
   partialRuns: number;
+  /** With remoteState: the most unknown outcomes the remote held after a kill. */
+  maxRemoteUnknown: number;
 }
 
 export class KillLoopViolation extends Error {}

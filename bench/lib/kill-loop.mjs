@@ -26,6 +26,8 @@ export function emptyKillCounts() {
     unknownsResolvedCreated: 0,
     unknownsResolvedAbsent: 0,
     partialRuns: 0,
+    /** With remoteState: the most unknown outcomes the remote held after a kill. */
+    maxRemoteUnknown: 0,
   };
 }
 
@@ -42,6 +44,10 @@ export function emptyKillCounts() {
  *   time; one in `startUpKillEvery` (default 5) lands this long after spawn instead, during
  *   start-up, loading, planning or the first creates;
  * - concurrency (default 8); deadlineMs: stop killing after this long (default: none);
+ * - applyArgs: more flags for apply (e.g. --push-state --checkpoint-every 1);
+ * - remoteState: () => Promise<state | undefined>, with --push-state: the state on the remote,
+ *   which must know every segment Wati has after every kill (a runner lost with its disk);
+ * - env: the environment of the runs (default process.env), credentials added;
  * - log: (line) => void.
  * Resolves the counts; rejects with KillLoopViolation when an invariant breaks.
  */
@@ -61,7 +67,12 @@ export async function runKillLoop(options) {
   // Every run either creates something, is killed, or leaves unknowns that are then resolved, so
   // this many runs without finishing means segsync is stuck.
   const maxRuns = plannedKills * 2 + 20;
-  const env = { ...process.env, WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token };
+  const env = {
+    ...(options.env ?? process.env),
+    WATI_API_ENDPOINT: emulator.url,
+    WATI_API_TOKEN: emulator.token,
+  };
+  const applyArgs = options.applyArgs ?? [];
   delete env.GITHUB_STEP_SUMMARY;
   const startUpKillEvery = options.startUpKillEvery ?? 5;
   const cliRun = (args, kill) =>
@@ -86,7 +97,7 @@ export async function runKillLoop(options) {
     }
     const startedAt = performance.now();
     const run = await cliRun(
-      ['apply', workspace.defs, '--yes', '--concurrency', String(concurrency)],
+      ['apply', workspace.defs, '--yes', '--concurrency', String(concurrency), ...applyArgs],
       kill,
     );
     const ms = () => `${Math.round(performance.now() - startedAt)} ms`;
@@ -96,6 +107,15 @@ export async function runKillLoop(options) {
       await waitForQuiet(emulator);
       const state = await readState(`after kill ${counts.kills}`);
       assertStateKnowsEmulator(state, emulator.snapshot(), `after kill ${counts.kills}`);
+      if (options.remoteState) {
+        const remote = (await options.remoteState()) ?? { segments: {} };
+        assertStateKnowsEmulator(
+          remote,
+          emulator.snapshot(),
+          `on the remote after kill ${counts.kills}`,
+        );
+        counts.maxRemoteUnknown = Math.max(counts.maxRemoteUnknown, pendingNames(remote).length);
+      }
       const pending = pendingNames(state);
       if (pending.length > 0) counts.killsWithPending++;
       // Killed during start-up, loading or planning: nothing was recorded (or sent).

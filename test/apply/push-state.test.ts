@@ -323,7 +323,7 @@ describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
         20_000,
         1,
       );
-      running.child.kill('SIGKILL');
+      running.killAll();
       const killed = await running.done;
       expect(killed.signal).toBe('SIGKILL');
       // Creates already sent still land after the kill (the emulator answers after its latency):

@@ -169,6 +169,11 @@ async function writeHook(bare: string, name: string, body: string): Promise<void
 
 export interface CliProcess {
   child: ChildProcess;
+  /**
+   * SIGKILLs the run with every process it started (the git it runs), as when the runner's VM
+   * goes away: killing node alone would let a push it started finish.
+   */
+  killAll(): void;
   done: Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;
@@ -182,6 +187,8 @@ export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): C
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env,
+    // A process group of its own, for killAll.
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -194,7 +201,10 @@ export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): C
     stdout: string;
     stderr: string;
   }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  const killAll = () => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  };
+  return { child, done, killAll };
 }
 
 export async function waitUntil(
