@@ -111,6 +111,7 @@ async function main() {
         ? {
             applyArgs: ['--push-state', '--checkpoint-every', String(options['checkpoint-every'])],
             remoteState: () => workspace.remoteState((text) => parseState(text, 'remote')),
+            afterSettle: () => workspace.commitAndPushState('settle unknown outcomes [skip ci]'),
             env: { ...process.env, ...workspace.env },
           }
         : {};

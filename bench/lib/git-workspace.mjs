@@ -65,6 +65,22 @@ export async function createGitWorkspace(
     names,
     env,
     clone,
+    /** Commits the runner clone's state file as a developer would, and pushes it. */
+    commitAndPushState: async (message) => {
+      await git(root, 'add', STATE_FILE);
+      await git(
+        root,
+        '-c',
+        'user.name=Dev',
+        '-c',
+        'user.email=dev@example.invalid',
+        'commit',
+        '-qm',
+        message,
+        '--allow-empty',
+      );
+      await git(root, 'push', '-q', 'origin', 'HEAD:refs/heads/main');
+    },
     /** The state file on the remote's main, parsed with `parse(text)`; undefined when absent. */
     remoteState: async (parse) => {
       const text = await git(bare, 'show', `main:${STATE_FILE}`).catch(() => undefined);

@@ -32,6 +32,7 @@ export interface KillLoopOptions {
   applyArgs?: string[];
   remoteState?: () => Promise<KillLoopState | undefined>;
   env?: NodeJS.ProcessEnv;
+  afterSettle?: () => Promise<void>;
   log?: (line: string) => void;
 }
 

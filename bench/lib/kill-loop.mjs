@@ -48,6 +48,8 @@ export function emptyKillCounts() {
  * - remoteState: () => Promise<state | undefined>, with --push-state: the state on the remote,
  *   which must know every segment Wati has after every kill (a runner lost with its disk);
  * - env: the environment of the runs (default process.env), credentials added;
+ * - afterSettle: () => Promise<void>, run after the unknowns are resolved (with --push-state: the
+ *   user commits and pushes the settled state file, as the README says);
  * - log: (line) => void.
  * Resolves the counts; rejects with KillLoopViolation when an invariant breaks.
  */
@@ -156,6 +158,7 @@ export async function runKillLoop(options) {
         );
       }
       const resolved = await resolveUnknowns(pendingBefore, emulator, cliRun);
+      await options.afterSettle?.();
       counts.unknownsResolvedCreated += resolved.created;
       counts.unknownsResolvedAbsent += resolved.absent;
       log(
