@@ -9,17 +9,15 @@
 //        [--concurrency 40] [--push-delay 0.2] [--latency 30] [--max-kill-delay 1500] [--seed N]
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { startEmulator } from '../dist/emulator/server.js';
 import { parseState } from '../dist/state/file.js';
-import { createGitWorkspace, STATE_FILE } from './lib/git-workspace.mjs';
+import { createGitWorkspace } from './lib/git-workspace.mjs';
 import { runNode } from './lib/measure.mjs';
 import { createRandom } from './lib/random.mjs';
 import { CLI } from './lib/workspace.mjs';
 
-const exec = promisify(execFile);
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '10' },
@@ -115,19 +113,7 @@ try {
       if (absent.length > 0) {
         await runNode([CLI, 'state', 'resolve', ...absent, '--absent'], { cwd: fresh, env });
       }
-      const git = (...args) => exec('git', args, { cwd: fresh, env });
-      await git('add', STATE_FILE);
-      await git(
-        '-c',
-        'user.name=Dev',
-        '-c',
-        'user.email=dev@example.invalid',
-        'commit',
-        '-qm',
-        'settle',
-        '--allow-empty',
-      );
-      await git('push', '-q');
+      await workspace.commitAndPushState(fresh, 'settle the lost run');
       const next = await runNode([CLI, 'apply', ...applyFlags], { cwd: fresh, env });
       const snapshot = emulator.snapshot();
       const row = {

@@ -111,7 +111,8 @@ async function main() {
         ? {
             applyArgs: ['--push-state', '--checkpoint-every', String(options['checkpoint-every'])],
             remoteState: () => workspace.remoteState((text) => parseState(text, 'remote')),
-            afterSettle: () => workspace.commitAndPushState('settle unknown outcomes [skip ci]'),
+            afterSettle: () =>
+              workspace.commitAndPushState(workspace.root, 'settle unknown outcomes [skip ci]'),
             env: { ...process.env, ...workspace.env },
           }
         : {};

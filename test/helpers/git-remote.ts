@@ -4,18 +4,15 @@
 // HOME and no system config, so no identity is configured and segsync's default one is used — as
 // on a fresh runner.
 import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { generateDefinitions } from '../../bench/lib/definitions.mjs';
-import { CLI, EMPTY_STATE } from '../../bench/lib/workspace.mjs';
+import { createBareRemote, STATE_FILE } from '../../bench/lib/git-workspace.mjs';
+import { CLI } from '../../bench/lib/workspace.mjs';
 import type { State } from '../../src/model.js';
 import { parseState } from '../../src/state/file.js';
 
-const exec = promisify(execFile);
-export const STATE_FILE = 'segsync.state.json';
+export { STATE_FILE };
 
 export interface GitRemote {
   root: string;
@@ -52,38 +49,9 @@ export interface GitRemote {
 }
 
 export async function createGitRemote(count: number): Promise<GitRemote> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'segsync-push-'));
-  const bare = path.join(root, 'remote.git');
+  const seeded = await createBareRemote(count, { seed: 7, prefix: 'segsync-push-' });
+  const { base: root, bare, names, env, git, commitAsDeveloper } = seeded;
   const pushLog = path.join(root, 'pushes.log');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: root,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_DATE: undefined,
-  };
-  const git = async (cwd: string, ...args: string[]) =>
-    (await exec('git', args, { cwd, env, maxBuffer: 32 * 1024 * 1024 })).stdout;
-  await git(root, 'init', '-q', '--bare', '-b', 'main', bare);
-  const seed = path.join(root, 'seed');
-  await git(root, 'init', '-q', '-b', 'main', seed);
-  const names = await generateDefinitions(path.join(seed, 'segments'), count, 7);
-  // What `segsync init` writes: an empty state file, so apply knows this is a new state.
-  await writeFile(path.join(seed, STATE_FILE), EMPTY_STATE);
-  const commitAsDeveloper = (cwd: string, message: string) =>
-    git(
-      cwd,
-      '-c',
-      'user.name=Dev',
-      '-c',
-      'user.email=dev@example.invalid',
-      'commit',
-      '-qm',
-      message,
-    );
-  await git(seed, 'add', '.');
-  await commitAsDeveloper(seed, 'segments');
-  await git(seed, 'remote', 'add', 'origin', bare);
-  await git(seed, 'push', '-q', '-u', 'origin', 'main');
   // Hook bodies are rebuilt from these parts whenever a test adds one.
   const preReceive: string[] = [];
   const postReceive = [`echo push >> '${pushLog}'`];
@@ -110,11 +78,7 @@ export async function createGitRemote(count: number): Promise<GitRemote> {
     env,
     git,
     commitAsDeveloper,
-    clone: async (name) => {
-      const dir = path.join(root, name);
-      await git(root, 'clone', '-q', bare, dir);
-      return dir;
-    },
+    clone: seeded.clone,
     pushCount: async () => {
       try {
         return (await readFile(pushLog, 'utf8')).split('\n').filter(Boolean).length;
@@ -153,11 +117,8 @@ export async function createGitRemote(count: number): Promise<GitRemote> {
       );
       await writeHooks();
     },
-    remoteState: async () => {
-      const text = await git(bare, 'show', `main:${STATE_FILE}`).catch(() => undefined);
-      return text === undefined ? undefined : parseState(text, `remote:${STATE_FILE}`);
-    },
-    remove: () => rm(root, { recursive: true, force: true }),
+    remoteState: () => seeded.remoteState((text) => parseState(text, `remote:${STATE_FILE}`)),
+    remove: seeded.remove,
   };
 }
 

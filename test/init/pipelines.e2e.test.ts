@@ -146,6 +146,18 @@ const github = { ref: 'refs/heads/main', ref_name: 'main', base_ref: 'main' };
 const PR_STEPS = ['base', 'install', 'validate', 'plan', 'Result'];
 const APPLY_STEPS = ['install', 'apply', 'commit', 'Result'];
 
+/** The merge flow's steps of the scaffolded apply workflow, with the emulator's secrets. */
+async function runMergeSteps(work: string): Promise<Record<string, StepRun>> {
+  const steps = await workflowSteps(
+    path.join(work, '.github/workflows/segsync-apply.yml'),
+    'apply',
+  );
+  return runSteps(steps, APPLY_STEPS, work, {
+    github,
+    secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+  });
+}
+
 describe('GitHub workflows scaffolded by init', () => {
   it('PR: plans the two segments; merge: creates them and commits the state; next PR: nothing to do', async () => {
     const { work, origin } = await scaffoldRepository();
@@ -207,14 +219,7 @@ describe('GitHub workflows scaffolded by init', () => {
 
   it('PR that drops a created entry from the state file: annotated on the state file, named first in the comment, failed check', async () => {
     const { work, origin } = await scaffoldRepository();
-    const applySteps = await workflowSteps(
-      path.join(work, '.github/workflows/segsync-apply.yml'),
-      'apply',
-    );
-    const merge = await runSteps(applySteps, APPLY_STEPS, work, {
-      github,
-      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
-    });
+    const merge = await runMergeSteps(work);
     expect(merge.apply!.outputs).toEqual({ 'exit-code': '0' });
     // The pull request: a conflict resolved by keeping one side dropped "VIP Customers".
     const branch = path.join(tmp, 'branch');
@@ -267,14 +272,7 @@ describe('GitHub workflows scaffolded by init', () => {
   it('a partial apply (segment limit reached) still commits the state, then fails the job', async () => {
     const { work, origin } = await scaffoldRepository();
     emulator.configure({ segmentLimit: 1 });
-    const steps = await workflowSteps(
-      path.join(work, '.github/workflows/segsync-apply.yml'),
-      'apply',
-    );
-    const merge = await runSteps(steps, APPLY_STEPS, work, {
-      github,
-      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
-    });
+    const merge = await runMergeSteps(work);
     expect(merge.apply!.code).toBe(0);
     expect(merge.apply!.outputs).toEqual({ 'exit-code': '3' });
     expect(merge.commit!.code).toBe(0);
