@@ -1,8 +1,9 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits go through a state session, exactly like apply's records.
+import path from 'node:path';
 import { errorCode, ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import { displayPath } from '../diagnostics/display-path.js';
 import { osErrorWords } from '../diagnostics/os-errors.js';
-import { readAtMost } from '../app/read-at-most.js';
 import type { SegmentDefinition } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
@@ -18,11 +19,10 @@ import {
   resolveAsCreated,
 } from '../state/reconcile.js';
 import { checkSegmentId } from '../state/segment-id.js';
-import path from 'node:path';
 import { readState } from '../state/file.js';
 import { createStateFile, editStateFile } from '../state/session.js';
-import { displayPath } from '../diagnostics/display-path.js';
 import type { CommandIO } from '../app/io.js';
+import { readAtMost } from '../app/read-at-most.js';
 import type { CommonOptions, Settings } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
 import { MAX_SEGMENT_ID_LENGTH, segmentIdProblem } from '../wati/segment-id.js';
