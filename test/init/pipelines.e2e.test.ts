@@ -427,6 +427,33 @@ describe('the composite action (action.yml)', () => {
     expect((await readFile(planFile, 'utf8')).split('\n')[0]).toBe('<!-- segsync:plan -->');
   });
 
+  it('plan on a pull request fetches the base branch and reports what it changes in the state file', async () => {
+    const { work } = await scaffoldRepository();
+    // The pull request writes a created entry by hand; the checkout has no origin/main.
+    const state = JSON.parse(await readFile(path.join(work, 'segsync.state.json'), 'utf8')) as {
+      segments: Record<string, unknown>;
+    };
+    state.segments['VIP Customers'] = {
+      status: 'created',
+      id: 'made-up',
+      payload: { name: 'VIP Customers', refreshType: 1, contactIds: ['1'] },
+      digest: `sha256:${'0'.repeat(64)}`,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      source: 'segments/vip.yaml',
+    };
+    await writeFile(path.join(work, 'segsync.state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    await git(work, 'commit', '-qam', 'by hand');
+    await git(work, 'update-ref', '-d', 'refs/remotes/origin/main');
+    const result = await runAction(
+      work,
+      { command: 'plan' },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_BASE_REF: 'main' },
+    );
+    expect(result.stdout).toMatch(
+      /^::warning file=segsync\.state\.json,line=\d+,title=segsync%3A state-entry-added::This change records "VIP Customers" as created \(id made-up\)/m,
+    );
+  });
+
   it('validate fails the step on invalid definitions, still reporting the exit code', async () => {
     const { work } = await scaffoldRepository();
     await writeFile(path.join(work, 'segments/broken.yaml'), 'name: Broken\n');
