@@ -62,7 +62,13 @@ function killedApply(cwd, env, delayMs) {
       stderr += chunk.toString();
       if (!armed && /^Creating \d+ segment/m.test(stderr)) {
         armed = true;
-        setTimeout(() => process.kill(-child.pid, 'SIGKILL'), delayMs);
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // It finished first: nothing left to kill (the trial reports killed: false).
+          }
+        }, delayMs);
       }
     });
     child.on('close', (code, signal) => resolve({ code, signal, stderr }));
