@@ -365,7 +365,7 @@ export async function runStateForget(
   io: CommandIO,
 ): Promise<number> {
   const settings = await resolveSettings(io.cwd, options, paths);
-  const definedAt = await whereDefined(name, settings, io.cwd);
+  const definedAt = await whereDefined(name, settings, io.cwd, options.force ?? false);
   if (definedAt !== undefined && !options.force) {
     throw new UserError(
       `${JSON.stringify(name)} is still defined (${definedAt}): forgetting it would make the next apply create it again.`,
@@ -388,22 +388,23 @@ export async function runStateForget(
 
 /**
  * `file:line` of the definition named `name`, or undefined when none defines it. Definitions with
- * errors cannot tell: then it refuses, like adopt, rather than guess.
+ * errors cannot tell: then it refuses, like adopt, rather than guess (unless --force).
  */
 async function whereDefined(
   name: string,
   settings: Settings,
   cwd: string,
+  force: boolean,
 ): Promise<string | undefined> {
   const { loadAndValidate } = await import('../app/validate-definitions.js');
   const { segments, diagnostics } = await loadAndValidate(settings, cwd);
   const definition = segments.find((segment) => segment.name === name);
   if (definition) return `${definition.source.file}:${definition.source.line}`;
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
-  if (errors.length > 0) {
+  if (errors.length > 0 && !force) {
     throw new UserError(
       `The definitions have ${errors.length} error(s), so segsync cannot tell whether ${JSON.stringify(name)} is still defined.`,
-      'Run `segsync validate` and fix them, then forget it again.',
+      'Run `segsync validate` and fix them, then forget it again (or forget it anyway with --force).',
     );
   }
   return undefined;

@@ -133,6 +133,16 @@ describe('segsync state', () => {
     expect(actions.find((action) => action.name === 'Done')?.action).toBe('create');
   });
 
+  it('refuses to forget while the definitions have errors (it cannot tell), unless --force', async () => {
+    await writeFile(path.join(dir, 'segments', 'broken.yaml'), 'name: [unclosed\n');
+    const refused = await state('forget', 'Done');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('cannot tell whether "Done" is still defined');
+    expect(Object.keys((await readBack()).segments)).toEqual(['Done', 'Maybe']);
+    expect((await state('forget', 'Done', '--force')).code).toBe(0);
+    expect(Object.keys((await readBack()).segments)).toEqual(['Maybe']);
+  });
+
   it('refuses to edit while another segsync holds the lock, and unlock clears it', async () => {
     await writeFile(
       `${statePath}.lock`,
