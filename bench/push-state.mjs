@@ -4,60 +4,60 @@
 // wall time added per push; then median and min–max of each.
 //
 //   npm run build && node bench/push-state.mjs [--creates 100] [--every 20] [--runs 5] [--latency 20]
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+//        [--concurrency 4] [--push-delay 0]   (--push-delay S: every push waits S seconds on the
+//        remote, a slow or distant one; the plain run is not slowed, so "added per push" includes it)
+import { parseArgs } from 'node:util';
 import { startEmulator } from '../dist/emulator/server.js';
-import { generateDefinitions } from './lib/definitions.mjs';
+import { createGitWorkspace } from './lib/git-workspace.mjs';
 import { runNode } from './lib/measure.mjs';
 import { CLI } from './lib/workspace.mjs';
 
-const exec = promisify(execFile);
 const { values } = parseArgs({
   options: {
     creates: { type: 'string', default: '100' },
     every: { type: 'string', default: '20' },
     runs: { type: 'string', default: '5' },
     latency: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '4' },
+    'push-delay': { type: 'string', default: '0' },
   },
 });
 const creates = Number(values.creates);
 const every = Number(values.every);
 const runs = Number(values.runs);
 
-const root = await mkdtemp(path.join(tmpdir(), 'segsync-push-bench-'));
-const env = { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: '1' };
-const git = (cwd, ...args) => exec('git', args, { cwd, env });
 // segmentLimit: `creates` segments per run, above Wati's default cap of 10.
 const emulator = await startEmulator({
   port: 0,
   latencyMs: Number(values.latency),
   segmentLimit: creates,
 });
+const workspaces = [];
 
-async function freshRemote(label) {
-  const bare = path.join(root, `${label}.git`);
-  const seed = path.join(root, `${label}-seed`);
-  await git(root, 'init', '-q', '--bare', '-b', 'main', bare);
-  await git(root, 'init', '-q', '-b', 'main', seed);
-  await generateDefinitions(path.join(seed, 'segments'), creates, 3);
-  await git(seed, 'add', '.');
-  await git(seed, '-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'defs');
-  await git(seed, 'remote', 'add', 'origin', bare);
-  await git(seed, 'push', '-q', '-u', 'origin', 'main');
-  const clone = path.join(root, `${label}-runner`);
-  await git(root, 'clone', '-q', bare, clone);
-  return clone;
+/** A fresh remote (slowed by --push-delay for the pushed runs only) and its runner clone. */
+async function freshRemote(pushDelaySeconds) {
+  const workspace = await createGitWorkspace(creates, {
+    seed: 3,
+    prefix: 'segsync-push-bench-',
+    pushDelaySeconds,
+  });
+  workspaces.push(workspace);
+  return workspace;
 }
 
-async function applyIn(clone, extra) {
+async function applyIn(workspace, extra) {
   emulator.reset();
-  const run = await runNode([CLI, 'apply', '--yes', ...extra], {
-    cwd: clone,
-    env: { ...env, WATI_API_ENDPOINT: `${emulator.url}/1`, WATI_API_TOKEN: emulator.token },
-  });
+  const run = await runNode(
+    [CLI, 'apply', '--yes', '--concurrency', values.concurrency, ...extra],
+    {
+      cwd: workspace.root,
+      env: {
+        ...workspace.env,
+        WATI_API_ENDPOINT: `${emulator.url}/1`,
+        WATI_API_TOKEN: emulator.token,
+      },
+    },
+  );
   if (run.code !== 0) throw new Error(`apply exited ${run.code}: ${run.stderr.slice(-500)}`);
   return run;
 }
@@ -65,8 +65,8 @@ async function applyIn(clone, extra) {
 const rows = [];
 try {
   for (let index = 1; index <= runs; index++) {
-    const plain = await applyIn(await freshRemote(`plain-${index}`), []);
-    const pushed = await applyIn(await freshRemote(`push-${index}`), [
+    const plain = await applyIn(await freshRemote(0), []);
+    const pushed = await applyIn(await freshRemote(Number(values['push-delay'])), [
       '--push-state',
       '--checkpoint-every',
       String(every),
@@ -86,7 +86,7 @@ try {
   }
 } finally {
   await emulator.close();
-  await rm(root, { recursive: true, force: true });
+  await Promise.all(workspaces.map((workspace) => workspace.remove()));
 }
 
 const stat = (key) => {
@@ -94,7 +94,7 @@ const stat = (key) => {
   return `median ${sorted[Math.floor(sorted.length / 2)]}, min–max ${sorted[0]}–${sorted.at(-1)}`;
 };
 console.log(
-  `\n${creates} creates, --checkpoint-every ${every}, emulator latency ${values.latency} ms, ${runs} runs`,
+  `\n${creates} creates, --checkpoint-every ${every} --concurrency ${values.concurrency}, pushes delayed ${values['push-delay']} s, emulator latency ${values.latency} ms, ${runs} runs`,
 );
 for (const key of ['plainMs', 'pushMs', 'pushes', 'checkpointMedianMs', 'addedPerPushMs']) {
   console.log(`${key.padEnd(20)} ${stat(key)}`);

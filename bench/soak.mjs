@@ -1,14 +1,20 @@
 // npm run soak [-- --kills=200 --seconds=1200 --segments=300 --seed=N --latency=30 --fail-rate=0.02
-//               --drop-rate=0.01 --quiet]
+//               --drop-rate=0.01 --concurrency=8 --push-state --checkpoint-every=20
+//               --push-delay=0.1 --quiet]
 // The kill test at scale, against dist/: SIGKILL `segsync apply` at random moments, clean up like
 // a user, rerun until done; when every segment of a round is created, check the round and start
-// the next one, until the kills or the time run out. Environment: SOAK_KILLS, SOAK_SECONDS,
-// SOAK_SEED. Exit 1 on any violation (printed with the seed that replays it).
+// the next one, until the kills or the time run out. With --push-state, each round's workspace is
+// a clone of a local bare remote whose pushes take --push-delay seconds (a slow remote), apply
+// runs with --push-state --checkpoint-every N, and after every kill the REMOTE's state file must
+// know every segment Wati has too (what a runner lost with its disk leaves). Environment:
+// SOAK_KILLS, SOAK_SECONDS, SOAK_SEED. Exit 1 on any violation (printed with the seed that
+// replays it).
 
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { startEmulator } from '../dist/emulator/server.js';
-import { readState } from '../dist/state/file.js';
+import { parseState, readState } from '../dist/state/file.js';
+import { createGitWorkspace } from './lib/git-workspace.mjs';
 import {
   emptyKillCounts,
   findFinalViolations,
@@ -26,8 +32,13 @@ const DEFAULTS = {
   latency: 30,
   'fail-rate': 0.02,
   'drop-rate': 0.01,
+  concurrency: 8,
+  'push-state': false,
+  'checkpoint-every': 20,
+  'push-delay': 0.1,
   quiet: false,
 };
+const SWITCHES = new Set(['quiet', 'push-state']);
 
 function parseArgs(argv) {
   const options = { ...DEFAULTS };
@@ -41,8 +52,8 @@ function parseArgs(argv) {
       );
     }
     const [, key, value] = match;
-    if (key === 'quiet') {
-      options.quiet = true;
+    if (SWITCHES.has(key)) {
+      options[key] = true;
       continue;
     }
     const number = Number(value);
@@ -59,7 +70,11 @@ async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first.`);
   console.log(
     `segsync soak — seed ${options.seed} (replay with SOAK_SEED=${options.seed}), up to ${options.kills} kills in ${options.seconds} s, ` +
-      `${options.segments} segments per round, latency ${options.latency} ms, fail rate ${options['fail-rate']}, drop rate ${options['drop-rate']}`,
+      `${options.segments} segments per round, latency ${options.latency} ms, fail rate ${options['fail-rate']}, drop rate ${options['drop-rate']}, ` +
+      `concurrency ${options.concurrency}` +
+      (options['push-state']
+        ? `, --push-state --checkpoint-every ${options['checkpoint-every']} to a remote taking ${options['push-delay']} s per push`
+        : ''),
   );
   const random = createRandom(options.seed);
   const started = performance.now();
@@ -86,10 +101,23 @@ async function main() {
     while (totals.kills < options.kills && performance.now() < deadline) {
       totals.rounds++;
       emulator.reset();
-      const workspace = await createWorkspace(options.segments, {
-        seed: options.seed + totals.rounds,
-        prefix: 'segsync-soak-',
-      });
+      const seed = options.seed + totals.rounds;
+      const workspace = options['push-state']
+        ? await createGitWorkspace(options.segments, {
+            seed,
+            prefix: 'segsync-soak-',
+            pushDelaySeconds: options['push-delay'],
+          })
+        : await createWorkspace(options.segments, { seed, prefix: 'segsync-soak-' });
+      const pushState = options['push-state']
+        ? {
+            applyArgs: ['--push-state', '--checkpoint-every', String(options['checkpoint-every'])],
+            remoteState: () => workspace.remoteState((text) => parseState(text, 'remote')),
+            afterSettle: () =>
+              workspace.commitAndPushState(workspace.root, 'settle unknown outcomes [skip ci]'),
+            env: { ...process.env, ...workspace.env },
+          }
+        : {};
       try {
         const counts = await runKillLoop({
           cli: CLI,
@@ -99,12 +127,19 @@ async function main() {
           random,
           kills: options.kills - totals.kills,
           killDelayMs: [0, 500],
+          concurrency: options.concurrency,
+          ...pushState,
           deadlineMs: deadline - performance.now(),
           log: options.quiet
             ? undefined
             : (line) => console.log(`  round ${totals.rounds} ${line}`),
         });
-        for (const key of Object.keys(counts)) totals[key] += counts[key];
+        for (const key of Object.keys(counts)) {
+          totals[key] =
+            key === 'maxRemoteUnknown'
+              ? Math.max(totals[key], counts[key])
+              : totals[key] + counts[key];
+        }
         const snapshot = emulator.snapshot();
         totals.creates += snapshot.segments.length;
         totals.duplicates += snapshot.duplicates.length;
@@ -115,6 +150,12 @@ async function main() {
           snapshot,
           workspace.names,
         );
+        if (pushState.remoteState) {
+          const remote = (await pushState.remoteState()) ?? { segments: {} };
+          for (const problem of findFinalViolations(remote, snapshot, workspace.names)) {
+            problems.push(`on the remote: ${problem}`);
+          }
+        }
         if (problems.length > 0) {
           throw new KillLoopViolation(
             `round ${totals.rounds} ended wrong: ${problems.slice(0, 10).join('; ')}`,
@@ -139,7 +180,9 @@ async function main() {
   console.log(
     `  kills                     ${totals.kills} (${totals.killsWithPending} left unknown outcomes, ${totals.killsWithoutChange} before anything was recorded)`,
   );
-  console.log(`  blocked runs              ${totals.blockedRuns}`);
+  console.log(
+    `  runs over unknown outcomes ${totals.runsOverUnknowns} (exit 3, the unknowns left alone)`,
+  );
   console.log(
     `  unknowns resolved         ${totals.unknownsResolvedCreated + totals.unknownsResolvedAbsent} (${totals.unknownsResolvedCreated} found created, ${totals.unknownsResolvedAbsent} absent)`,
   );
@@ -147,6 +190,11 @@ async function main() {
     `  faults injected           ${totals.answers500} × 500 (retried), ${totals.answersDropped} answers dropped after commit`,
   );
   console.log(`  runs ended partially      ${totals.partialRuns}`);
+  if (options['push-state']) {
+    console.log(
+      `  most unknown on remote    ${totals.maxRemoteUnknown} after a kill (records lost: 0, or a violation above)`,
+    );
+  }
   console.log(`  creates                   ${totals.creates}`);
   console.log(`  duplicates                ${totals.duplicates}`);
 }

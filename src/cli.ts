@@ -85,8 +85,26 @@ async function main(): Promise<number> {
         const { askYesNo } = await import('./commands/confirm.js');
         return askYesNo(question);
       },
+      readStdin,
     },
   });
+}
+
+/** Standard input to its end, refusing more than `maxBytes` (a pipe from the wrong command). */
+async function readStdin(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      const { UserError } = await import('./errors.js');
+      throw new UserError(
+        `Standard input holds more than ${maxBytes} bytes; that is not what was asked for.`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function writeLine(stream: NodeJS.WriteStream, text: string): void {

@@ -38,6 +38,7 @@ async function main(): Promise<number> {
     color,
     signal: abort.signal,
     confirm: () => Promise.resolve(false),
+    readStdin: () => Promise.resolve(''),
   };
   const run = async (explanation: string, args: string[]) => {
     io.stdout(`\n${bold(`▶ ${explanation}`)}\n  $ segsync ${args.join(' ')}\n`);
@@ -54,6 +55,11 @@ async function main(): Promise<number> {
     );
     const state = ['--state', statePath];
     await run('Validate the example definitions in segments/', ['validate', 'segments']);
+    await run('Start the state file of this (pretend) account: segsync init writes one too', [
+      'state',
+      'init',
+      ...state,
+    ]);
     await run('Plan: compare the definitions with the (empty) state file', [
       'plan',
       'segments',

@@ -181,12 +181,16 @@ export interface RemovedAction {
   blocking: false;
 }
 
-/** A create whose answer was never recorded; `source`, `payload` and `digest` while defined. */
+/**
+ * A create whose answer was never recorded; `source`, `payload` and `digest` while defined. It
+ * blocks only itself (apply never sends it again), unless another apply is creating it right now
+ * (`inProgress`): then the plan is blocked.
+ */
 export interface UnknownAction extends Partial<Defined> {
   action: 'unknown';
   name: string;
   recorded: RecordedPending;
-  blocking: true;
+  blocking: boolean;
 }
 
 export type PlanAction =
@@ -222,6 +226,67 @@ export interface LockHolder {
   command: string;
 }
 
+/** One entry of the state file as a state change shows it. */
+export interface StateEntrySummary {
+  status: StateEntry['status'];
+  digest: string;
+  /** created only. */
+  id?: string;
+  /** created only: apply, resolve or adopt. */
+  recordedBy?: CreatedEntry['recordedBy'];
+}
+
+/**
+ * A change in meaning between the state file at the base revision and the working one (`plan
+ * --base`): what a reviewer must see, since the state file decides what apply creates.
+ */
+export type StateChange =
+  /** A created or pending entry is gone: apply would create the segment again. */
+  | {
+      kind: 'entry-removed';
+      name: string;
+      before: StateEntrySummary;
+      /** The definition is gone too (forget after deleting): a warning, not blocking. */
+      stillDefined: boolean;
+    }
+  /** An entry that was not there (or was pending and is now created): written without an apply. */
+  | { kind: 'entry-added'; name: string; before?: StateEntrySummary; after: StateEntrySummary }
+  /** The id, the payload digest or the status of an entry changed. */
+  | { kind: 'entry-changed'; name: string; before: StateEntrySummary; after: StateEntrySummary }
+  | { kind: 'endpoint-changed'; before?: string; after?: string };
+
+/**
+ * Diagnostics about the state file as a whole (no state file; what this change did to it): every
+ * format shows them before anything else, since they decide whether the rest can be trusted.
+ */
+export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set([
+  'no-state-file',
+  'state-base-unavailable',
+  'state-endpoint-changed',
+  'state-entry-removed',
+  'state-entry-forgotten',
+  'state-entry-added',
+  'state-entry-changed',
+]);
+
+export interface StateComparison {
+  /** The revision compared with, as found (`origin/main`, a sha, `HEAD~1`). */
+  base: string;
+  commit: string;
+  /** False when the base revision had no state file at this path. */
+  found: boolean;
+  /** Sorted by name; the endpoint first. */
+  changes: StateChange[];
+}
+
+export interface SettleAdvice {
+  names: string[];
+  /** For one that exists in Wati (one command per segment: `<segment id>` to fill in). */
+  exists: string;
+  /** For those that do not: one command for all of them. */
+  absent: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   /**
@@ -234,12 +299,19 @@ export interface Plan {
   /** What the plan was computed from (paths relative to the working directory), so a saved plan
    *  is applied to the same definitions and state file. */
   inputs?: { definitions: string[]; state: string };
+  /** `plan --base REV`: how the state file changed since REV. */
+  stateChanges?: StateComparison;
   summary: PlanSummary;
   /** Sorted by name. */
   actions: PlanAction[];
   /** Validation and plan diagnostics, errors first. */
   diagnostics: Diagnostic[];
   quota?: QuotaCheck;
+  /**
+   * Unknown outcomes to settle by hand (none while another apply is creating them): the names and
+   * the exact commands, after checking the Wati dashboard.
+   */
+  settle?: SettleAdvice;
   /** True when apply must refuse (any error diagnostic). */
   blocked: boolean;
   /** sha256 of the definitions' digests, so a saved plan can detect drift. */
@@ -266,9 +338,16 @@ export type AccountStopReason =
   | 'rate-limited'
   | 'untrusted-certificate';
 
-/** Why an apply stopped early: an account-wide stop, or one of segsync's own. */
+/**
+ * Why an apply stopped early: an account-wide stop, or one of segsync's own. `repeated-refusal`:
+ * the same unrecognised 4xx answer to several creates, none created in between.
+ */
 export type StopReason =
-  AccountStopReason | 'interrupted' | 'too-many-unknown' | 'state-write-failed';
+  | AccountStopReason
+  | 'interrupted'
+  | 'too-many-unknown'
+  | 'repeated-refusal'
+  | 'state-write-failed';
 
 export type CreateOutcome =
   | { kind: 'created'; id: string }

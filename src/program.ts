@@ -20,6 +20,7 @@ export interface ProgramContext {
 
 export async function buildProgram(context: ProgramContext): Promise<number> {
   const { io } = context;
+  const { argv, pushStateTarget } = takePushStateTarget(context.argv);
   let exitCode: number = ExitCode.ok;
   const program = new Command('segsync')
     .description(
@@ -57,6 +58,10 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(formatOption().choices(['text', 'markdown', 'json', 'github', 'gitlab'] as const))
     .addOption(stateOption())
     .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
+    .option(
+      '--base <rev>',
+      'report how the state file changed since this git revision (default in a GitHub pull request: its base branch)',
+    )
     .option('--allow-changed', 'report changed segments as warnings instead of errors')
     .option('--allow-empty', 'succeed when there are no definitions')
     .option('--detailed-exitcode', 'exit 2 when the plan is valid and has segments to create')
@@ -89,8 +94,13 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     )
     .option('--allow-empty', 'succeed when there are no definitions')
     .option(
-      '--push-state [remote/branch]',
-      'commit and push the state file before each window of creates (default: the upstream)',
+      '--new-state',
+      'the state file may not exist yet: start a new one (otherwise apply refuses without it)',
+    )
+    .option(
+      '--push-state',
+      'commit and push the state file before each window of creates, to the branch upstream ' +
+        '(--push-state=REMOTE/BRANCH names another)',
     )
     .option('--no-push-state', 'do not push the state, even when the config says pushState')
     .option(
@@ -102,7 +112,9 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(envOption())
     .action(async (target, options) => {
       const { runApply } = await import('./commands/apply.js');
-      exitCode = await runApply(target, options, io);
+      const pushState =
+        options.pushState && pushStateTarget !== undefined ? pushStateTarget : options.pushState;
+      exitCode = await runApply(target, { ...options, pushState }, io);
     });
 
   const state = program
@@ -132,16 +144,20 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     });
   state
     .command('resolve')
-    .description('settle an unknown outcome after checking the Wati dashboard')
-    .argument('<name>', 'segment name')
+    .description('settle unknown outcomes after checking the Wati dashboard')
+    .argument('[names...]', 'segment names')
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
-    .option('--id <id>', 'the segment exists in Wati with this id')
-    .option('--absent', 'the segment does not exist in Wati (the next apply creates it)')
-    .action(async (name, options) => {
+    .option('--id <id>', 'the segment exists in Wati with this id (one name only)')
+    .option('--absent', 'the segments do not exist in Wati (the next apply creates them)')
+    .option(
+      '--from <file>',
+      'settle the pending rows of `state list --format json` output (- for stdin); a row with an "id" exists with it',
+    )
+    .action(async (names, options) => {
       const { runStateResolve } = await import('./commands/state.js');
-      exitCode = await runStateResolve(name, options, io);
+      exitCode = await runStateResolve(names, options, io);
     });
   state
     .command('adopt')
@@ -157,15 +173,27 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       exitCode = await runStateAdopt(name, paths, options, io);
     });
   state
-    .command('forget')
-    .description('stop tracking a segment (e.g. after deleting it in Wati)')
-    .argument('<name>', 'segment name')
+    .command('init')
+    .description('write an empty state file for a new account (apply refuses to run without one)')
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
-    .action(async (name, options) => {
+    .action(async (options) => {
+      const { runStateInit } = await import('./commands/state.js');
+      exitCode = await runStateInit(options, io);
+    });
+  state
+    .command('forget')
+    .description('stop tracking a segment (e.g. after deleting it in Wati and its definition)')
+    .argument('<name>', 'segment name')
+    .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
+    .addOption(configOption())
+    .addOption(envOption())
+    .addOption(stateOption())
+    .option('--force', 'forget it even while it is defined (the next apply creates it again)')
+    .action(async (name, paths, options) => {
       const { runStateForget } = await import('./commands/state.js');
-      exitCode = await runStateForget(name, options, io);
+      exitCode = await runStateForget(name, paths, options, io);
     });
   state
     .command('merge')
@@ -314,7 +342,7 @@ How a filter selects contacts is segsync's assumption, NOT documented by Wati:
     });
 
   try {
-    await program.parseAsync(context.argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; every parse problem is a usage error (already printed).
@@ -323,6 +351,27 @@ How a filter selects contacts is segsync's assumption, NOT documented by Wati:
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * `--push-state=REMOTE/BRANCH` is the only spelling of --push-state that takes a value: declared
+ * with an optional value, commander would also take the next word (`apply --push-state segments`
+ * would push to "segments" instead of applying the folder). So the flag is a plain switch, and the
+ * `=` form is taken out of the arguments here, before commander reads them (the last one wins,
+ * like any repeated option; nothing after `--` is an option).
+ */
+function takePushStateTarget(argv: readonly string[]): {
+  argv: string[];
+  pushStateTarget?: string;
+} {
+  const end = argv.indexOf('--');
+  let pushStateTarget: string | undefined;
+  const rewritten = argv.map((arg, index) => {
+    if ((end !== -1 && index > end) || !arg.startsWith('--push-state=')) return arg;
+    pushStateTarget = arg.slice('--push-state='.length);
+    return '--push-state';
+  });
+  return pushStateTarget === undefined ? { argv: rewritten } : { argv: rewritten, pushStateTarget };
 }
 
 // Options several commands share, built afresh for each (commander keeps per-command state).

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 /** Flags the first apply needs to start a state file that does not exist yet. */
-const NEW_STATE_FLAGS: string[] = [];
+const NEW_STATE_FLAGS = ['--new-state'];
 const TENANT = '123456';
 const STACK_FRAME = /\n\s+at .+:\d+:\d+/;
 
@@ -337,7 +337,14 @@ describe('every command of the installed package', () => {
     });
     expect(github).toContain('4 to create');
     expect(await readFile(summary, 'utf8')).toContain('segsync');
-    expect(JSON.parse(await ok(['plan', ...state, '--format', 'gitlab']))).toEqual([]);
+    // Planned against no state file yet: the one problem is the warning that says so.
+    const quality = JSON.parse(await ok(['plan', ...state, '--format', 'gitlab'])) as {
+      check_name: string;
+      severity: string;
+    }[];
+    expect(quality.map((entry) => [entry.check_name, entry.severity])).toEqual([
+      ['segsync/no-state-file', 'minor'],
+    ]);
     const detailed = await segsync(['plan', ...state, '--detailed-exitcode']);
     expect(detailed.code).toBe(2);
     await ok(['plan', ...state, '--out', path.join(work, 'saved-plan.json')]);
@@ -375,8 +382,10 @@ describe('every command of the installed package', () => {
     expect(germany).toBeDefined();
     expect(await ok(['state', 'show', 'Germany', ...state])).toContain(germany?.id);
 
-    // forget, then adopt it back with its id: the record returns, nothing is created.
-    await ok(['state', 'forget', 'Germany', ...state]);
+    // forget (--force: it is still defined), then adopt it back with its id: the record
+    // returns, nothing is created.
+    expect(await segsync(['state', 'forget', 'Germany', ...state])).toMatchObject({ code: 1 });
+    await ok(['state', 'forget', 'Germany', '--force', ...state]);
     expect(await ok(['state', 'list', ...state])).toContain('3 recorded');
     await ok(['state', 'adopt', 'Germany', '--id', germany?.id ?? '', ...state]);
     expect(await ok(['state', 'list', ...state])).toContain('(adopted)');

@@ -29,6 +29,10 @@ export interface KillLoopOptions {
   startUpKillEvery?: number;
   concurrency?: number;
   deadlineMs?: number;
+  applyArgs?: string[];
+  remoteState?: () => Promise<KillLoopState | undefined>;
+  env?: NodeJS.ProcessEnv;
+  afterSettle?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -39,10 +43,13 @@ export interface KillLoopCounts {
   killsWithPending: number;
   /** Kills that landed before the run recorded anything. */
   killsWithoutChange: number;
-  blockedRuns: number;
+  /** Runs over unknown outcomes: exit 3, the unknowns left alone, then settled. */
+  runsOverUnknowns: number;
   unknownsResolvedCreated: number;
   unknownsResolvedAbsent: number;
   partialRuns: number;
+  /** With remoteState: the most unknown outcomes the remote held after a kill. */
+  maxRemoteUnknown: number;
 }
 
 export class KillLoopViolation extends Error {}

@@ -22,10 +22,12 @@ export function emptyKillCounts() {
     kills: 0,
     killsWithPending: 0,
     killsWithoutChange: 0,
-    blockedRuns: 0,
+    runsOverUnknowns: 0,
     unknownsResolvedCreated: 0,
     unknownsResolvedAbsent: 0,
     partialRuns: 0,
+    /** With remoteState: the most unknown outcomes the remote held after a kill. */
+    maxRemoteUnknown: 0,
   };
 }
 
@@ -42,6 +44,12 @@ export function emptyKillCounts() {
  *   time; one in `startUpKillEvery` (default 5) lands this long after spawn instead, during
  *   start-up, loading, planning or the first creates;
  * - concurrency (default 8); deadlineMs: stop killing after this long (default: none);
+ * - applyArgs: more flags for apply (e.g. --push-state --checkpoint-every 1);
+ * - remoteState: () => Promise<state | undefined>, with --push-state: the state on the remote,
+ *   which must know every segment Wati has after every kill (a runner lost with its disk);
+ * - env: the environment of the runs (default process.env), credentials added;
+ * - afterSettle: () => Promise<void>, run after the unknowns are resolved (with --push-state: the
+ *   user commits and pushes the settled state file, as the README says);
  * - log: (line) => void.
  * Resolves the counts; rejects with KillLoopViolation when an invariant breaks.
  */
@@ -58,10 +66,15 @@ export async function runKillLoop(options) {
   const readState = (when) => readStateChecked(options.readState, workspace.state, when);
   const concurrency = options.concurrency ?? 8;
   const deadline = performance.now() + (options.deadlineMs ?? Infinity);
-  // Every run either creates something, is killed, or is blocked and followed by resolves, so
+  // Every run either creates something, is killed, or leaves unknowns that are then resolved, so
   // this many runs without finishing means segsync is stuck.
   const maxRuns = plannedKills * 2 + 20;
-  const env = { ...process.env, WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token };
+  const env = {
+    ...(options.env ?? process.env),
+    WATI_API_ENDPOINT: emulator.url,
+    WATI_API_TOKEN: emulator.token,
+  };
+  const applyArgs = options.applyArgs ?? [];
   delete env.GITHUB_STEP_SUMMARY;
   const startUpKillEvery = options.startUpKillEvery ?? 5;
   const cliRun = (args, kill) =>
@@ -77,7 +90,7 @@ export async function runKillLoop(options) {
     const before = await readState('before a run');
     const pendingBefore = pendingNames(before);
     const mayKill = counts.kills < plannedKills && performance.now() < deadline;
-    // A run that must be blocked is not killed: its job is to name the unknown outcomes.
+    // A run over unknown outcomes is not killed: its job is to name them and leave them alone.
     let kill;
     if (mayKill && pendingBefore.length === 0) {
       const delayMs = killDelayMs[0] + Math.floor(random() * (killDelayMs[1] - killDelayMs[0] + 1));
@@ -86,7 +99,7 @@ export async function runKillLoop(options) {
     }
     const startedAt = performance.now();
     const run = await cliRun(
-      ['apply', workspace.defs, '--yes', '--concurrency', String(concurrency)],
+      ['apply', workspace.defs, '--yes', '--concurrency', String(concurrency), ...applyArgs],
       kill,
     );
     const ms = () => `${Math.round(performance.now() - startedAt)} ms`;
@@ -96,6 +109,15 @@ export async function runKillLoop(options) {
       await waitForQuiet(emulator);
       const state = await readState(`after kill ${counts.kills}`);
       assertStateKnowsEmulator(state, emulator.snapshot(), `after kill ${counts.kills}`);
+      if (options.remoteState) {
+        const remote = (await options.remoteState()) ?? { segments: {} };
+        assertStateKnowsEmulator(
+          remote,
+          emulator.snapshot(),
+          `on the remote after kill ${counts.kills}`,
+        );
+        counts.maxRemoteUnknown = Math.max(counts.maxRemoteUnknown, pendingNames(remote).length);
+      }
       const pending = pendingNames(state);
       if (pending.length > 0) counts.killsWithPending++;
       // Killed during start-up, loading or planning: nothing was recorded (or sent).
@@ -117,20 +139,30 @@ export async function runKillLoop(options) {
       log(`run ${counts.runs}: finished by itself (exit 0, ${ms()})`);
       break;
     }
-    if (run.code === 1 && pendingBefore.length > 0) {
-      counts.blockedRuns++;
+    // Unknown outcomes block only themselves: the run creates the rest, leaves them pending and
+    // exits 3, naming them; the user settles them from the dashboard.
+    if (run.code === 3 && pendingBefore.length > 0) {
+      counts.runsOverUnknowns++;
       const output = run.stdout + run.stderr;
       const unnamed = pendingBefore.filter((name) => !output.includes(name));
       if (unnamed.length > 0) {
         throw new KillLoopViolation(
-          `the blocked apply did not name the unknown outcome(s) ${unnamed.map((n) => JSON.stringify(n)).join(', ')}:\n${tail(output)}`,
+          `the apply did not name the unknown outcome(s) ${unnamed.map((n) => JSON.stringify(n)).join(', ')}:\n${tail(output)}`,
+        );
+      }
+      const still = pendingNames(await readState('after a run over unknown outcomes'));
+      const sentAgain = pendingBefore.filter((name) => !still.includes(name));
+      if (sentAgain.length > 0) {
+        throw new KillLoopViolation(
+          `the apply touched unknown outcome(s) it must leave alone: ${sentAgain.map((n) => JSON.stringify(n)).join(', ')}`,
         );
       }
       const resolved = await resolveUnknowns(pendingBefore, emulator, cliRun);
+      await options.afterSettle?.();
       counts.unknownsResolvedCreated += resolved.created;
       counts.unknownsResolvedAbsent += resolved.absent;
       log(
-        `run ${counts.runs}: blocked on ${pendingBefore.length} unknown outcome(s) — resolved ${resolved.created} as created, ${resolved.absent} as absent (${ms()})`,
+        `run ${counts.runs}: left ${pendingBefore.length} unknown outcome(s) alone (exit 3) — resolved ${resolved.created} as created, ${resolved.absent} as absent (${ms()})`,
       );
       continue;
     }
@@ -153,16 +185,25 @@ async function resolveUnknowns(names, emulator, cliRun) {
   await waitForQuiet(emulator);
   const snapshot = emulator.snapshot();
   const result = { created: 0, absent: 0 };
+  const absent = [];
   for (const name of names) {
     const found = snapshot.segments.filter((segment) => segment.name === name);
     if (found.length > 1) {
       throw new KillLoopViolation(`${JSON.stringify(name)} was created ${found.length} times`);
     }
-    const args = found.length === 1 ? ['--id', found[0].id] : ['--absent'];
-    const run = await cliRun(['state', 'resolve', name, ...args]);
+    if (found.length === 0) {
+      absent.push(name);
+      continue;
+    }
+    const run = await cliRun(['state', 'resolve', name, '--id', found[0].id]);
     if (run.code !== 0) throw unexpected(`state resolve ${JSON.stringify(name)}`, run);
-    if (found.length === 1) result.created++;
-    else result.absent++;
+    result.created++;
+  }
+  // Those not in the dashboard: one call for all of them.
+  if (absent.length > 0) {
+    const run = await cliRun(['state', 'resolve', ...absent, '--absent']);
+    if (run.code !== 0) throw unexpected(`state resolve (${absent.length} names) --absent`, run);
+    result.absent += absent.length;
   }
   return result;
 }

@@ -5,7 +5,7 @@ import { buildApplyResult } from '../apply/result.js';
 import { applyCreates } from '../apply/run.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { CreateAction, Plan } from '../model.js';
-import { renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
+import { describeUnsettled, renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
@@ -23,6 +23,10 @@ export interface ExecuteApplyInput {
   concurrency: number;
   /** How the result is printed on stdout. */
   format: 'text' | 'json';
+  /** The state file recorded into, as shown to the user. */
+  stateFile: string;
+  /** Unknown outcomes of earlier runs, not sent again: apply exits 3 while they remain. */
+  unsettled: readonly string[];
   io: CommandIO;
   /** apply --push-state: creates go through the checkpoint gate; results are pushed at the end. */
   push?: StatePush;
@@ -79,6 +83,8 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       endpoint: credentials.endpoint,
       ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
       planChecksum: plan.checksum,
+      stateFile: input.stateFile,
+      unsettled: input.unsettled,
       startedAt,
       finishedAt: new Date(),
       stateWrites: {
@@ -90,6 +96,10 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     io.stdout(
       input.format === 'json' ? jsonText(result) : renderApplyText(result, { color: io.color }),
     );
+    // The text report says it itself; next to a JSON document, stderr does.
+    if (input.format === 'json' && result.unsettled) {
+      io.stderr(terminalText(describeUnsettled(result.unsettled)));
+    }
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
     if (summaryFile)
       await appendStepSummary(summaryFile, renderApplyMarkdown(result), (text) => io.stderr(text));

@@ -1,9 +1,11 @@
 // apply --push-state: wires the checkpoint gate (apply/checkpoint-gate.ts) to the git pusher
 // (state/git-push.ts) over the state session. Neither the runner nor the session knows about git.
+import type { CheckpointWindow } from '../apply/checkpoint-gate.js';
 import { CheckpointGate } from '../apply/checkpoint-gate.js';
 import { UserError } from '../errors.js';
 import type { CreateAction } from '../model.js';
 import type { GitStatePusher, StateSaveHooks } from '../state/git-push.js';
+import { withoutWithdrawn } from '../state/merge.js';
 import type { StateSession } from '../state/session.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 20;
@@ -57,6 +59,8 @@ export function setUpStatePush(input: {
       }
       return session.adoptMerged(merged);
     },
+    // Saves start from the gate's checkpoints (or after them): the gate exists by then.
+    withdraw: (theirs) => withoutWithdrawn(theirs, gate.withdrawn),
   };
   const save = async (message: string) => {
     const started = performance.now();
@@ -65,10 +69,7 @@ export function setUpStatePush(input: {
   };
   const gate = new CheckpointGate(session, creates, {
     windowSize: input.windowSize,
-    checkpoint: (window) =>
-      save(
-        `${label}: checkpoint ${window.index}, ${window.names.length} create(s) about to be sent [skip ci]`,
-      ),
+    checkpoint: (windows) => save(`${label}: ${describeCheckpoint(windows)} [skip ci]`),
   });
   return {
     gate,
@@ -84,4 +85,13 @@ export function setUpStatePush(input: {
       }
     },
   };
+}
+
+/** "checkpoint 3, 20 create(s) about to be sent"; windows that waited together share one. */
+function describeCheckpoint(windows: readonly CheckpointWindow[]): string {
+  const first = windows[0]?.index ?? 0;
+  const last = windows.at(-1)?.index ?? first;
+  const creates = windows.reduce((sum, window) => sum + window.names.length, 0);
+  const which = first === last ? `checkpoint ${first}` : `checkpoints ${first}–${last}`;
+  return `${which}, ${creates} create(s) about to be sent`;
 }

@@ -4,18 +4,27 @@
 import { buildApplyResult } from '../apply/result.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { Plan } from '../model.js';
+import { displayPath } from '../diagnostics/display-path.js';
 import { jsonText } from '../render/sinks/json.js';
+import { terminalText } from '../render/sinks/terminal.js';
+import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../state/git-push.js';
 import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
 import { StateSession } from '../state/session.js';
 import { readCredentials } from './credentials.js';
 import type { CommandIO } from './io.js';
+import { refuseMissingState } from './missing-state.js';
 import { planFrom } from './pipeline.js';
 import { loadAndValidate } from './validate-definitions.js';
-import { loadSavedPlan, looksLikeSavedPlan, refuseStalePlan } from './saved-plan.js';
+import {
+  loadSavedPlan,
+  looksLikeSavedPlan,
+  refuseForeignPlan,
+  refuseStalePlan,
+} from './saved-plan.js';
 import type { CommonOptions } from './settings.js';
-import { resolveSettings } from './settings.js';
+import { resolveSettings, selectionFlags } from './settings.js';
 
 export interface ApplyOptions extends CommonOptions {
   concurrency?: number;
@@ -26,6 +35,8 @@ export interface ApplyOptions extends CommonOptions {
   /** true: push to the upstream; "REMOTE/BRANCH"; false: off even when the config turns it on. */
   pushState?: boolean | string;
   checkpointEvery?: number;
+  /** The state file may not exist yet: this is a new state (without it apply refuses). */
+  newState?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -45,22 +56,14 @@ export async function applyDefinitions(
       ? await loadSavedPlan(io.cwd, target)
       : undefined;
   const positional = saved ? (saved.plan.inputs?.definitions ?? []) : target ? [target] : [];
-  const statePath = options.state ?? saved?.plan.inputs?.state;
-  const settings = await resolveSettings(
-    io.cwd,
-    { ...options, ...(statePath !== undefined ? { state: statePath } : {}) },
-    positional,
-    'report',
-  );
-  if (saved && saved.plan.environment !== settings.environment?.name) {
-    throw new UserError(
-      `The saved plan ${target} was made for environment "${saved.plan.environment ?? '(none)'}", not "${settings.environment?.name ?? '(none)'}".`,
-      'Apply it with the same --env it was planned with.',
-    );
-  }
+  // The state file is the run's own (flags, config, environment), never the saved plan's: a plan
+  // file must not be able to redirect where apply records what it creates.
+  const settings = await resolveSettings(io.cwd, options, positional, 'report');
+  if (saved) refuseForeignPlan(saved, settings, io.cwd);
   const concurrency = resolveConcurrency(options.concurrency ?? settings.config.concurrency);
   // Fail on missing credentials before anything else happens.
   const credentials = await readCredentials(settings, io, options);
+  if (!options.newState) await refuseMissingState(settings.statePath, io);
   const definitions = await loadAndValidate(settings, io.cwd, options);
   // Before the state is touched: a checkout that cannot push is refused before anything happens.
   const pushState = options.pushState ?? settings.pushState ?? false;
@@ -76,6 +79,8 @@ export async function applyDefinitions(
           env: io.env,
         });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+  const stateFile = displayPath(settings.statePath, io.cwd);
+  report(`State file: ${terminalText(stateFile)}`);
 
   const session = await StateSession.open(settings.statePath, {
     command: 'apply',
@@ -83,27 +88,34 @@ export async function applyDefinitions(
   });
   try {
     // Planned from the state read under the lock: no other apply can change it now.
-    const plan = planFrom(settings, io.cwd, definitions, session.state, options);
+    const plan = planFrom(settings, io.cwd, definitions, session.state, {
+      ...(options.allowEmpty ? { allowEmpty: true } : {}),
+      ...(options.allowChanged ? { allowChanged: true } : {}),
+      commandFlags: selectionFlags(options),
+    });
     if (saved) refuseStalePlan(saved, plan);
     report(renderPlanText(plan, { color: io.color, verdict: false }));
     if (plan.blocked) return ExitCode.failure;
     const creates = plan.actions.filter((action) => action.action === 'create');
+    // Unknown outcomes block only themselves: the rest is created, and apply exits 3 meanwhile.
+    const unsettled = plan.settle?.names ?? [];
     if (creates.length === 0) {
       report('Nothing to create.');
+      if (unsettled.length > 0) report(terminalText(describeUnsettled(unsettled)));
+      const now = new Date();
+      const result = buildApplyResult({
+        report: { results: [] },
+        endpoint: credentials.endpoint,
+        ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
+        planChecksum: plan.checksum,
+        stateFile,
+        startedAt: now,
+        finishedAt: now,
+        unsettled,
+      });
       // Scripts reading --format json always get a result document on stdout.
-      if (options.format === 'json') {
-        const now = new Date();
-        const result = buildApplyResult({
-          report: { results: [] },
-          endpoint: credentials.endpoint,
-          ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
-          planChecksum: plan.checksum,
-          startedAt: now,
-          finishedAt: now,
-        });
-        io.stdout(jsonText(result));
-      }
-      return ExitCode.ok;
+      if (options.format === 'json') io.stdout(jsonText(result));
+      return result.exitCode;
     }
     await confirm(plan, credentials.endpoint);
 
@@ -124,6 +136,8 @@ export async function applyDefinitions(
       credentials,
       concurrency,
       format: options.format,
+      stateFile,
+      unsettled,
       io,
       ...(push ? { push } : {}),
     });

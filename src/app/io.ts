@@ -24,6 +24,8 @@ export interface CommandIO {
   inFlight?: InFlightCreates;
   /** Asks a yes/no question on the terminal; only called when isTTY. */
   confirm(question: string): Promise<boolean>;
+  /** Reads standard input to its end, at most `maxBytes` (for `… --from -`). */
+  readStdin(maxBytes: number): Promise<string>;
 }
 
 export interface InFlightCreates {

@@ -1,5 +1,10 @@
 // `segsync plan --out plan.json` then `segsync apply plan.json`: apply exactly what was reviewed,
-// and refuse (like Terraform's stale saved plan) when the definitions or the state moved since.
+// and refuse (like Terraform's stale saved plan) when the definitions or the state moved since,
+// or when the plan was made against another state file or environment than this run's.
+//
+// The checksums are plain sha256, not keyed: they catch accidents (a file cut short, a plan
+// edited by hand, a plan gone stale), not a person set on changing what is applied — whoever can
+// edit the plan file in the repository or the pipeline can edit the definitions just as well.
 import { stat } from 'node:fs/promises';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
@@ -7,6 +12,8 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
 import { checksumPlan } from '../plan/compute.js';
+import { displayPath } from '../diagnostics/display-path.js';
+import type { Settings } from './settings.js';
 
 export interface SavedPlan {
   file: string;
@@ -93,6 +100,36 @@ function refuseDamagedPlan(target: string, plan: Plan): void {
   }
 }
 
+/**
+ * A saved plan is applied to the state file this run would use without it (flags, config,
+ * environment), so it must have been made against that file and for that environment.
+ */
+export function refuseForeignPlan(saved: SavedPlan, settings: Settings, cwd: string): void {
+  const { plan } = saved;
+  const environment = settings.environment?.name;
+  if (plan.environment !== environment) {
+    throw new UserError(
+      `The saved plan ${saved.file} was made for environment "${plan.environment ?? '(none)'}", not "${environment ?? '(none)'}".`,
+      'Apply it with the same --env it was planned with.',
+    );
+  }
+  const ours = displayPath(settings.statePath, cwd);
+  const planned = plan.inputs?.state;
+  if (planned === undefined) {
+    throw new UserError(
+      `The saved plan ${saved.file} does not say which state file it was made against, so it cannot be checked against ${ours}.`,
+      `Save it again with \`segsync plan --out ${saved.file}\`.`,
+    );
+  }
+  if (path.resolve(cwd, planned) !== settings.statePath) {
+    throw new UserError(
+      `The saved plan ${saved.file} was made against the state file ${planned}, but this run records into ${ours}.`,
+      'A saved plan never chooses where apply records: apply it with the --state (or --env, or config) ' +
+        `it was planned with, or plan again against ${ours} and review that plan.`,
+    );
+  }
+}
+
 export function refuseStalePlan(saved: SavedPlan, current: Plan): void {
   const hint =
     'Run `segsync plan --out ' + saved.file + '` again, review it, and apply the new plan.';
@@ -103,8 +140,10 @@ export function refuseStalePlan(saved: SavedPlan, current: Plan): void {
     );
   }
   if (saved.plan.stateChecksum !== current.stateChecksum) {
+    const file = current.inputs?.state ?? 'the state file';
     throw new UserError(
-      `The saved plan ${saved.file} is stale: the state file changed since it was made (another apply ran, or it was edited).`,
+      `The saved plan ${saved.file} is stale: the state file ${file} changed since it was made ` +
+        '(another apply ran, or it was edited).',
       hint,
     );
   }

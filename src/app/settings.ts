@@ -98,6 +98,20 @@ function unusableConfig(errors: readonly Diagnostic[]): UserError {
   );
 }
 
+/**
+ * The flags a command the user is advised to run needs to reach the same state file: ` -c FILE`,
+ * ` --env NAME`, ` --state FILE` as given (empty for the defaults). Words are quoted like the
+ * names in segsync's advice when they hold anything but plain path characters.
+ */
+export function selectionFlags(options: CommonOptions): string {
+  const word = (value: string) => (/^[\w./@:+-]+$/.test(value) ? value : JSON.stringify(value));
+  return [
+    options.config !== undefined ? ` -c ${word(options.config)}` : '',
+    options.env !== undefined ? ` --env ${word(options.env)}` : '',
+    options.state !== undefined ? ` --state ${word(options.state)}` : '',
+  ].join('');
+}
+
 /** Where GitLab shows problems that have no file: the config file, else the definitions. */
 export function reportFallbackPath(settings: Settings, cwd: string): string {
   const target = settings.config.file ?? settings.definitionPaths[0] ?? cwd;

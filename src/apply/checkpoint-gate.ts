@@ -4,11 +4,18 @@
 // `checkpoint` is whatever makes the records durable.
 //
 // When the runner asks to record the first create of a window as pending, the gate records the
-// pending entries of the whole window (the next `windowSize` creates in plan order) and runs the
-// checkpoint; every create of the window waits for it. Records of earlier windows (answers that
-// arrived meanwhile) ride along, because the checkpoint saves the whole state. A runner lost at
-// any moment therefore leaves at most two windows as unknown outcomes at the checkpoint's
-// destination: the one in flight and the next one, whose checkpoint may already have landed.
+// pending entries of the whole window (the next `windowSize` creates in plan order) and queues the
+// window for a checkpoint; every create of the window waits for it. Checkpoints run strictly one
+// at a time: a window is released only by a checkpoint that STARTED after its pending records were
+// written, so the state that checkpoint saves holds them. Windows queued while a checkpoint runs
+// share the next one (with more creates in flight than a window, several windows wait at once).
+// Records of earlier windows (answers that arrived meanwhile) ride along, because a checkpoint
+// saves the whole state. A runner lost at any moment therefore leaves at most the windows whose
+// checkpoints completed and whose creates had not all been answered as unknown outcomes at the
+// checkpoint's destination — two windows when fewer creates are in flight than a window holds.
+//
+// Once a checkpoint fails, the gate is closed: every window still waiting, and every later one,
+// fails the same way (nothing more is sent), and their pending records are withdrawn.
 import type { CreateAction, CreatedEntry, PendingEntry } from '../model.js';
 import type { CreateJournal } from './run.js';
 
@@ -20,8 +27,11 @@ export interface CheckpointWindow {
 
 export interface CheckpointGateOptions {
   windowSize: number;
-  /** Makes everything recorded so far (this window's pending records included) durable. */
-  checkpoint: (window: CheckpointWindow) => Promise<void>;
+  /**
+   * Makes everything recorded so far (these windows' pending records included) durable. Never
+   * called while an earlier call is still running.
+   */
+  checkpoint: (windows: readonly CheckpointWindow[]) => Promise<void>;
   now?: () => Date;
 }
 
@@ -30,12 +40,26 @@ interface OpenWindow {
   ready: Promise<void>;
 }
 
+/** Windows whose pending records are written, waiting for the next checkpoint to start. */
+interface Batch {
+  windows: CheckpointWindow[];
+  done: Promise<void>;
+  settle: (error?: unknown) => void;
+}
+
 export class CheckpointGate implements CreateJournal {
   private readonly actions = new Map<string, { action: CreateAction; position: number }>();
   private readonly windowOf = new Map<string, OpenWindow>();
   /** Names the gate recorded as pending that the runner has not (yet) asked to send. */
   private readonly unclaimed = new Set<string>();
+  /** Every pending record the gate wrote, as written. */
+  private readonly recorded = new Map<string, PendingEntry>();
+  private readonly withdrawnRecords = new Map<string, PendingEntry>();
   private windows = 0;
+  private next: Batch | undefined;
+  private checkpointRunning = false;
+  /** The first checkpoint failure: the gate releases nothing after it. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly inner: CreateJournal,
@@ -73,6 +97,7 @@ export class CheckpointGate implements CreateJournal {
 
   clear(name: string): Promise<void> {
     this.unclaimed.delete(name);
+    this.withdraw(name);
     return this.inner.clear(name);
   }
 
@@ -83,8 +108,18 @@ export class CheckpointGate implements CreateJournal {
   async releaseUnsent(): Promise<string[]> {
     const unsent = [...this.unclaimed];
     this.unclaimed.clear();
+    for (const name of unsent) this.withdraw(name);
     await Promise.all(unsent.map((name) => this.inner.clear(name)));
     return unsent;
+  }
+
+  /**
+   * The pending records this gate wrote and then cleared: creates never sent, or answered with a
+   * definite failure. A checkpoint may already have saved them elsewhere; they are this run's own
+   * to remove there, not another run's records.
+   */
+  get withdrawn(): ReadonlyMap<string, PendingEntry> {
+    return this.withdrawnRecords;
   }
 
   get windowCount(): number {
@@ -93,6 +128,11 @@ export class CheckpointGate implements CreateJournal {
 
   get windowSize(): number {
     return this.options.windowSize;
+  }
+
+  private withdraw(name: string): void {
+    const entry = this.recorded.get(name);
+    if (entry) this.withdrawnRecords.set(name, entry);
   }
 
   private windowFor(name: string): OpenWindow {
@@ -116,26 +156,75 @@ export class CheckpointGate implements CreateJournal {
   }
 
   private async checkpointWindow(window: CheckpointWindow): Promise<void> {
-    const now = (this.options.now ?? (() => new Date()))().toISOString();
+    const startedAt = (this.options.now ?? (() => new Date()))().toISOString();
     for (const name of window.names) this.unclaimed.add(name);
     try {
+      if (this.failure) throw this.failure.error;
       await Promise.all(
         window.names.map((name) => {
           const { action } = this.actions.get(name)!;
-          return this.inner.recordPending(name, {
+          const entry = {
             payload: action.payload,
             digest: action.digest,
             source: action.source.file,
-            startedAt: now,
-          });
+            startedAt,
+          };
+          this.recorded.set(name, { status: 'pending', ...entry });
+          return this.inner.recordPending(name, entry);
         }),
       );
-      await this.options.checkpoint(window);
+      // Only now, with the records written, may a checkpoint that saves them start.
+      await this.enqueue(window);
     } catch (error) {
       // Nothing of this window was sent: its pending records must not become unknown outcomes.
-      for (const name of window.names) this.unclaimed.delete(name);
+      for (const name of window.names) {
+        this.unclaimed.delete(name);
+        this.withdraw(name);
+      }
       await Promise.all(window.names.map((name) => this.inner.clear(name).catch(() => undefined)));
       throw error;
     }
   }
+
+  /** Resolves when a checkpoint that started after this call has completed. */
+  private enqueue(window: CheckpointWindow): Promise<void> {
+    if (!this.next) {
+      let settle!: (error?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(toError(error)));
+      });
+      this.next = { windows: [], done, settle };
+    }
+    this.next.windows.push(window);
+    const { done } = this.next;
+    this.startNextCheckpoint();
+    return done;
+  }
+
+  private startNextCheckpoint(): void {
+    const batch = this.next;
+    if (this.checkpointRunning || !batch) return;
+    this.next = undefined;
+    this.checkpointRunning = true;
+    const run = async () => {
+      if (this.failure) throw this.failure.error;
+      await this.options.checkpoint(batch.windows);
+    };
+    void run()
+      .then(
+        () => batch.settle(),
+        (error: unknown) => {
+          this.failure ??= { error };
+          batch.settle(error ?? new Error('checkpoint failed'));
+        },
+      )
+      .finally(() => {
+        this.checkpointRunning = false;
+        this.startNextCheckpoint();
+      });
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -19,6 +19,8 @@ export interface ApplyResult {
   /** Normalised endpoint; never the token. */
   endpoint: string;
   planChecksum: string;
+  /** The state file apply recorded into, relative to the working directory. */
+  stateFile: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -29,6 +31,11 @@ export interface ApplyResult {
   summary: ApplySummary;
   stop?: ApplyStop;
   results: SegmentResult[];
+  /**
+   * Unknown outcomes of earlier runs that this apply did not send again: until they are settled
+   * (`segsync state resolve`), apply exits 3.
+   */
+  unsettled?: string[];
   exitCode: number;
 }
 
@@ -71,16 +78,21 @@ export function buildApplyResult(input: {
   endpoint: string;
   environment?: string;
   planChecksum: string;
+  stateFile: string;
   startedAt: Date;
   finishedAt: Date;
   stateWrites?: StateWriteSummary;
+  unsettled?: readonly string[];
 }): ApplyResult {
   const summary = summarizeResults(input.report.results);
+  const unsettled = input.unsettled ?? [];
+  const exitCode = applyExitCode(summary);
   return {
     formatVersion: APPLY_RESULT_FORMAT_VERSION,
     ...(input.environment !== undefined ? { environment: input.environment } : {}),
     endpoint: input.endpoint,
     planChecksum: input.planChecksum,
+    stateFile: input.stateFile,
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
@@ -89,6 +101,8 @@ export function buildApplyResult(input: {
     summary,
     ...(input.report.stop ? { stop: input.report.stop } : {}),
     results: input.report.results,
-    exitCode: applyExitCode(summary),
+    ...(unsettled.length > 0 ? { unsettled: [...unsettled] } : {}),
+    // Nothing planned and nothing created is still "partial" while unknowns wait to be settled.
+    exitCode: unsettled.length > 0 ? Math.max(exitCode, ExitCode.partial) : exitCode,
   };
 }

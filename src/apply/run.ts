@@ -53,6 +53,11 @@ export interface ApplyOptions {
   inFlightGraceMs?: number;
   /** This many unknown outcomes in a row mean Wati is not answering reliably: stop. */
   maxConsecutiveUnknown?: number;
+  /**
+   * This many creates refused with the same 4xx answer segsync does not recognise, none created
+   * in between, mean an account-wide refusal: stop instead of sending the whole queue.
+   */
+  maxRepeatedRefusals?: number;
   now?: () => Date;
   onEvent?: (event: ApplyEvent) => void;
 }
@@ -76,6 +81,7 @@ export interface ConcurrencyUsed {
 // rarely waits longer either. Creates still in flight after that stay pending (unknown outcome).
 const DEFAULT_GRACE_MS = 8_000;
 const DEFAULT_MAX_CONSECUTIVE_UNKNOWN = 3;
+const DEFAULT_MAX_REPEATED_REFUSALS = 3;
 
 export async function applyCreates(
   creates: readonly CreateAction[],
@@ -86,6 +92,9 @@ export async function applyCreates(
   const now = options.now ?? (() => new Date());
   const emit = options.onEvent ?? (() => undefined);
   const maxUnknown = options.maxConsecutiveUnknown ?? DEFAULT_MAX_CONSECUTIVE_UNKNOWN;
+  const maxRefusals = options.maxRepeatedRefusals ?? DEFAULT_MAX_REPEATED_REFUSALS;
+  /** Identical 4xx refusals (status and message) since the last create that succeeded. */
+  const refusals = new Map<string, number>();
   const results = new Map<string, SegmentResult>();
   /** Sent and not yet recorded. */
   const unsettled = new Set<string>();
@@ -192,6 +201,22 @@ export async function applyCreates(
   const reactToOutcome = (outcome: CreateOutcome) => {
     if (outcome.kind === 'stop') stopAll({ reason: outcome.reason, message: outcome.message });
     if (outcome.kind === 'created' || outcome.kind === 'failed') consecutiveUnknown = 0;
+    if (outcome.kind === 'created') refusals.clear();
+    if (outcome.kind === 'failed' && isClientError(outcome.status)) {
+      // The same words for different segments: about the account, not about those segments.
+      const key = `${outcome.status}\u0000${outcome.message}`;
+      const count = (refusals.get(key) ?? 0) + 1;
+      refusals.set(key, count);
+      if (count >= maxRefusals) {
+        stopAll({
+          reason: 'repeated-refusal',
+          message:
+            `Wati refused ${count} creates with the same answer and created none in between ` +
+            `(${outcome.message}): that looks like an account-wide refusal segsync does not ` +
+            'recognise, so it sent no more. Check the account in the Wati dashboard.',
+        });
+      }
+    }
     if (outcome.kind === 'unknown' && ++consecutiveUnknown >= maxUnknown) {
       stopAll({
         reason: 'too-many-unknown',
@@ -312,9 +337,15 @@ function notAttemptedReason(stop: ApplyStop | undefined): string {
       return 'Not attempted: interrupted.';
     case 'too-many-unknown':
       return 'Not attempted: stopped after repeated unknown outcomes.';
+    case 'repeated-refusal':
+      return 'Not attempted: Wati refused the creates before it in the same way.';
     case 'state-write-failed':
       return 'Not attempted: the state file could not be written.';
   }
+}
+
+function isClientError(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 function stopsBeforeWati(reason: StopReason): boolean {

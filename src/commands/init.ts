@@ -18,6 +18,7 @@ import {
 import type { CommandIO } from '../app/io.js';
 import { addIgnorePatterns, IGNORE_FILES } from './init-ignore-files.js';
 import { ensureGitAttributes, MERGE_DRIVER_CONFIG_COMMAND } from './init-gitattributes.js';
+import { createStateFile } from '../state/session.js';
 
 export interface InitOptions {
   /** Environment names: scaffold an `environments` config and matrix workflows. */
@@ -72,7 +73,7 @@ const ENVIRONMENT_VARIANTS: Readonly<Record<string, Omit<ScaffoldFile, 'target'>
 
 const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
 
-type Outcome = 'created' | 'updated' | 'identical' | 'kept';
+type Outcome = 'created' | 'updated' | 'identical' | 'kept' | 'exists';
 
 interface Written {
   file: Pick<RenderedFile, 'target' | 'whenKept'>;
@@ -102,6 +103,12 @@ export async function runInit(
   const stateFiles = environments
     ? environments.map((environment) => environment.stateFile)
     : ['segsync.state.json'];
+  // An empty state file per account: apply refuses to create where there is none (a mistyped
+  // path would create everything again), so a new repository starts with one.
+  for (const target of stateFiles) {
+    const created = await createStateFile(path.join(root, target), 'init');
+    outcomes.push({ file: { target }, outcome: created === 'created' ? 'created' : 'exists' });
+  }
   const attributes = await ensureGitAttributes(root, stateFiles);
   io.stdout(reportOutcomes(root, outcomes, io.cwd));
   if (attributes !== 'identical') {
@@ -201,12 +208,14 @@ function reportOutcomes(root: string, outcomes: readonly Written[], cwd: string)
     updated: 'updated ',
     identical: 'exists  ',
     kept: 'skipped ',
+    exists: 'exists  ',
   };
   const notes: Record<Outcome, string> = {
     created: '',
     updated: " (added segsync's entries)",
     identical: ' (same as the template)',
     kept: ' (exists and differs from the template; left unchanged)',
+    exists: ' (left unchanged)',
   };
   const lines = [`segsync init in ${shownPath(root, cwd)}:`];
   for (const { file, outcome } of outcomes) {
@@ -255,7 +264,7 @@ function renderNextSteps(
         first
           ? `endpoint and token it prints (as ${first.endpointVariable} and ${first.tokenVariable})`
           : 'endpoint and token it prints',
-        'plus --state /tmp/segsync-try.json, so your real state file never records the emulator.',
+        'plus --state /tmp/segsync-try.json --new-state, so your real state file never records the emulator.',
       ],
       [
         'Add the repository secrets (Settings → Secrets and variables → Actions):',

@@ -4,8 +4,9 @@ import { ExitCode } from '../errors.js';
 import type { Plan } from '../model.js';
 import type { CommandIO } from '../app/io.js';
 import { planProject } from '../app/pipeline.js';
+import { chooseBase } from '../app/state-base.js';
 import type { CommonOptions } from '../app/settings.js';
-import { reportFallbackPath, resolveSettings } from '../app/settings.js';
+import { reportFallbackPath, resolveSettings, selectionFlags } from '../app/settings.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json' | 'github' | 'gitlab';
 
@@ -20,6 +21,8 @@ export interface PlanCommandOptions extends CommonOptions {
   showUnknown?: boolean;
   /** Save the plan (JSON) for `segsync apply FILE`. */
   out?: string;
+  /** Compare the state file with its version at this git revision. */
+  base?: string;
 }
 
 export async function runPlan(
@@ -28,7 +31,13 @@ export async function runPlan(
   io: CommandIO,
 ): Promise<number> {
   const settings = await resolveSettings(io.cwd, options, paths, 'report');
-  const { plan } = await planProject(settings, io.cwd, options);
+  const base = chooseBase(options.base, io.env);
+  const { plan } = await planProject(settings, io, {
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.allowChanged ? { allowChanged: true } : {}),
+    ...(base ? { base } : {}),
+    commandFlags: selectionFlags(options),
+  });
   io.stdout(await renderPlan(plan, options, io.color, reportFallbackPath(settings, io.cwd)));
   if (options.out) {
     const { renderPlanJson } = await import('../render/json.js');

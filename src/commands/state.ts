@@ -1,6 +1,8 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits go through a state session, exactly like apply's records.
+import path from 'node:path';
 import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import { displayPath } from '../diagnostics/display-path.js';
 import type { SegmentDefinition } from '../model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
@@ -17,8 +19,9 @@ import {
 } from '../state/reconcile.js';
 import { checkSegmentId } from '../segment-id.js';
 import { readState } from '../state/file.js';
-import { editStateFile } from '../state/session.js';
+import { createStateFile, editStateFile } from '../state/session.js';
 import type { CommandIO } from '../app/io.js';
+import { FILE_KINDS, readTextFileOrThrowAsync } from '../files/read.js';
 import type { CommonOptions, Settings } from '../app/settings.js';
 import { resolveSettings } from '../app/settings.js';
 
@@ -72,36 +75,178 @@ export async function runStateShow(
 export interface ResolveOptions extends StateCommandOptions {
   id?: string;
   absent?: boolean;
+  /** `state list --format json` output (a file, or - for stdin): its pending rows. */
+  from?: string;
 }
 
+/** One unknown outcome to settle: with the id it has in Wati, or absent from Wati. */
+interface Settlement {
+  name: string;
+  id?: string;
+}
+
+/**
+ * `state resolve NAME… --absent | NAME --id ID | --from FILE`: settles unknown outcomes after the
+ * user checked the Wati dashboard, all in one edit (all or nothing). Works right after a killed
+ * run: a lock left by a process that is gone is removed first, as `state unlock` would; a lock
+ * whose holder still runs is refused, since its pending creates are in flight.
+ */
 export async function runStateResolve(
-  name: string,
+  names: readonly string[],
   options: ResolveOptions,
   io: CommandIO,
 ): Promise<number> {
-  const { id, absent = false } = options;
-  if ((id === undefined) === !absent) {
-    throw new UserError(
-      'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
-    );
-  }
-  // Checked before anything else, and never echoed: it may hold characters meant for the terminal.
-  if (id !== undefined) checkSegmentId(id, name);
+  const settlements = await settlementsFrom(names, options, io);
   const statePath = await statePathFor(options, io);
-  if (id === undefined) {
-    await editStateFile(statePath, 'state resolve', (state) => resolveAsAbsent(state, name));
+  await removeStaleLock(statePath, io);
+  const now = new Date().toISOString();
+  await editStateFile(statePath, 'state resolve', (state) =>
+    settlements.reduce(
+      (next, { name, id }) =>
+        id === undefined ? resolveAsAbsent(next, name) : resolveAsCreated(next, name, id, now),
+      state,
+    ),
+  );
+  for (const { name, id } of settlements) {
+    if (id !== undefined) {
+      io.stdout(
+        `Recorded: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id.trim())}.`,
+      );
+    }
+  }
+  const absent = settlements.filter(({ id }) => id === undefined).map(({ name }) => name);
+  if (absent.length > 0) {
     io.stdout(
-      `Recorded: ${terminalQuoted(name)} does not exist in Wati. The next apply will create it.`,
-    );
-  } else {
-    await editStateFile(statePath, 'state resolve', (state) =>
-      resolveAsCreated(state, name, id, new Date().toISOString()),
-    );
-    io.stdout(
-      `Recorded: ${terminalQuoted(name)} exists in Wati with id ${terminalText(id.trim())}.`,
+      absent.length === 1
+        ? `Recorded: ${terminalQuoted(absent[0]!)} does not exist in Wati. The next apply will create it.`
+        : `Recorded: ${absent.map((name) => terminalQuoted(name)).join(', ')} do not exist in Wati. The next apply will create them.`,
     );
   }
   return ExitCode.ok;
+}
+
+/** What to record, from the names and flags given, or from `--from`; refuses anything unclear. */
+async function settlementsFrom(
+  names: readonly string[],
+  options: ResolveOptions,
+  io: CommandIO,
+): Promise<Settlement[]> {
+  const { id, absent = false } = options;
+  if (names.length === 0 && options.from === undefined) {
+    throw new UsageError(
+      'state resolve needs the names of the segments to settle, or --from FILE.',
+      '`segsync plan` lists the unknown outcomes and the commands that settle them.',
+    );
+  }
+  if (id !== undefined && (names.length !== 1 || options.from !== undefined || absent)) {
+    throw new UsageError(
+      'state resolve --id records one segment: give exactly one name, and not --absent or --from.',
+      'Several at once: `--absent` for those not in Wati, or --from FILE with an "id" on each row that is.',
+    );
+  }
+  if (names.length > 0 && id === undefined && !absent) {
+    throw new UsageError(
+      'state resolve needs exactly one of --id ID (the segment exists in Wati) or --absent (it does not).',
+    );
+  }
+  const settlements: Settlement[] = names.map((name) =>
+    id === undefined ? { name } : { name, id },
+  );
+  if (options.from !== undefined) settlements.push(...(await settlementsFromList(options, io)));
+  const seen = new Set<string>();
+  for (const settlement of settlements) {
+    if (seen.has(settlement.name)) {
+      throw new UsageError(
+        `${JSON.stringify(settlement.name)} is named twice; settle each segment once.`,
+      );
+    }
+    seen.add(settlement.name);
+    // Checked before anything else, and never echoed: it may hold characters meant for the terminal.
+    if (settlement.id !== undefined) checkSegmentId(settlement.id, settlement.name);
+  }
+  return settlements;
+}
+
+/** The pending rows of `state list --format json` output; a row's "id" says it exists in Wati. */
+async function settlementsFromList(options: ResolveOptions, io: CommandIO): Promise<Settlement[]> {
+  const source = options.from as string;
+  const where = source === '-' ? 'standard input' : source;
+  const text =
+    source === '-'
+      ? await io.readStdin(FILE_KINDS.stateRows.maxBytes)
+      : await readListFile(path.resolve(io.cwd, source), where);
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    rows = undefined;
+  }
+  const hint =
+    'Give it what `segsync state list --format json` prints, with "id" added to each row found in Wati.';
+  if (!Array.isArray(rows)) throw new UserError(`${where} is not a JSON list of state rows.`, hint);
+  const settlements: Settlement[] = [];
+  const withoutId: string[] = [];
+  for (const row of rows as unknown[]) {
+    const record = typeof row === 'object' && row !== null ? (row as Record<string, unknown>) : {};
+    const { name, id, status } = record;
+    if (typeof name !== 'string' || (id !== undefined && typeof id !== 'string')) {
+      throw new UserError(
+        `${where} has a row without a "name" (or with an "id" that is not text).`,
+        hint,
+      );
+    }
+    // Rows already created are settled; `state list` prints every row.
+    if (status === 'created') continue;
+    if (id !== undefined) settlements.push({ name, id });
+    else if (options.absent) settlements.push({ name });
+    else withoutId.push(name);
+  }
+  if (withoutId.length > 0) {
+    throw new UserError(
+      `${withoutId.map((name) => JSON.stringify(name)).join(', ')} ${withoutId.length === 1 ? 'has' : 'have'} no id in ${where}, and --absent was not given.`,
+      'Add "id": "<segment id>" to each row you found in the Wati dashboard, and pass --absent to record the others as not in Wati.',
+    );
+  }
+  return settlements;
+}
+
+async function readListFile(file: string, where: string): Promise<string> {
+  const text = await readTextFileOrThrowAsync(
+    file,
+    'stateRows',
+    where,
+    'Check the path given to --from.',
+  );
+  if (text === undefined) {
+    throw new UserError(
+      `The list of state rows ${where} does not exist.`,
+      'Check the path given to --from.',
+    );
+  }
+  return text;
+}
+
+/**
+ * After a killed run its lock stays behind: a holder that is gone on this host is removed, as
+ * `state unlock` does. A holder that still runs is creating those segments right now: refused.
+ */
+async function removeStaleLock(statePath: string, io: CommandIO): Promise<void> {
+  const status = inspectStateLock(statePath);
+  if (status.state !== 'held') return;
+  const { holder, liveness } = status;
+  if (liveness === 'running') {
+    throw new StateLockedError(
+      `pid ${holder.pid} (\`${holder.command}\`, since ${holder.startedAt}) holds the state lock and is still running: its pending creates are in flight, not unknown outcomes.`,
+      'Wait for it to finish, then run `segsync plan` again: what stays pending then is yours to settle.',
+    );
+  }
+  if (liveness === 'other-host') return; // the lock error that follows names the host
+  const removed = await forceUnlock(statePath, { expected: status });
+  if (removed.removed) {
+    io.stderr(
+      `Removed the stale lock of pid ${holder.pid} (${terminalText(holder.command)}, since ${terminalText(holder.startedAt)}), which is no longer running.`,
+    );
+  }
 }
 
 export interface AdoptOptions extends StateCommandOptions {
@@ -176,17 +321,79 @@ async function definitionToAdopt(
   );
 }
 
-export async function runStateForget(
-  name: string,
-  options: StateCommandOptions,
-  io: CommandIO,
-): Promise<number> {
+export async function runStateInit(options: StateCommandOptions, io: CommandIO): Promise<number> {
   const statePath = await statePathFor(options, io);
-  await editStateFile(statePath, 'state forget', (state) => forgetSegment(state, name));
+  const shown = terminalText(displayPath(statePath, io.cwd));
+  if ((await createStateFile(statePath, 'state init')) === 'exists') {
+    io.stdout(`${shown} already exists; left as it is.`);
+    return ExitCode.ok;
+  }
   io.stdout(
-    `Forgot ${terminalQuoted(name)}. If it is still defined, the next apply will create it again — delete it in Wati first, or remove its definition.`,
+    `Created ${shown}, an empty state file: apply records here what it creates (the first apply ` +
+      'binds it to its endpoint). Commit it.',
   );
   return ExitCode.ok;
+}
+
+export interface ForgetOptions extends StateCommandOptions {
+  force?: boolean;
+}
+
+/**
+ * `state forget NAME`: for a segment deleted in the dashboard whose definition is gone too. While
+ * NAME is still defined, forgetting it makes the next apply create it again, so that needs
+ * --force (and says so).
+ */
+export async function runStateForget(
+  name: string,
+  paths: readonly string[],
+  options: ForgetOptions,
+  io: CommandIO,
+): Promise<number> {
+  const settings = await resolveSettings(io.cwd, options, paths);
+  const definedAt = await whereDefined(name, settings, io.cwd, options.force ?? false);
+  if (definedAt !== undefined && !options.force) {
+    throw new UserError(
+      `${JSON.stringify(name)} is still defined (${definedAt}): forgetting it would make the next apply create it again.`,
+      'Remove its definition first (after deleting the segment in the Wati dashboard), then forget it. ' +
+        'To have apply create it again on purpose (you deleted it in the dashboard and want it back), ' +
+        'run `segsync state forget ' +
+        JSON.stringify(name) +
+        ' --force`.',
+    );
+  }
+  await editStateFile(settings.statePath, 'state forget', (state) => forgetSegment(state, name));
+  io.stdout(
+    definedAt === undefined
+      ? `Forgot ${terminalQuoted(name)}.`
+      : `Forgot ${terminalQuoted(name)}, which is still defined (${terminalText(definedAt)}): the ` +
+          'next plan shows it as a create, and apply will create it in Wati again.',
+  );
+  return ExitCode.ok;
+}
+
+/**
+ * `file:line` of the definition named `name`, or undefined when none defines it. Definitions with
+ * errors cannot tell: then it refuses, like adopt, rather than guess (unless --force).
+ */
+async function whereDefined(
+  name: string,
+  settings: Settings,
+  cwd: string,
+  force: boolean,
+): Promise<string | undefined> {
+  const { loadAndValidate } = await import('../app/validate-definitions.js');
+  const { segments, diagnostics } = await loadAndValidate(settings, cwd);
+  const definition = segments.find((segment) => segment.name === name);
+  if (definition) return `${definition.source.file}:${definition.source.line}`;
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  if (errors.length > 0 && !force) {
+    throw new UserError(
+      `The definitions have ${errors.length} error(s), so segsync cannot tell whether ${JSON.stringify(name)} is still defined.`,
+      'Run `segsync validate` and fix them, then forget it again (or forget it anyway with --force).',
+    );
+  }
+  return undefined;
 }
 
 export interface UnlockOptions extends StateCommandOptions {

@@ -24,6 +24,7 @@ export const FILE_KINDS = {
   journal: { label: 'state journal', maxBytes: 64 * MiB },
   lock: { label: 'state lock', maxBytes: 64 * KiB },
   savedPlan: { label: 'saved plan', maxBytes: 64 * MiB },
+  stateRows: { label: 'list of state rows', maxBytes: 64 * MiB },
   token: { label: 'token file', maxBytes: 16 * KiB },
   emulatorData: { label: 'emulator data file', maxBytes: 64 * MiB },
   projectFile: { label: 'file', maxBytes: 1 * MiB },

@@ -10,14 +10,18 @@ import type {
   PlanSummary,
   QuotaCheck,
   RecordedCreated,
+  SettleAdvice,
   RecordedPending,
   SegmentDefinition,
   State,
+  StateComparison,
   StateEntry,
 } from '../model.js';
 import { PLAN_FORMAT_VERSION } from '../model.js';
 import { digestOf } from '../canonical-json.js';
 import { markRenames, renameSentence } from './rename.js';
+import type { StateChangeContext } from './state-changes.js';
+import { compareStates, stateChangeDiagnostics } from './state-changes.js';
 
 export interface PlanOptions {
   /** Turn "changed" from an error into a warning (the segment stays as created in Wati). */
@@ -28,6 +32,22 @@ export interface PlanOptions {
   inputs?: Plan['inputs'];
   /** Who held the state lock when it was read (the caller reads the lock file; this stays pure). */
   inProgress?: LockHolder;
+  /** There was no state file: the path looked for, and what git's history says about it. */
+  missingState?: { path: string; history: string };
+  /** `plan --base`: the state file at the base revision, to show what this change did to it. */
+  base?: PlanBase;
+  /** The base to compare with could not be read (GITHUB_BASE_REF not fetched): why. */
+  baseUnavailable?: string;
+  /**
+   * Flags that select this state file in commands the plan advises (` --env prod`, ` --state
+   * x.json`), already quoted for a shell.
+   */
+  commandFlags?: string;
+}
+
+export interface PlanBase extends Omit<StateComparison, 'changes'> {
+  state: State;
+  context: StateChangeContext;
 }
 
 export interface PlanInput {
@@ -55,21 +75,33 @@ export function computePlan(input: PlanInput): Plan {
 
   for (const [name, entry] of Object.entries(state.segments)) {
     if (defined.has(name)) continue;
-    actions.push(actionForRecordOnly(name, entry));
+    actions.push(actionForRecordOnly(name, entry, options));
   }
 
   actions.sort((a, b) => compareNames(a.name, b.name));
   markRenames(actions);
+  // About the state file as a whole: shown before anything else, in every format.
+  const stateDiagnostics: Diagnostic[] = [];
+  if (options.missingState) stateDiagnostics.push(missingStateDiagnostic(options.missingState));
+  if (options.baseUnavailable)
+    stateDiagnostics.push(baseUnavailableDiagnostic(options.baseUnavailable));
+  let stateChanges: StateComparison | undefined;
+  if (options.base) {
+    const { state: baseState, context, ...revision } = options.base;
+    stateChanges = { ...revision, changes: compareStates(baseState, state, defined) };
+    stateDiagnostics.push(...stateChangeDiagnostics(stateChanges, context));
+  }
   if (options.inProgress) planDiagnostics.push(inProgressDiagnostic(options.inProgress));
   for (const action of actions) {
     const diagnostic = diagnosticForAction(action, options);
     if (diagnostic) planDiagnostics.push(diagnostic);
   }
   const summary = summarize(actions);
+  const settle = options.inProgress ? undefined : settleAdvice(actions, options.commandFlags ?? '');
   const quota = checkQuota(state, summary, options.segmentLimit);
   if (quota?.exceeded) planDiagnostics.push(quotaDiagnostic(quota));
 
-  const diagnostics = [...input.validationDiagnostics, ...planDiagnostics];
+  const diagnostics = [...stateDiagnostics, ...input.validationDiagnostics, ...planDiagnostics];
   const blocked = diagnostics.some((d) => d.severity === 'error');
 
   const withoutChecksum: Omit<Plan, 'checksum'> = {
@@ -77,10 +109,12 @@ export function computePlan(input: PlanInput): Plan {
     ...(options.inProgress ? { inProgress: options.inProgress } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(stateChanges ? { stateChanges } : {}),
     summary,
     actions,
     diagnostics,
     ...(quota ? { quota } : {}),
+    ...(settle ? { settle } : {}),
     blocked,
     definitionsChecksum: checksumDefinitions(segments),
     stateChecksum: checksumState(state),
@@ -129,7 +163,12 @@ function actionForDefinition(
   };
   if (!entry) return { action: 'create', ...base, blocking: false };
   if (entry.status === 'pending') {
-    return { action: 'unknown', ...base, recorded: recordedPending(entry), blocking: true };
+    return {
+      action: 'unknown',
+      ...base,
+      recorded: recordedPending(entry),
+      blocking: options.inProgress !== undefined,
+    };
   }
   const recorded = recordedCreated(entry);
   if (entry.digest === segment.digest) {
@@ -138,10 +177,15 @@ function actionForDefinition(
   return { action: 'changed', ...base, recorded, blocking: !options.allowChanged };
 }
 
-function actionForRecordOnly(name: string, entry: StateEntry): PlanAction {
+function actionForRecordOnly(name: string, entry: StateEntry, options: PlanOptions): PlanAction {
   if (entry.status === 'pending') {
     // The definition is gone but the create may have happened: still needs resolving.
-    return { action: 'unknown', name, recorded: recordedPending(entry), blocking: true };
+    return {
+      action: 'unknown',
+      name,
+      recorded: recordedPending(entry),
+      blocking: options.inProgress !== undefined,
+    };
   }
   return { action: 'removed', name, recorded: recordedCreated(entry), blocking: false };
 }
@@ -164,6 +208,32 @@ function recordedPending(entry: PendingEntry): RecordedPending {
     at: entry.startedAt,
     source: entry.source,
     payload: entry.payload,
+  };
+}
+
+function baseUnavailableDiagnostic(why: string): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'state-base-unavailable',
+    message: `The state file was not compared with the base branch: ${why} Changes this pull request makes to the state file are not checked.`,
+    hint:
+      'Fetch the base branch before planning (`git fetch origin "$GITHUB_BASE_REF"`; the workflow ' +
+      '`segsync init` writes does), or pass --base REV.',
+  };
+}
+
+function missingStateDiagnostic(missing: { path: string; history: string }): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'no-state-file',
+    file: missing.path,
+    message:
+      `There is no state file at ${missing.path}: this plan is made against no state, so every ` +
+      `segment plans as new.${missing.history ? ` ${missing.history}` : ''}`,
+    hint:
+      'If segsync has created segments for this account before, point plan at their state file ' +
+      '(--state, the `state` of the config or of the --env environment): apply refuses to create ' +
+      'without one. For a new account, create it with `segsync state init` and commit it.',
   };
 }
 
@@ -249,24 +319,40 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
           hint: 'Wait for that run to finish, then run `segsync plan` again. Do not resolve it meanwhile.',
         };
       }
+      // Blocks only this segment: the rest of the plan applies, and apply exits 3 until it is
+      // settled, so the apply job stays red meanwhile.
+      const flags = options.commandFlags ?? '';
       return {
-        severity: 'error',
+        severity: 'warning',
         code: 'unknown-outcome',
         segment: action.name,
         ...(source ? where : { file: recorded.source }),
         message:
           `The outcome of creating segment ${quoted} (started ${recorded.at}) is unknown: the ` +
-          `request may or may not have created it in Wati, so segsync will not send it again.`,
+          `request may or may not have created it in Wati, so segsync will not send it again ` +
+          `until it is settled.`,
         hint:
           `Look for ${quoted} in the Wati dashboard. If it exists: ` +
-          `\`segsync state resolve ${quoted} --id <segment id>\`. If it does not: ` +
-          `\`segsync state resolve ${quoted} --absent\` (the next apply creates it).`,
+          `\`segsync state resolve ${quoted} --id <segment id>${flags}\`. If it does not: ` +
+          `\`segsync state resolve ${quoted} --absent${flags}\` (the next apply creates it).`,
       };
     }
     case 'create':
     case 'unchanged':
       return undefined;
   }
+}
+
+/** The commands that settle every unknown outcome, once the user has checked the dashboard. */
+function settleAdvice(actions: readonly PlanAction[], flags: string): SettleAdvice | undefined {
+  const names = actions.filter((action) => action.action === 'unknown').map((a) => a.name);
+  if (names.length === 0) return undefined;
+  const quoted = names.map((name) => JSON.stringify(name));
+  return {
+    names,
+    exists: `segsync state resolve ${quoted[0]} --id <segment id>${flags}`,
+    absent: `segsync state resolve ${quoted.join(' ')} --absent${flags}`,
+  };
 }
 
 function summarize(actions: readonly PlanAction[]): PlanSummary {

@@ -28,10 +28,25 @@ const order: Record<SegmentResult['result'], number> = {
   created: 3,
 };
 
+/** The unknown outcomes of earlier runs that keep apply at exit 3 (or '' when there are none). */
+export function describeUnsettled(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const listed = names
+    .slice(0, 10)
+    .map((name) => JSON.stringify(name))
+    .join(', ');
+  const more = names.length > 10 ? `, and ${names.length - 10} more` : '';
+  return (
+    `${names.length} unknown outcome(s) still need settling (${listed}${more}): apply does not ` +
+    'send them again and exits 3 until they are settled with `segsync state resolve` (the plan above names the commands).'
+  );
+}
+
 export function renderApplyText(result: ApplyResult, options: { color?: boolean } = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = ['', style.bold(summarizeApply(result))];
   if (result.stop) lines.push(style.red(`Stopped: ${terminalText(result.stop.message)}`));
+  if (result.unsettled) lines.push(style.yellow(terminalText(describeUnsettled(result.unsettled))));
   const sorted = [...result.results].sort((a, b) => order[a.result] - order[b.result]);
   for (const item of sorted) {
     // Names, ids and server messages: untrusted, through the terminal sink.
@@ -74,6 +89,7 @@ export function renderApplyMarkdown(result: ApplyResult): string {
     '',
     `**${markdownText(summarizeApply(result))}**`,
     result.stop ? `\nStopped: ${markdownText(result.stop.message)}` : '',
+    result.unsettled ? `\n${markdownText(describeUnsettled(result.unsettled))}` : '',
     rows.length > 0 ? `\n| Segment | Result | Why |\n|---|---|---|\n${rows.join('\n')}` : '',
     created > 0 ? `\n${plural(created, 'segment')} created; ids are in the state file.` : '',
     `\n<sub>Plan checksum \`${result.planChecksum}\`</sub>`,

@@ -1,4 +1,18 @@
 import type { Diagnostic } from '../model.js';
+import { STATE_FILE_DIAGNOSTIC_CODES } from '../model.js';
+
+/** The diagnostics about the state file as a whole (shown first), and the others. */
+export function splitStateFileDiagnostics(diagnostics: readonly Diagnostic[]): {
+  stateFile: Diagnostic[];
+  others: Diagnostic[];
+} {
+  const stateFile: Diagnostic[] = [];
+  const others: Diagnostic[] = [];
+  for (const diagnostic of diagnostics) {
+    (STATE_FILE_DIAGNOSTIC_CODES.has(diagnostic.code) ? stateFile : others).push(diagnostic);
+  }
+  return { stateFile, others };
+}
 
 /** `file:line:col`, `file:line`, `file`, or '' — whatever is known. */
 export function formatLocation(diagnostic: Diagnostic): string {

@@ -12,7 +12,12 @@ import { renameSentence } from '../plan/rename.js';
 import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
 import { describeFilter, LONG_FILTER_LINES } from './filter.js';
-import { countBySeverity, formatLocation, plural } from './diagnostics.js';
+import {
+  countBySeverity,
+  formatLocation,
+  plural,
+  splitStateFileDiagnostics,
+} from './diagnostics.js';
 import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
 import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
 import { describeInProgress, summarizePlan } from './text.js';
@@ -37,9 +42,14 @@ export function planCommentMarker(environment?: string): string {
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LIMIT;
   const head = renderHead(plan);
+  const { stateFile, others } = splitStateFileDiagnostics(plan.diagnostics);
+  // The settle section says all the per-segment warnings would.
+  const problems = plan.settle ? others.filter((d) => d.code !== 'unknown-outcome') : others;
   const sections = [
+    renderStateFile(plan, stateFile),
     renderCreateTable(plan, options),
-    renderProblems(plan.diagnostics),
+    renderSettle(plan),
+    renderProblems(problems),
     renderChanged(plan, options),
     renderOthers(plan, 'removed', 'Removed from definitions (still active in Wati)'),
     renderOthers(plan, 'unchanged', 'Unchanged'),
@@ -111,6 +121,50 @@ function renderSelects(action: CreateAction, options: MarkdownOptions): string {
   return `${[summary, ...filter].join('<br>')}${rename}`;
 }
 
+/** Unknown outcomes: not blocking the plan, but the apply job fails until they are settled. */
+function renderSettle(plan: Plan): Section | undefined {
+  const settle = plan.settle;
+  if (!settle) return undefined;
+  const unknown = plan.actions.filter((a) => a.action === 'unknown');
+  const width = Math.max(settle.exists.length, settle.absent.length);
+  const commands = [
+    `${settle.exists.padEnd(width)}   # one that exists`,
+    `${settle.absent.padEnd(width)}   # those that do not: the next apply creates them`,
+  ].join('\n');
+  return {
+    open:
+      `\n#### Needs settling (${unknown.length})\n\n` +
+      'segsync sent these creates and never saw the answer, so apply does not send them again ' +
+      '(and the apply job fails until they are settled). Look for each in the Wati dashboard:\n',
+    items: unknown.map((a) => `- ${markdownText(a.name)} (started ${markdownCode(a.recorded.at)})`),
+    close: `\nthen record what you found:\n\n${fence(showInvisibleByLine(commands), 'sh')}`,
+    noun: 'segment',
+  };
+}
+
+/** What the state file says (or what this change did to it): first, and never folded away. */
+function renderStateFile(plan: Plan, diagnostics: readonly Diagnostic[]): Section | undefined {
+  if (diagnostics.length === 0) return undefined;
+  const base = plan.stateChanges;
+  const title =
+    base && base.changes.length > 0
+      ? `State file changes since ${markdownCode(base.base)}`
+      : 'State file';
+  return {
+    open: `\n#### ${title}\n`,
+    items: diagnostics.map(renderProblem),
+    close: '',
+    noun: 'state file change',
+  };
+}
+
+function renderProblem(d: Diagnostic): string {
+  const location = formatLocation(d);
+  const icon = d.severity === 'error' ? '⛔' : '⚠️';
+  const hint = d.hint ? `<br>→ ${markdownText(d.hint)}` : '';
+  return `- ${icon} ${location ? `${markdownCode(location)} ` : ''}${markdownText(d.message)}${hint}`;
+}
+
 function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined {
   if (diagnostics.length === 0) return undefined;
   const { errors, warnings } = countBySeverity(diagnostics);
@@ -123,12 +177,7 @@ function renderProblems(diagnostics: readonly Diagnostic[]): Section | undefined
   return {
     // Errors are what a reviewer must act on: open by default.
     open: `\n<details${errors > 0 ? ' open' : ''}><summary>Problems: ${title}</summary>\n`,
-    items: diagnostics.map((d) => {
-      const location = formatLocation(d);
-      const icon = d.severity === 'error' ? '⛔' : '⚠️';
-      const hint = d.hint ? `<br>→ ${markdownText(d.hint)}` : '';
-      return `- ${icon} ${location ? `${markdownCode(location)} ` : ''}${markdownText(d.message)}${hint}`;
-    }),
+    items: diagnostics.map(renderProblem),
     close: '\n</details>',
     noun: 'problem',
   };

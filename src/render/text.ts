@@ -1,10 +1,10 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction, WatiPayload } from '../model.js';
+import type { Diagnostic, Plan, PlanAction, SettleAdvice, WatiPayload } from '../model.js';
 import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
-import { countBySeverity, plural } from './diagnostics.js';
+import { countBySeverity, plural, splitStateFileDiagnostics } from './diagnostics.js';
 import { terminalText } from './sinks/terminal.js';
 import { renderDiagnosticsText } from './validation-text.js';
 import type { Style } from './style.js';
@@ -38,27 +38,45 @@ export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
   const style = styleFor(options.color ?? false);
   const lines = [style.bold(summarizePlan(plan))];
   if (plan.inProgress) lines.push(style.yellow(`⚠ ${terminalText(describeInProgress(plan))}`));
+  const { stateFile, others } = splitStateFileDiagnostics(plan.diagnostics);
+  if (stateFile.length > 0) {
+    lines.push('');
+    if (plan.stateChanges && plan.stateChanges.changes.length > 0) {
+      lines.push(style.bold(`State file changes since ${terminalText(plan.stateChanges.base)}:`));
+    }
+    lines.push(renderDiagnosticsText(stateFile, style));
+  }
   const limits = listLimits(options);
   const shown = { create: 0, unchanged: 0, changed: 0, removed: 0, unknown: 0 };
   const listed = plan.actions.filter((a) => shown[a.action]++ < limits[a.action]);
-  if (listed.length > 0) lines.push('');
+  // Unknown outcomes to settle have a section of their own, with the commands that settle them.
+  const inMainList = listed.filter((a) => !(plan.settle && a.action === 'unknown'));
+  if (inMainList.length > 0) lines.push('');
   const context: ActionContext = {
     filter: { showContactIds: options.showContactIds ?? false },
     inProgress: plan.inProgress !== undefined,
   };
-  for (const action of listed)
+  for (const action of inMainList)
     for (const line of renderAction(action, style, context)) lines.push(line);
-  for (const kind of ['unchanged', 'removed', 'unknown'] as const) {
+  const hiddenNote = (kind: 'unchanged' | 'removed' | 'unknown') => {
     const hidden = shown[kind] - limits[kind];
     if (hidden > 0) lines.push(style.dim(`  (${notListedNote(kind, hidden)})`));
+  };
+  hiddenNote('unchanged');
+  hiddenNote('removed');
+  if (plan.settle) {
+    lines.push('', ...renderSettle(plan.settle, listed, style));
   }
+  hiddenNote('unknown');
   if (plan.quota) {
     const q = plan.quota;
     const unknown = q.unknown > 0 ? ` + ${q.unknown} unknown` : '';
     lines.push('', `Quota: ${q.active} active${unknown} + ${q.creates} to create of ${q.limit}`);
   }
-  if (plan.diagnostics.length > 0) {
-    lines.push('', renderDiagnosticsText(summarizeDiagnostics(plan.diagnostics, limits), style));
+  // The settle section says all the per-segment warnings would.
+  const rest = plan.settle ? others.filter((d) => d.code !== 'unknown-outcome') : others;
+  if (rest.length > 0) {
+    lines.push('', renderDiagnosticsText(summarizeDiagnostics(rest, limits), style));
   }
   if (options.verdict !== false) lines.push('', verdict(plan, style));
   else if (plan.blocked)
@@ -140,6 +158,32 @@ export function describeInProgress(plan: Plan): string {
   return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
 }
 
+/** The unknown outcomes to settle, and the exact commands; names through the terminal sink. */
+function renderSettle(settle: SettleAdvice, listed: readonly PlanAction[], style: Style): string[] {
+  const lines = [
+    style.bold(
+      `Needs settling (${settle.names.length}): segsync sent these creates and never saw the answer, so apply does not send them again.`,
+    ),
+  ];
+  for (const action of listed) {
+    if (action.action !== 'unknown') continue;
+    const where = action.source
+      ? style.dim(`  ${terminalText(action.source.file)}:${action.source.line}`)
+      : '';
+    lines.push(
+      `  ${markers.unknown(style)} ${terminalText(action.name)}  started ${terminalText(action.recorded.at)}${where}`,
+    );
+  }
+  const [exists, absent] = [terminalText(settle.exists), terminalText(settle.absent)];
+  const width = Math.max(exists.length, absent.length);
+  lines.push(
+    '  Look for each in the Wati dashboard, then record what you found:',
+    `    ${exists.padEnd(width)}   (one that exists)`,
+    `    ${absent.padEnd(width)}   (those that do not: the next apply creates them)`,
+  );
+  return lines;
+}
+
 /** Every name, id, path and diff line passes the terminal sink: they come from files and servers. */
 function renderAction(action: PlanAction, style: Style, context: ActionContext): string[] {
   const marker = markers[action.action](style);
@@ -197,13 +241,21 @@ function verdict(plan: Plan, style: Style): string {
   if (plan.blocked) {
     return style.red(`Blocked: ${plural(errors, 'error')}${warningText}. Nothing can be applied.`);
   }
+  const unsettled = plan.settle
+    ? ` ${plural(plan.settle.names.length, 'unknown outcome')} to settle (above): apply exits 3 until then.`
+    : '';
   if (plan.summary.create === 0)
     return style.green(
-      `Nothing to create.${warningText ? ` (${plural(warnings, 'warning')})` : ''}`,
+      `Nothing to create.${warningText ? ` (${plural(warnings, 'warning')})` : ''}${unsettled}`,
     );
   // The hint keeps the plan's context: without --env, apply would be refused.
   const env = plan.environment ? ` --env ${plan.environment}` : '';
+  // Without a state file apply refuses: a new account starts with `state init`.
+  const noState = plan.diagnostics.some((d) => d.code === 'no-state-file');
+  const run = noState
+    ? `For a new account, run \`segsync state init${env}\`, then \`segsync apply${env}\``
+    : `Run \`segsync apply${env}\``;
   return style.green(
-    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. Run \`segsync apply${env}\` to create ${plan.summary.create === 1 ? 'it' : 'them'}.`,
+    `Ready: ${plural(plan.summary.create, 'segment')} to create${warningText}. ${run} to create ${plan.summary.create === 1 ? 'it' : 'them'}.${unsettled}`,
   );
 }

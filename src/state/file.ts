@@ -3,7 +3,7 @@
 // knows the file's layout; the schema check is schema.ts, and every write goes through the
 // session (session.ts), which holds the lock.
 
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { access, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prettyCanonicalJson } from '../canonical-json.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
@@ -14,7 +14,7 @@ import { STATE_FORMAT_VERSION } from '../model.js';
 import { resolveStateFile } from './identity.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
 import { entryProblems, schemaProblems } from './schema.js';
-import { readJournal, replayJournal, syncDirectory } from './wal.js';
+import { journalPathOf, readJournal, replayJournal, syncDirectory } from './wal.js';
 
 /** How many schema problems one error message lists before "and N more". */
 const MAX_LISTED_PROBLEMS = 5;
@@ -25,6 +25,25 @@ export function emptyState(): State {
 
 // ---------------------------------------------------------------------------------------------
 // Reading
+
+/**
+ * Whether there is a state at `path`: the file, or the journal a killed first apply left beside
+ * it (its records count). A missing state reads as empty, which is how apply would create every
+ * segment again from a mistyped path: callers that are about to create ask this first.
+ */
+export async function stateFileExists(path: string): Promise<boolean> {
+  const realPath = resolveStateFile(path);
+  for (const candidate of [realPath, journalPathOf(realPath)]) {
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+  }
+  return false;
+}
 
 /** Reads and validates the state file; a missing file is an empty state (nothing created yet). */
 export async function readState(path: string): Promise<State> {
@@ -134,6 +153,34 @@ function invalidJsonError(text: string, path: string): UserError {
     'segsync writes this file itself; if it was edited by hand, fix the syntax at that place or ' +
       'restore the file from version control (a lost entry makes segsync create that segment again).',
   );
+}
+
+/**
+ * The line of each entry (and of the `segments` key) in state file text as segsync writes it
+ * (serializeState), for annotations on the file. Lines of a hand-formatted file may be missed:
+ * then a diagnostic has no line, never a wrong one.
+ */
+export function stateFileLines(text: string): {
+  segments?: number;
+  entries: Map<string, number>;
+} {
+  const entries = new Map<string, number>();
+  let segments: number | undefined;
+  text.split('\n').forEach((line, index) => {
+    if (segments === undefined && line.startsWith(`${SEGMENTS_INDENT}"segments": `)) {
+      segments = index + 1;
+      return;
+    }
+    const key = /^ {4}("(?:[^"\\]|\\.)*"): \{$/.exec(line)?.[1];
+    if (key === undefined) return;
+    try {
+      const name: unknown = JSON.parse(key);
+      if (typeof name === 'string' && !entries.has(name)) entries.set(name, index + 1);
+    } catch {
+      // Not a key segsync wrote: no line for it.
+    }
+  });
+  return segments === undefined ? { entries } : { segments, entries };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,16 +1,20 @@
 // `apply --push-state`: the state file committed and pushed to the git remote, so that what an
-// apply is about to create is known beyond the runner's disk. The only module that runs git
-// (child_process execFile, no shell). It knows nothing of checkpoint windows (apply/checkpoint-
-// gate.ts) and leaves the merge of two state files to state/merge.ts.
-import { execFile } from 'node:child_process';
-import { realpath } from 'node:fs/promises';
-import path from 'node:path';
+// apply is about to create is known beyond the runner's disk. It knows nothing of checkpoint
+// windows (apply/checkpoint-gate.ts) and leaves the merge of two state files to state/merge.ts.
+//
+// Saves run one at a time, in the order asked. A save counts only once the remote is seen to
+// hold it: after git reports the push accepted, the branch is read back with `git ls-remote` (a
+// hook or mirror that resets the branch afterwards is invisible to the push's own report) and
+// must be the commit pushed, or a later one whose state file still holds every record pushed.
 import { UserError } from '../errors.js';
 import type { State } from '../model.js';
 import { gitOutputLines, redactUrlCredentials } from './git-output.js';
+import type { GitRun } from './git.js';
+import { gitEnvironment, locateInRepository, runGit } from './git.js';
 import type { MergeChanges } from './merge.js';
-import { describeConflict, mergeStates } from './merge.js';
+import { describeConflict, mergeStates, missingRecords } from './merge.js';
 import { emptyState, parseState } from './file.js';
+import { terminalQuoted } from '../render/sinks/terminal.js';
 
 /** Used when git has no user.name / user.email configured (a fresh CI runner). */
 export const DEFAULT_COMMIT_IDENTITY = {
@@ -34,12 +38,11 @@ export interface StateSaveHooks {
   current(): State;
   /** Takes in the merge of the remote's state file and ours; may refuse (then nothing is pushed). */
   adopt(merged: State, changes: MergeChanges): Promise<void>;
-}
-
-interface GitRun {
-  code: number;
-  stdout: string;
-  stderr: string;
+  /**
+   * The remote's state file without the records this run wrote there and has withdrawn since
+   * (creates never sent): a merge must not keep them as another run's.
+   */
+  withdraw(theirs: State): State;
 }
 
 export class GitStatePusher {
@@ -47,6 +50,10 @@ export class GitStatePusher {
   pushes = 0;
   /** Pushes rejected because the remote moved on (each followed by a merge). */
   catchUps = 0;
+  /** The last commit pushed that the remote was seen to hold. */
+  private verified: string | undefined;
+  /** The save in progress, if any: the next one starts after it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly root: string,
@@ -66,22 +73,15 @@ export class GitStatePusher {
     target: string | undefined;
     env: NodeJS.ProcessEnv;
   }): Promise<GitStatePusher> {
-    const env = { ...options.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const directory = path.dirname(options.statePath);
-    const top = await runGit(['rev-parse', '--show-toplevel'], directory, env).catch(
-      () => undefined,
-    );
-    if (!top || top.code !== 0) {
+    const env = gitEnvironment(options.env);
+    const located = await locateInRepository(options.statePath, env);
+    if (!located) {
       throw new UserError(
-        `--push-state needs the state file in a git clone, but ${directory} is not in one.`,
+        `--push-state needs the state file in a git clone, but ${options.statePath} is not in one.`,
         'Run apply in a clone of the repository that holds the state file, or leave out --push-state.',
       );
     }
-    const root = await realpath(top.stdout.trim());
-    const file = path
-      .relative(root, path.join(await realpath(directory), path.basename(options.statePath)))
-      .split(path.sep)
-      .join('/');
+    const { root, relative: file } = located;
     const target = await resolveTarget(options.target, root, env);
     const identity = await commitIdentity(root, env);
     return new GitStatePusher(root, file, target, identity, env);
@@ -92,18 +92,28 @@ export class GitStatePusher {
   }
 
   /**
-   * Folds the records into the state file, commits it (when it changed) and pushes. A push
-   * rejected because someone else pushed meanwhile is merged by meaning and retried. On failure
-   * the local commit is undone (the state file keeps its content) and a UserError says why.
+   * Folds the records into the state file, commits it (when it changed), pushes and checks that
+   * the remote kept the push. A push rejected because someone else pushed meanwhile (or won the
+   * race for the branch) is merged by meaning and retried. On failure the local commit is undone
+   * (the state file keeps its content) and a UserError says why. Saves never overlap: one asked
+   * for while another runs starts when it has finished, and folds the records made meanwhile.
    */
-  async save(message: string, hooks: StateSaveHooks): Promise<void> {
+  save(message: string, hooks: StateSaveHooks): Promise<void> {
+    const saved = this.queue.then(() => this.saveNow(message, hooks));
+    this.queue = saved.catch(() => undefined);
+    return saved;
+  }
+
+  private async saveNow(message: string, hooks: StateSaveHooks): Promise<void> {
     await hooks.fold();
-    if (!(await this.stateFileChanged())) return;
-    const before = await this.git(['rev-parse', '-q', '--verify', 'HEAD']);
-    const undoTo = before.code === 0 ? before.stdout.trim() : undefined;
+    const undoTo = await this.head();
+    const changed = await this.stateFileChanged();
+    // Nothing new since a push the remote holds: that push already carries every record.
+    if (!changed && undoTo !== undefined && undoTo === this.verified) return;
     try {
-      await this.commitStateFile(message);
+      if (changed) await this.commitStateFile(message);
       for (let attempt = 1; ; attempt++) {
+        const pushed = (await this.head()) as string;
         const push = await this.git([
           'push',
           '--porcelain',
@@ -112,12 +122,11 @@ export class GitStatePusher {
         ]);
         if (push.code === 0) {
           this.pushes++;
+          await this.verifyPush(pushed);
+          this.verified = pushed;
           return;
         }
-        const output = `${push.stdout}\n${push.stderr}`;
-        if (!/\[rejected\]\s+\((?:fetch first|non-fast-forward)\)/.test(output)) {
-          throw this.pushFailed(push);
-        }
+        if (!lostRaceForBranch(push.stdout)) throw this.pushFailed(push);
         if (attempt >= MAX_PUSH_ATTEMPTS) {
           throw new UserError(
             `Could not push the state file to ${this.describeTarget()}: the branch moved on ${attempt} times in a row while segsync merged it.`,
@@ -133,16 +142,70 @@ export class GitStatePusher {
     }
   }
 
+  /**
+   * Reads the branch back from the remote: the commit pushed, or a later one (another job pushed
+   * right after) whose state file still holds every record pushed. Anything else means the
+   * remote did not keep the push.
+   */
+  private async verifyPush(pushed: string): Promise<void> {
+    const { remote, branch } = this.target;
+    const listed = await this.git(['ls-remote', remote, `refs/heads/${branch}`]);
+    if (listed.code !== 0) {
+      throw this.unverified(
+        `git ls-remote could not read the branch back (exit ${listed.code})`,
+        listed,
+      );
+    }
+    const tip = /^([0-9a-f]{40,64})\s/m.exec(listed.stdout)?.[1];
+    if (tip === pushed) return;
+    if (tip === undefined) throw this.unverified('the branch is gone from the remote');
+    const fetch = await this.git(['fetch', '-q', remote, `refs/heads/${branch}`]);
+    if (fetch.code !== 0) {
+      throw this.unverified(
+        `the branch moved to ${tip.slice(0, 12)}, which could not be fetched`,
+        fetch,
+      );
+    }
+    const missing = missingRecords(await this.stateAt(pushed), await this.stateAt('FETCH_HEAD'));
+    if (missing.length === 0) return;
+    throw this.unverified(
+      `the branch is at ${tip.slice(0, 12)}, not at the pushed ${pushed.slice(0, 12)}, and its ` +
+        `state file lacks ${missing.length} record(s) pushed (${missing
+          .slice(0, 5)
+          .map((name) => terminalQuoted(name))
+          .join(', ')}${missing.length > 5 ? ', …' : ''})`,
+    );
+  }
+
+  private unverified(why: string, run?: GitRun): UserError {
+    const output = run ? `\n${gitOutputLines(`${run.stdout}\n${run.stderr}`).join('\n')}` : '';
+    return new UserError(
+      `The remote did not keep the state pushed to ${this.describeTarget()}: git accepted the push, but ${why}.${output}`,
+      'A server hook or a mirror that resets the branch after accepting a push, or a remote that ' +
+        'answers from a stale copy, loses the records segsync pushes. Push the state to a branch ' +
+        'that keeps what it accepts (--push-state=REMOTE/BRANCH).',
+    );
+  }
+
+  /** The state file as committed in `revision` (empty when it has none). */
+  private async stateAt(revision: string): Promise<State> {
+    const shown = await this.git(['show', `${revision}:${this.file}`]);
+    return shown.code === 0 && shown.stdout.trim() !== ''
+      ? parseState(shown.stdout, `${this.describeTarget()}:${this.file}`)
+      : emptyState();
+  }
+
+  private async head(): Promise<string | undefined> {
+    const head = await this.git(['rev-parse', '-q', '--verify', 'HEAD']);
+    return head.code === 0 ? head.stdout.trim() : undefined;
+  }
+
   /** Fetches the branch, merges its state file by meaning and the rest by git, commits. */
   private async catchUp(hooks: StateSaveHooks): Promise<void> {
     const { remote, branch } = this.target;
     const fetch = await this.git(['fetch', '-q', remote, `refs/heads/${branch}`]);
     if (fetch.code !== 0) throw this.pushFailed(fetch, 'fetch');
-    const shown = await this.git(['show', `FETCH_HEAD:${this.file}`]);
-    const theirs =
-      shown.code === 0 && shown.stdout.trim() !== ''
-        ? parseState(shown.stdout, `${this.describeTarget()}:${this.file}`)
-        : emptyState();
+    const theirs = hooks.withdraw(await this.stateAt('FETCH_HEAD'));
     const result = mergeStates(hooks.current(), theirs);
     if (!result.ok) {
       throw new UserError(
@@ -222,7 +285,7 @@ export class GitStatePusher {
     const output = `${run.stdout}\n${run.stderr}`;
     const target = this.describeTarget();
     let why: string;
-    if (/\[remote rejected\]|protected branch|GH006|pre-receive hook declined/i.test(output)) {
+    if (/\[remote rejected\]|protected branch|GH006|hook declined/i.test(output)) {
       why = 'the remote refused it (a protected branch or a server hook)';
     } else if (
       /Authentication failed|could not read Username|terminal prompts disabled|Permission to .* denied|access denied|\b40[13]\b/i.test(
@@ -303,19 +366,20 @@ async function commitIdentity(root: string, env: NodeJS.ProcessEnv): Promise<str
   return flags;
 }
 
-function runGit(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<GitRun> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(
-          new UserError(
-            `Could not run git (${String(error.code ?? 'unknown error')}).`,
-            '--push-state needs git on the PATH.',
-          ),
-        );
-        return;
-      }
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
-  });
+/**
+ * Whether `git push --porcelain` says the branch moved under the push: rejected as not a
+ * fast-forward (someone pushed first), or its update lost a race with another push ("cannot lock
+ * ref … but expected …", reported as "failed to update ref" by some servers). Read from the
+ * porcelain status lines git itself writes (`!<TAB>from:to<TAB>summary`), never from the text a
+ * server hook prints, so a hook's message cannot turn a refusal into a retry or back.
+ */
+export function lostRaceForBranch(porcelain: string): boolean {
+  return porcelain
+    .split('\n')
+    .filter((line) => line.startsWith('!\t'))
+    .some((line) =>
+      /\t\[rejected\] \((?:fetch first|non-fast-forward|stale info)\)|\t\[remote rejected\] \((?:failed to (?:update|lock) ref|cannot lock ref|incorrect old value)/.test(
+        line,
+      ),
+    );
 }

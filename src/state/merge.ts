@@ -9,7 +9,7 @@
 // With a base (git's three-way merge), an entry that one side removed (`state forget`) while the
 // other side left it exactly as in the base stays removed; any other removal is ignored, because
 // keeping an entry never causes a duplicate and losing one does.
-import type { State, StateEntry } from '../model.js';
+import type { PendingEntry, State, StateEntry } from '../model.js';
 import { STATE_FORMAT_VERSION } from '../model.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 
@@ -130,6 +130,39 @@ function forgottenOnPurpose(inBase: StateEntry | undefined, present: StateEntry)
 
 function entryOf(state: State, name: string): StateEntry | undefined {
   return Object.hasOwn(state.segments, name) ? state.segments[name] : undefined;
+}
+
+/**
+ * The names whose records `theirs` does not hold as `ours` has them: missing, another payload, a
+ * created entry with another id or not created. A pending record is held by the same pending or
+ * created entry (the answer settled it). Used to check that a pushed state file was kept.
+ */
+export function missingRecords(ours: State, theirs: State): string[] {
+  return Object.keys(ours.segments)
+    .sort()
+    .filter((name) => {
+      const mine = entryOf(ours, name) as StateEntry;
+      const other = entryOf(theirs, name);
+      if (other === undefined || other.digest !== mine.digest) return true;
+      return mine.status === 'created' && (other.status !== 'created' || other.id !== mine.id);
+    });
+}
+
+/**
+ * `theirs` without the pending records this run wrote there itself and has since withdrawn (the
+ * create was never sent, or definitely failed): exactly those records, as written, and no other
+ * run's. Without this, a merge would keep them (the union) as unknown outcomes of nobody's.
+ */
+export function withoutWithdrawn(
+  theirs: State,
+  withdrawn: ReadonlyMap<string, PendingEntry>,
+): State {
+  const kept = Object.entries(theirs.segments).filter(([name, entry]) => {
+    const own = withdrawn.get(name);
+    return own === undefined || canonical(own) !== canonical(entry);
+  });
+  if (kept.length === Object.keys(theirs.segments).length) return theirs;
+  return { ...theirs, segments: Object.fromEntries(kept) };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   readStateAndJournal,
   removeLeftoverTempFiles,
   StateEncoder,
+  stateFileExists,
   writeFileAtomic,
 } from './file.js';
 import { entryProblems } from './schema.js';
@@ -452,6 +453,28 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * `segsync state init` and `segsync init`: writes an empty state file where there is none (under
+ * the lock, atomically), so that apply knows this is a new state and not a lost or mistyped one.
+ * It belongs to no endpoint until the first apply records its own. An existing state (or the
+ * journal of a killed first apply) is left as it is.
+ */
+export async function createStateFile(
+  path: string,
+  command: string,
+): Promise<'created' | 'exists'> {
+  if (await stateFileExists(path)) return 'exists';
+  const session = await StateSession.open(path, { command });
+  try {
+    // Checked again under the lock: another segsync may have written it meanwhile.
+    if (await stateFileExists(path)) return 'exists';
+    await session.foldIntoStateFile();
+    return 'created';
+  } finally {
+    await session.close();
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 import { makeTestCertificates } from '../wati/tls-certificates.js';
 import { zeros } from '../wati/zeros.js';
 
@@ -30,6 +31,8 @@ const outputs: string[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-apply-'));
+  // The empty state file `segsync init` writes: apply refuses to create without a state file.
+  await writeFile(statePath(), EMPTY_STATE);
 });
 
 afterEach(async () => {
@@ -206,7 +209,7 @@ describe('apply against the emulator', () => {
     expect(emulator.snapshot().duplicates).toEqual([]);
   });
 
-  it('makes a dropped answer an unknown outcome that blocks the next apply until resolved', async () => {
+  it('makes a dropped answer an unknown outcome that the next apply leaves alone (exit 3) until resolved', async () => {
     emulator = await startEmulator({ token: CANARY, dropAfterCommitRate: 1 });
     await writeSegments(['Dropped one']);
     const first = await apply(emulator.url);
@@ -217,8 +220,8 @@ describe('apply against the emulator', () => {
 
     emulator.configure({ dropAfterCommitRate: 0 });
     const blocked = await apply(emulator.url);
-    expect(blocked.code).toBe(1);
-    expect(blocked.stdout).toContain('outcome of creating segment "Dropped one"');
+    expect(blocked.code).toBe(3);
+    expect(blocked.stdout).toContain('Needs settling (1)');
     expect(blocked.stdout).toContain('segsync state resolve "Dropped one"');
     expect(emulator.snapshot().createsByName).toEqual({ 'Dropped one': 1 });
 
@@ -296,6 +299,49 @@ describe('apply against purpose-built servers', () => {
     const run = await apply(url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('bad request for');
+  });
+});
+
+describe('the same unrecognised refusal every time stops the run', () => {
+  const refuseEvery = (message: (body: string) => string) => {
+    let requests = 0;
+    const endpoint = startTestServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        requests++;
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ result: false, message: message(body) }));
+      });
+    });
+    return { endpoint, requests: () => requests };
+  };
+
+  it('after 3 identical 4xx answers with no success between, the rest is not sent (stop reason repeated-refusal)', async () => {
+    const server = refuseEvery(() => 'Workspace suspended pending review');
+    await writeSegments(names(12));
+    const { run, result } = await applyJson(await server.endpoint, ['--concurrency', '1']);
+    expect(run.code).toBe(1);
+    expect(server.requests()).toBe(3);
+    expect(result.stop?.reason).toBe('repeated-refusal');
+    expect(result.stop?.message).toContain('Workspace suspended pending review');
+    expect(result.summary).toMatchObject({ failed: 3, notAttempted: 9 });
+    const text = await apply(await server.endpoint, ['--concurrency', '1']);
+    expect(text.stdout).toMatch(
+      /Stopped: Wati refused 3 creates with the same answer and created none in between/,
+    );
+    expect((await readStateFile()).segments).toEqual({});
+  });
+
+  it('refusals that name their segment are that segment’s own: every create is sent', async () => {
+    const server = refuseEvery(
+      (body) => `Invalid filter in ${(JSON.parse(body) as { name: string }).name}`,
+    );
+    await writeSegments(names(6));
+    const { result } = await applyJson(await server.endpoint, ['--concurrency', '1']);
+    expect(server.requests()).toBe(6);
+    expect(result.stop).toBeUndefined();
+    expect(result.summary.failed).toBe(6);
   });
 });
 
@@ -398,8 +444,9 @@ describe('a 2xx that does not say what happened: unknown, pending kept, the next
     expect(result.results[0]).toMatchObject({ name: 'Hostile', result: 'unknown', attempts: 1 });
     expect((await readStateFile()).segments['Hostile']?.status).toBe('pending');
 
+    // It blocks only itself: nothing else to create, and apply stays at exit 3 until settled.
     const next = await apply(url);
-    expect(next.code).toBe(1);
+    expect(next.code).toBe(3);
     expect(next.stdout).toContain('segsync state resolve "Hostile"');
     expect(calls).toBe(1);
   });

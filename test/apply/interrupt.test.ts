@@ -10,6 +10,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { State } from '../../src/model.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 let dir: string;
@@ -17,6 +18,7 @@ let emulator: EmulatorHandle;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-interrupt-'));
+  await writeFile(path.join(dir, 'segsync.state.json'), EMPTY_STATE);
   emulator = await startEmulator({ latencyMs: 400 });
 });
 afterEach(async () => {

@@ -140,22 +140,191 @@ describe('apply --push-state', () => {
   });
 });
 
-describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
-  const COUNT = 30;
-  const WINDOW = 5;
+describe('the --push-state spelling', () => {
+  it('`apply --push-state segments` means the folder segments; only --push-state=REMOTE/BRANCH takes a value', async () => {
+    remote = await createGitRemote(3);
+    const runner = await remote.clone('runner');
+    const bare = await spawnCli(['apply', '--yes', '--push-state', 'segments'], runner, runnerEnv())
+      .done;
+    expect(bare.stderr).toContain('State pushed to origin/main');
+    expect(bare.code).toBe(0);
+    expect(entriesBy(await remote.remoteState(), 'created')).toEqual([...remote.names].sort());
 
-  for (const [killAfterPushes, settleBy] of [
-    [1, 'state merge of a saved copy'],
-    [3, 'resolve'],
-    [5, 'resolve'],
+    const named = await spawnCli(
+      ['apply', '--yes', '--push-state=nowhere/main', 'segments'],
+      runner,
+      runnerEnv(),
+    ).done;
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain('"nowhere/main" is not REMOTE/BRANCH with a known remote');
+  });
+});
+
+describe('apply --push-state with more creates in flight than a window', () => {
+  for (const [concurrency, window] of [
+    [8, 1],
+    [6, 2],
   ] as const) {
-    it(`after ${killAfterPushes} push(es): at most two windows unknown, settled by ${settleBy}, then 0 duplicates`, async () => {
+    it(`--concurrency ${concurrency} --checkpoint-every ${window} against a slow remote: one save at a time, every create sent after a push that holds it`, async () => {
+      remote = await createGitRemote(12);
+      await remote.slowPushes(0.05);
+      emulator.configure({ latencyMs: 20 });
+      const runner = await remote.clone('runner');
+      const run = await apply(
+        runner,
+        '--checkpoint-every',
+        String(window),
+        '--concurrency',
+        String(concurrency),
+      ).done;
+      expect(run.stderr).not.toMatch(/index\.lock|nothing to commit/);
+      expect(run.code).toBe(0);
+      expect(emulator.snapshot().duplicates).toEqual([]);
+      expect(emulator.snapshot().segments).toHaveLength(12);
+      const state = await remote.remoteState();
+      expect(entriesBy(state, 'created')).toEqual([...remote.names].sort());
+      expect(entriesBy(state, 'pending')).toEqual([]);
+    });
+  }
+});
+
+describe('apply --push-state reads every push back from the remote', () => {
+  it('stops new creates (exit 3, with the artifact advice) when the remote loses a push', async () => {
+    remote = await createGitRemote(12);
+    emulator.configure({ latencyMs: 20 });
+    await remote.losePushesAfter(1);
+    const runner = await remote.clone('runner');
+    const run = await apply(runner, '--checkpoint-every', '4', '--concurrency', '2').done;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('did not keep');
+    expect(run.stderr).toContain('segsync state merge');
+    // Only the first window went out: its pending records are what the remote kept.
+    const sent = emulator.snapshot().segments.map((segment) => segment.name);
+    expect(sent.length).toBeLessThanOrEqual(4);
+    const state = await remote.remoteState();
+    const known = new Set([...entriesBy(state, 'created'), ...entriesBy(state, 'pending')]);
+    for (const name of sent) expect(known.has(name)).toBe(true);
+  });
+
+  it('sends nothing (exit 1) when the remote loses the first push', async () => {
+    remote = await createGitRemote(6);
+    await remote.losePushesAfter(0);
+    const runner = await remote.clone('runner');
+    const run = await apply(runner).done;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('did not keep');
+    expect(run.stderr).toContain('Nothing was sent to Wati');
+    expect(emulator.snapshot().requests.total).toBe(0);
+  });
+
+  it('retries a push that lost a race for the branch ("cannot lock ref"), merging by meaning', async () => {
+    remote = await createGitRemote(8);
+    const other = await remote.clone('other');
+    // Another job's commit, ready on a side branch; the remote moves main to it mid-push.
+    await writeFile(
+      path.join(other, STATE_FILE),
+      serializeState({
+        formatVersion: 1,
+        segments: { 'Made elsewhere': createdEntry('Made elsewhere', '777') },
+      }),
+    );
+    await writeFile(path.join(other, 'NOTES.md'), 'from the other clone\n');
+    await remote.git(other, 'add', '.');
+    await remote.commitAsDeveloper(other, 'other');
+    await remote.git(other, 'push', '-q', 'origin', 'HEAD:refs/heads/other');
+    await remote.raceOnPush(2, 'other');
+    const runner = await remote.clone('runner');
+    const run = await apply(runner, '--checkpoint-every', '4', '--concurrency', '2').done;
+    expect(run.stderr).not.toContain('refused');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/1 merge\(s\) with newer pushes/);
+    const state = await remote.remoteState();
+    expect(entriesBy(state, 'created')).toEqual([...remote.names, 'Made elsewhere'].sort());
+    expect(await remote.git(remote.bare, 'show', 'main:NOTES.md')).toContain('other clone');
+  });
+
+  it('a refused later checkpoint while the branch moved on: the final push clears what this run never sent', async () => {
+    remote = await createGitRemote(24);
+    emulator.configure({ latencyMs: 30 });
+    await remote.refusePush(3, 'pre-receive hook: not now', { moveBranch: true });
+    const runner = await remote.clone('runner');
+    const run = await apply(runner, '--checkpoint-every', '2', '--concurrency', '8').done;
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('the remote refused it');
+    expect(run.stderr).not.toContain('two applies ran at once');
+    const state = await remote.remoteState();
+    const inWati = emulator
+      .snapshot()
+      .segments.map((segment) => segment.name)
+      .sort();
+    // The final push landed: every segment sent is recorded as created, nothing else is pending.
+    expect(entriesBy(state, 'created')).toEqual(inWati);
+    expect(entriesBy(state, 'pending')).toEqual([]);
+  });
+});
+
+describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
+  for (const {
+    killAfterPushes,
+    settleBy,
+    count,
+    window,
+    concurrency,
+    slowRemote = false,
+    killAfterRequests = 0,
+  } of [
+    {
+      killAfterPushes: 1,
+      settleBy: 'state merge of a saved copy',
+      count: 30,
+      window: 5,
+      concurrency: 4,
+    },
+    { killAfterPushes: 3, settleBy: 'resolve', count: 30, window: 5, concurrency: 4 },
+    { killAfterPushes: 5, settleBy: 'resolve', count: 30, window: 5, concurrency: 4 },
+    // More creates in flight than a window (the default window with --concurrency 40, a window
+    // of 1 with 8), against a slow remote: a window waits for the push that holds it.
+    {
+      killAfterPushes: 1,
+      settleBy: 'resolve',
+      count: 60,
+      window: 20,
+      concurrency: 40,
+      slowRemote: true,
+      // Killed the moment a create of the second window reaches Wati.
+      killAfterRequests: 21,
+    },
+    {
+      killAfterPushes: 2,
+      settleBy: 'resolve',
+      count: 30,
+      window: 1,
+      concurrency: 8,
+      slowRemote: true,
+    },
+  ] as const) {
+    it(`${count} creates, --checkpoint-every ${window} --concurrency ${concurrency}, killed after ${killAfterPushes} push(es): at most the windows in flight unknown, settled by ${settleBy}, then 0 duplicates`, async () => {
+      const COUNT = count;
+      const WINDOW = window;
       remote = await createGitRemote(COUNT);
+      if (slowRemote) await remote.slowPushes(0.2);
       emulator.configure({ latencyMs: 30 });
       const runner = await remote.clone('runner');
-      const running = apply(runner, '--checkpoint-every', String(WINDOW), '--concurrency', '4');
-      await waitUntil(async () => (await remote!.pushCount()) >= killAfterPushes);
-      running.child.kill('SIGKILL');
+      const running = apply(
+        runner,
+        '--checkpoint-every',
+        String(WINDOW),
+        '--concurrency',
+        String(concurrency),
+      );
+      await waitUntil(
+        async () =>
+          (await remote!.pushCount()) >= killAfterPushes &&
+          emulator.snapshot().requests.total >= killAfterRequests,
+        20_000,
+        1,
+      );
+      running.killAll();
       const killed = await running.done;
       expect(killed.signal).toBe('SIGKILL');
       // Creates already sent still land after the kill (the emulator answers after its latency):
@@ -174,7 +343,8 @@ describe('a runner lost mid-apply (SIGKILL, clone deleted)', () => {
       console.log(
         `kill after ${killAfterPushes} push(es): ${unknown.length} unknown on the remote`,
       );
-      expect(unknown.length).toBeLessThanOrEqual(2 * WINDOW);
+      // Two windows, or the creates in flight and the window waiting behind them.
+      expect(unknown.length).toBeLessThanOrEqual(Math.max(2 * WINDOW, concurrency + WINDOW));
       // Every segment Wati has is recorded or unknown on the remote: none is unrecorded.
       const known = new Set([...created, ...unknown]);
       for (const segment of emulator.snapshot().segments)

@@ -51,7 +51,7 @@ interface Run {
 function apply(statePath: string): Promise<Run> {
   const child = spawn(
     process.execPath,
-    [cli, 'apply', 'segments', '--yes', '--concurrency', '2', '--state', statePath],
+    [cli, 'apply', 'segments', '--yes', '--new-state', '--concurrency', '2', '--state', statePath],
     {
       cwd: dir,
       env: { ...process.env, WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token },

@@ -51,7 +51,7 @@ afterAll(async () => {
 
 function applyCommand(state: string): string {
   const env = `NO_COLOR=1 WATI_API_ENDPOINT=${emulator.url}/1 WATI_API_TOKEN=${emulator.token}`;
-  return `cd ${dir} && env ${env} ${process.execPath} ${CLI} apply --yes --concurrency 2 --state ${state}`;
+  return `cd ${dir} && env ${env} ${process.execPath} ${CLI} apply --yes --new-state --concurrency 2 --state ${state}`;
 }
 
 const progressLines = (screen: string) =>

@@ -82,7 +82,7 @@ describe('state adopt', () => {
   });
 
   it('refuses a name already created, and one with an unknown outcome', async () => {
-    expect((await cli('apply', '--yes')).code).toBe(0);
+    expect((await cli('apply', '--yes', '--new-state')).code).toBe(0);
     const before = await stateText();
     const created = await adopt('New one', '--id', 'dash-9');
     expect(created.code).toBe(1);

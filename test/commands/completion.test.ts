@@ -90,7 +90,7 @@ beforeAll(async () => {
   );
   const emulator = await startEmulator();
   try {
-    await run(process.execPath, [CLI, 'apply', '--yes', '--env', 'staging'], {
+    await run(process.execPath, [CLI, 'apply', '--yes', '--new-state', '--env', 'staging'], {
       cwd: repo,
       env: {
         ...env,

@@ -12,12 +12,14 @@ import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { Plan } from '../../src/model.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 let dir: string;
 let emulator: EmulatorHandle | undefined;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-plan-during-apply-'));
+  await writeFile(path.join(dir, 'segsync.state.json'), EMPTY_STATE);
   await mkdir(path.join(dir, 'segments'));
   await writeFile(
     path.join(dir, 'segments', 'vip.yaml'),

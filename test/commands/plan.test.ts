@@ -127,6 +127,7 @@ describe('saved plans', () => {
   it('applies exactly the saved plan, and refuses it once the definitions or the state moved', async () => {
     emulator = await startEmulator();
     await write('segments/a.yaml', vip);
+    await write('segsync.state.json', '{"formatVersion": 1, "segments": {}}\n');
     const saved = await cli('plan', '--out', 'plan.json');
     expect(saved.code).toBe(0);
     const plan = JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as Plan;
@@ -151,8 +152,52 @@ describe('saved plans', () => {
     ).toEqual(['India', 'VIP']);
     const again = await runCli(['apply', 'plan.json', '--yes'], { cwd: dir, env: env() });
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('stale: the state file changed');
+    expect(again.stderr).toContain('stale: the state file segsync.state.json changed');
     expect(emulator.snapshot().duplicates).toEqual([]);
+  });
+});
+
+describe('a saved plan is bound to the state file of the run', () => {
+  const env = () => ({ WATI_API_ENDPOINT: emulator!.url, WATI_API_TOKEN: emulator!.token });
+
+  it('`plan --state OTHER --out plan.json` then `apply plan.json`: refused, naming both state files; nothing sent, nothing written to OTHER', async () => {
+    emulator = await startEmulator();
+    await write('segments/a.yaml', `${vip}---\n${india}`);
+    await write('segsync.state.json', '{"formatVersion": 1, "segments": {}}\n');
+    const first = await runCli(['apply', '--yes'], { cwd: dir, env: env() });
+    expect(first.code).toBe(0);
+    expect(emulator.snapshot().segments).toHaveLength(2);
+
+    await mkdir(path.join(dir, 'outside'));
+    await write('outside/other.json', '{"formatVersion": 1, "segments": {}}\n');
+    const saved = await cli('plan', '--state', 'outside/other.json', '--out', 'plan.json');
+    expect(saved.stdout).toContain('2 to create');
+    const applied = await runCli(['apply', 'plan.json', '--yes'], { cwd: dir, env: env() });
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toContain('outside/other.json');
+    expect(applied.stderr).toContain('segsync.state.json');
+    expect(emulator.snapshot().requests.total).toBe(2);
+    expect(emulator.snapshot().duplicates).toEqual([]);
+    expect(await readFile(path.join(dir, 'outside/other.json'), 'utf8')).not.toContain('created');
+
+    // With the same --state, the plan is applied to that state file, and apply says which.
+    emulator.reset();
+    const bound = await runCli(['apply', 'plan.json', '--yes', '--state', 'outside/other.json'], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(bound.code).toBe(0);
+    expect(bound.stdout).toMatch(/^State file: outside\/other\.json/m);
+  });
+
+  it('apply names the state file it records into', async () => {
+    emulator = await startEmulator();
+    await write('segments/a.yaml', vip);
+    await write('segsync.state.json', '{"formatVersion": 1, "segments": {}}\n');
+    const run = await runCli(['apply', '--yes', '--format', 'json'], { cwd: dir, env: env() });
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n')[0]).toBe('State file: segsync.state.json');
+    expect(JSON.parse(run.stdout)).toMatchObject({ stateFile: 'segsync.state.json' });
   });
 });
 

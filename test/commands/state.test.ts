@@ -1,10 +1,10 @@
 // segsync state …: what a user does by hand to reconcile the state file with the dashboard.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { State } from '../../src/model.js';
+import type { Plan, State } from '../../src/model.js';
 import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { runCli } from '../helpers/cli.js';
@@ -15,6 +15,12 @@ let statePath: string;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-state-cmd-'));
   statePath = path.join(dir, 'segsync.state.json');
+  // The definitions: neither "Done" nor "Maybe" is defined any more.
+  await mkdir(path.join(dir, 'segments'));
+  await writeFile(
+    path.join(dir, 'segments', 'other.yaml'),
+    'name: Other\nrefreshType: static\ncontactIds: ["9"]\n',
+  );
   await writeFile(
     statePath,
     serializeState(
@@ -102,10 +108,42 @@ describe('segsync state', () => {
     expect(createdOne.stderr).toContain('seg-1');
   });
 
-  it('forgets a segment deleted in the dashboard', async () => {
+  it('forgets a segment deleted in the dashboard whose definition is gone', async () => {
     const run = await state('forget', 'Done');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('the next apply will create it again');
+    expect(run.stdout).toBe('Forgot "Done".\n');
+    expect(Object.keys((await readBack()).segments)).toEqual(['Maybe']);
+  });
+
+  it('refuses to forget a segment that is still defined; --force forgets it and says the next plan creates it again', async () => {
+    await writeFile(
+      path.join(dir, 'segments', 'done.yaml'),
+      'name: Done\nrefreshType: static\ncontactIds: ["111", "222"]\n',
+    );
+    const refused = await state('forget', 'Done');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '"Done" is still defined (segments/done.yaml:1): forgetting it would make the next apply create it again.',
+    );
+    expect(refused.stderr).toContain('segsync state forget "Done" --force');
+    expect(Object.keys((await readBack()).segments)).toEqual(['Done', 'Maybe']);
+
+    const forced = await state('forget', 'Done', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('still defined (segments/done.yaml:1)');
+    expect(forced.stdout).toContain('the next plan shows it as a create');
+    const plan = await runCli(['plan', '--format', 'json'], { cwd: dir });
+    const actions = (JSON.parse(plan.stdout) as Plan).actions;
+    expect(actions.find((action) => action.name === 'Done')?.action).toBe('create');
+  });
+
+  it('refuses to forget while the definitions have errors (it cannot tell), unless --force', async () => {
+    await writeFile(path.join(dir, 'segments', 'broken.yaml'), 'name: [unclosed\n');
+    const refused = await state('forget', 'Done');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('cannot tell whether "Done" is still defined');
+    expect(Object.keys((await readBack()).segments)).toEqual(['Done', 'Maybe']);
+    expect((await state('forget', 'Done', '--force')).code).toBe(0);
     expect(Object.keys((await readBack()).segments)).toEqual(['Maybe']);
   });
 

@@ -11,6 +11,7 @@ import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { LockInfo } from '../../src/state/lock.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -22,6 +23,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-unlock-'));
   statePath = path.join(dir, 'segsync.state.json');
   lockPath = `${statePath}.lock`;
+  await writeFile(statePath, EMPTY_STATE);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 

@@ -12,6 +12,7 @@ import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { Plan } from '../../src/model.js';
 import { serializeState } from '../../src/state/file.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 import { created, staticPayload, stateOf } from '../helpers/builders.js';
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
@@ -167,6 +168,7 @@ describe('an unwritable GITHUB_STEP_SUMMARY', () => {
       const cwd = await project(`summary-${label.replace(/\W+/g, '-')}`, {
         'segments/vip.yaml': vip,
         'segments/india.yaml': 'name: India\nrefreshType: static\ncontactIds: ["2"]\n',
+        'segsync.state.json': EMPTY_STATE,
       });
       const env = {
         GITHUB_STEP_SUMMARY: summaryFor(cwd),

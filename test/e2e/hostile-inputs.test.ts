@@ -128,7 +128,7 @@ describe('1. contactIdsFile stays inside the repository', () => {
       'segments/vip.yaml': SEGMENT('VIP', 'contactIdsFile: /proc/self/environ\n'),
     });
     const before = server.requests.length;
-    const run = await segsync(['apply', '--yes'], cwd, {
+    const run = await segsync(['apply', '--yes', '--new-state'], cwd, {
       env: { WATI_API_ENDPOINT: `${server.origin}/17` },
     });
     expect(run.code).toBe(1);
@@ -229,7 +229,7 @@ describe('3. server ids are checked, and the token redacted, where they enter', 
     answerId = (authorization) => authorization;
     const env = { WATI_API_ENDPOINT: `${server.origin}/17` };
     const before = server.requests.length;
-    const apply = await segsync(['apply', '--yes'], cwd, { env });
+    const apply = await segsync(['apply', '--yes', '--new-state'], cwd, { env });
     expect(apply.code).toBe(0);
     expect(server.requests.length).toBe(before + 1);
     const state = await readFile(path.join(cwd, 'segsync.state.json'), 'utf8');
@@ -241,7 +241,7 @@ describe('3. server ids are checked, and the token redacted, where they enter', 
     expect(entry.status).toBe('created');
     expect(entry.id).toMatch(/^\[id not kept: /);
     // Recorded as created: the next run creates nothing.
-    const again = await segsync(['apply', '--yes'], cwd, { env });
+    const again = await segsync(['apply', '--yes', '--new-state'], cwd, { env });
     expect(server.requests.length).toBe(before + 1);
     expectNoCanary(again.stdout, again.stderr);
   });
@@ -249,7 +249,7 @@ describe('3. server ids are checked, and the token redacted, where they enter', 
   it('an id with terminal escapes and line breaks is not stored as it came', async () => {
     const cwd = await repository('escape-id', { 'segments/vip.yaml': SEGMENT('VIP') });
     answerId = () => 'abc\u001b[2J\n::error::@everyone';
-    const apply = await segsync(['apply', '--yes'], cwd, {
+    const apply = await segsync(['apply', '--yes', '--new-state'], cwd, {
       env: { WATI_API_ENDPOINT: `${server.origin}/17` },
     });
     expect(apply.code).toBe(0);
@@ -283,7 +283,7 @@ describe('3. server ids are checked, and the token redacted, where they enter', 
       }),
     );
     const before = server.requests.length;
-    const apply = await segsync(['apply', '--yes'], cwd, {
+    const apply = await segsync(['apply', '--yes', '--new-state'], cwd, {
       env: { WATI_API_ENDPOINT: `${server.origin}/17` },
     });
     expect(apply.code).toBe(1);

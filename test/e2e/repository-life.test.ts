@@ -108,9 +108,9 @@ it('plays init → plan → apply the reviewed plan → commit → nothing to do
   // A plan saved before the state moved is refused.
   await git('checkout', '--', 'segsync.config.yaml');
   expect((await segsync('plan', '--out', 'plan.json')).code).toBe(0);
-  await segsync('state', 'forget', 'VIP Customers');
+  await segsync('state', 'forget', 'VIP Customers', '--force');
   const stale = await segsync('apply', 'plan.json', '--yes');
   expect(stale.code).toBe(1);
-  expect(stale.stderr).toContain('stale: the state file changed');
+  expect(stale.stderr).toContain('stale: the state file segsync.state.json changed');
   expect(emulator.snapshot().duplicates).toEqual([]);
 });

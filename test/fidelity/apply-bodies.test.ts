@@ -8,12 +8,14 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 let dir: string;
 let emulator: EmulatorHandle | undefined;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'segsync-fidelity-'));
+  await writeFile(path.join(dir, 'segsync.state.json'), EMPTY_STATE);
 });
 
 afterEach(async () => {

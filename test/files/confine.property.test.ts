@@ -169,6 +169,7 @@ describe('the README', () => {
       journal: '`.journal`',
       lock: 'the state lock',
       savedPlan: 'a saved plan',
+      stateRows: '`state resolve --from`',
       token: '`--token-file`',
       emulatorData: '`emulator --data`',
       projectFile: 'what `init` finds',

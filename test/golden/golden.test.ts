@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -171,6 +172,8 @@ describe('golden: apply and state against the emulator', () => {
 
   beforeAll(async () => {
     await cp(SETS.examples!, path.join(tmp, set, 'segments'), { recursive: true });
+    // What `segsync init` writes: the empty state file of a new account.
+    await writeFile(path.join(tmp, set, 'segsync.state.json'), EMPTY_STATE);
     emulator = await startEmulator({ seed: 1 });
     env = { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token };
   });

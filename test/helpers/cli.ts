@@ -13,6 +13,8 @@ export interface CliOptions {
   isTTY?: boolean;
   confirm?: boolean;
   signal?: AbortSignal;
+  /** What standard input holds (empty by default). */
+  stdin?: string;
 }
 
 export async function runCli(argv: string[], options: CliOptions): Promise<CliRun> {
@@ -34,6 +36,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<CliRu
       color: false,
       signal: options.signal ?? new AbortController().signal,
       confirm: () => Promise.resolve(options.confirm ?? false),
+      readStdin: () => Promise.resolve(options.stdin ?? ''),
     },
   }).catch(async (error: unknown) => {
     // Mirror the CLI's top-level handler so tests see what a user sees.

@@ -99,7 +99,7 @@ describe('segsync init', () => {
     const io = recordingIO(dir);
     expect(await runInit(dir, {}, io)).toBe(0);
     const output = io.out.join('\n');
-    expect(output).toContain('Nothing to do: all 7 files already exist and were left unchanged.');
+    expect(output).toContain('Nothing to do: all 8 files already exist and were left unchanged.');
     expect(output).not.toContain('created');
     expect(output).not.toContain('Next steps');
   });

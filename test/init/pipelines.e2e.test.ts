@@ -163,9 +163,22 @@ async function runSteps(
   return results;
 }
 
-const github = { ref: 'refs/heads/main', ref_name: 'main' };
-const PR_STEPS = ['install', 'validate', 'plan', 'Result'];
+// A pull request into main (base_ref) and the merge's push to main (ref) share this context.
+const github = { ref: 'refs/heads/main', ref_name: 'main', base_ref: 'main' };
+const PR_STEPS = ['base', 'install', 'validate', 'plan', 'Result'];
 const APPLY_STEPS = ['install', 'apply', 'commit', 'Result'];
+
+/** The merge flow's steps of the scaffolded apply workflow, with the emulator's secrets. */
+async function runMergeSteps(work: string): Promise<Record<string, StepRun>> {
+  const steps = await workflowSteps(
+    path.join(work, '.github/workflows/segsync-apply.yml'),
+    'apply',
+  );
+  return runSteps(steps, APPLY_STEPS, work, {
+    github,
+    secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
+  });
+}
 
 describe('GitHub workflows scaffolded by init', () => {
   it('PR: plans the two segments; merge: creates them and commits the state; next PR: nothing to do', async () => {
@@ -251,6 +264,38 @@ describe('GitHub workflows scaffolded by init', () => {
     }
   });
 
+  it('PR that drops a created entry from the state file: annotated on the state file, named first in the comment, failed check', async () => {
+    const { work, origin } = await scaffoldRepository();
+    const merge = await runMergeSteps(work);
+    expect(merge.apply!.outputs).toEqual({ 'exit-code': '0' });
+    // The pull request: a conflict resolved by keeping one side dropped "VIP Customers".
+    const branch = path.join(tmp, 'branch');
+    await git(tmp, 'clone', '-q', origin, branch);
+    const statePath = path.join(branch, 'segsync.state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+      segments: Record<string, unknown>;
+    };
+    delete state.segments['VIP Customers'];
+    await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    // The runner's checkout: the pull request's commit only, without the base branch.
+    await git(branch, 'commit', '-qam', 'resolve a conflict');
+    await git(branch, 'update-ref', '-d', 'refs/remotes/origin/main');
+    const planSteps = await workflowSteps(
+      path.join(branch, '.github/workflows/segsync-plan.yml'),
+      'plan',
+    );
+    const pr = await runSteps(planSteps, PR_STEPS, branch, { github });
+    expect(pr.base!.code).toBe(0);
+    expect(pr.plan!.outputs).toEqual({ 'exit-code': '1' });
+    expect(pr.plan!.stdout).toMatch(
+      /^::error file=segsync\.state\.json,line=\d+,title=segsync%3A state-entry-removed::The state file no longer records "VIP Customers"/m,
+    );
+    const comment = await readFile(path.join(branch, 'plan.md'), 'utf8');
+    expect(comment).toContain('#### State file changes since `origin/main`');
+    expect(comment.indexOf('State file changes')).toBeLessThan(comment.indexOf('#### To create'));
+    expect(pr.Result!.code).toBe(1);
+  });
+
   it('PR with an invalid definition: annotations, a comment body, and a failed check', async () => {
     const { work } = await scaffoldRepository();
     await writeFile(path.join(work, 'segments/broken.yaml'), 'name: Broken\nrefreshType: weekly\n');
@@ -274,14 +319,7 @@ describe('GitHub workflows scaffolded by init', () => {
   it('a partial apply (segment limit reached) still commits the state, then fails the job', async () => {
     const { work, origin } = await scaffoldRepository();
     emulator.configure({ segmentLimit: 1 });
-    const steps = await workflowSteps(
-      path.join(work, '.github/workflows/segsync-apply.yml'),
-      'apply',
-    );
-    const merge = await runSteps(steps, APPLY_STEPS, work, {
-      github,
-      secrets: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: TOKEN },
-    });
+    const merge = await runMergeSteps(work);
     expect(merge.apply!.code).toBe(0);
     expect(merge.apply!.outputs).toEqual({ 'exit-code': '3' });
     expect(merge.commit!.code).toBe(0);
@@ -388,7 +426,11 @@ describe('GitHub workflows scaffolded by init', () => {
     expect(await git(origin, 'ls-tree', '--name-only', 'main')).toMatch(
       /^segsync\.staging\.state\.json$/m,
     );
-    expect(await git(origin, 'ls-tree', '--name-only', 'main')).not.toContain('production.state');
+    // Production's state file is still the empty one init wrote: nothing was applied there.
+    expect(JSON.parse(await git(origin, 'show', 'main:segsync.production.state.json'))).toEqual({
+      formatVersion: 1,
+      segments: {},
+    });
   });
 });
 
@@ -430,6 +472,33 @@ describe('the composite action (action.yml)', () => {
     const planFile = result.outputs['plan-file']!;
     expect(path.dirname(planFile)).toBe(tmp);
     expect((await readFile(planFile, 'utf8')).split('\n')[0]).toBe('<!-- segsync:plan -->');
+  });
+
+  it('plan on a pull request fetches the base branch and reports what it changes in the state file', async () => {
+    const { work } = await scaffoldRepository();
+    // The pull request writes a created entry by hand; the checkout has no origin/main.
+    const state = JSON.parse(await readFile(path.join(work, 'segsync.state.json'), 'utf8')) as {
+      segments: Record<string, unknown>;
+    };
+    state.segments['VIP Customers'] = {
+      status: 'created',
+      id: 'made-up',
+      payload: { name: 'VIP Customers', refreshType: 1, contactIds: ['1'] },
+      digest: `sha256:${'0'.repeat(64)}`,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      source: 'segments/vip.yaml',
+    };
+    await writeFile(path.join(work, 'segsync.state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    await git(work, 'commit', '-qam', 'by hand');
+    await git(work, 'update-ref', '-d', 'refs/remotes/origin/main');
+    const result = await runAction(
+      work,
+      { command: 'plan' },
+      { GITHUB_EVENT_NAME: 'pull_request', GITHUB_BASE_REF: 'main' },
+    );
+    expect(result.stdout).toMatch(
+      /^::warning file=segsync\.state\.json,line=\d+,title=segsync%3A state-entry-added::This change records "VIP Customers" as created \(id made-up\)/m,
+    );
   });
 
   it('validate fails the step on invalid definitions, still reporting the exit code', async () => {
@@ -532,6 +601,7 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
         CI_PROJECT_ID: '5',
         CI_MERGE_REQUEST_IID: '3',
         CI_JOB_URL: 'https://gitlab.test/job/1',
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
         SEGSYNC_NOTE_TOKEN: noteToken,
       };
       const job = await loadGitlabJob(pipeline, 'segsync-plan');
@@ -590,7 +660,7 @@ describe('the GitLab example (examples/gitlab/.gitlab-ci.yml)', () => {
     const job = await loadGitlabJob(pipeline, 'segsync-plan');
     const result = await runGitlabScript(job.script, {
       cwd: work,
-      env: { ...baseEnv, ...job.variables },
+      env: { ...baseEnv, ...job.variables, CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main' },
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('SEGSYNC_NOTE_TOKEN is not set');

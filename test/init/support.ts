@@ -23,6 +23,7 @@ export function recordingIO(cwd: string): RecordingIO {
     color: false,
     signal: new AbortController().signal,
     confirm: () => Promise.reject(new Error('init never asks')),
+    readStdin: () => Promise.reject(new Error('init never reads stdin')),
   };
 }
 
@@ -46,4 +47,6 @@ export const SCAFFOLDED = [
   '.vscode/settings.json',
   'segments/example.yaml',
   'segsync.config.yaml',
+  // The empty state file of a new account: apply refuses to create without one.
+  'segsync.state.json',
 ];

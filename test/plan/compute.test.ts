@@ -96,20 +96,48 @@ describe('computePlan: one action per segment', () => {
     expect(diagnostic.hint).toContain('segsync state forget "Old"');
   });
 
-  it('blocks an unknown outcome, with or without a definition, and explains how to resolve', () => {
+  it('an unknown outcome, with or without a definition, blocks only itself and says how to settle it', () => {
+    const plan = computePlan({
+      segments: [definition(staticPayload('Maybe')), definition(staticPayload('New'))],
+      validationDiagnostics: [],
+      state: stateOf(pending(staticPayload('Maybe')), pending(staticPayload('Gone'))),
+      options: { commandFlags: ' --env prod' },
+    });
+    expect(plan.actions.map((a) => [a.name, a.action, a.blocking])).toEqual([
+      ['Gone', 'unknown', false],
+      ['Maybe', 'unknown', false],
+      ['New', 'create', false],
+    ]);
+    expect(plan.blocked).toBe(false);
+    expect(plan.diagnostics.map((d) => [d.severity, d.code])).toEqual([
+      ['warning', 'unknown-outcome'],
+      ['warning', 'unknown-outcome'],
+    ]);
+    const hints = plan.diagnostics.map((d) => d.hint ?? '');
+    expect(hints[0]).toContain('segsync state resolve "Gone" --id <segment id> --env prod');
+    expect(hints[1]).toContain('segsync state resolve "Maybe" --absent --env prod');
+    expect(plan.settle).toEqual({
+      names: ['Gone', 'Maybe'],
+      exists: 'segsync state resolve "Gone" --id <segment id> --env prod',
+      absent: 'segsync state resolve "Gone" "Maybe" --absent --env prod',
+    });
+  });
+
+  it('while another apply holds the lock, its pending entries are in flight: blocked, nothing to settle', () => {
     const plan = computePlan({
       segments: [definition(staticPayload('Maybe'))],
       validationDiagnostics: [],
-      state: stateOf(pending(staticPayload('Maybe')), pending(staticPayload('Gone'))),
+      state: stateOf(pending(staticPayload('Maybe'))),
+      options: {
+        inProgress: { pid: 7, hostname: 'ci', startedAt: '2026-11-01T10:00:00Z', command: 'apply' },
+      },
     });
-    expect(plan.actions.map((a) => [a.name, a.action, a.blocking])).toEqual([
-      ['Gone', 'unknown', true],
-      ['Maybe', 'unknown', true],
-    ]);
     expect(plan.blocked).toBe(true);
-    const hints = plan.diagnostics.map((d) => d.hint ?? '');
-    expect(hints[0]).toContain('segsync state resolve "Gone" --id <segment id>');
-    expect(hints[1]).toContain('segsync state resolve "Maybe" --absent');
+    expect(plan.settle).toBeUndefined();
+    expect(plan.diagnostics.map((d) => d.code)).toEqual([
+      'apply-in-progress',
+      'create-in-progress',
+    ]);
   });
 
   it('blocks on any validation error and keeps those diagnostics first', () => {

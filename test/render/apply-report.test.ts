@@ -21,6 +21,7 @@ function partialResult(): ApplyResult {
     },
     endpoint: 'https://live-mt-server.wati.io/123456',
     planChecksum: 'sha256:abc',
+    stateFile: 'segsync.state.json',
     startedAt: new Date('2026-11-26T10:00:00.000Z'),
     finishedAt: new Date('2026-11-26T10:00:02.500Z'),
   });
@@ -47,6 +48,7 @@ describe('apply job summary (markdown)', () => {
         report: { results: [{ name: 'Only', result: 'created', id: '1', attempts: 1 }] },
         endpoint: 'https://example.test/1',
         planChecksum: 'sha256:def',
+        stateFile: 'segsync.state.json',
         startedAt: new Date(0),
         finishedAt: new Date(10),
       }),

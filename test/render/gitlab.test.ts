@@ -10,6 +10,7 @@ import type { Diagnostic } from '../../src/model.js';
 import { renderCodeQuality } from '../../src/render/gitlab.js';
 import { withTempDir } from '../definitions/helpers.js';
 import { REPO_ROOT } from '../init/support.js';
+import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 const CODE_QUALITY_REPORT = {
   type: 'array',
@@ -118,6 +119,7 @@ describe('validate and plan --format gitlab', () => {
         path.join(dir, 'segments/a.yaml'),
         'name: A\nrefreshType: static\ncontactIds: ["1"]\n---\nname: B\nrefreshtype: static\n',
       );
+      await writeFile(path.join(dir, 'segsync.state.json'), EMPTY_STATE);
       for (const command of ['validate', 'plan']) {
         const result = await segsync(dir, [command, '--format', 'gitlab']);
         expect(result.code).toBe(1);

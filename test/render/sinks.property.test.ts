@@ -293,6 +293,7 @@ function hostileApplyResult(input: HostileInput) {
     endpoint: 'https://live-mt-server.wati.io/123456',
     environment: input.otherName,
     planChecksum: 'sha256:0',
+    stateFile: 'segsync.state.json',
     startedAt: new Date(0),
     finishedAt: new Date(1000),
   });
