@@ -33,6 +33,9 @@ const root = new URL('../', import.meta.url);
 const dist = (path) => fileURLToPath(new URL(`dist/${path}`, root));
 
 const require = createRequire(import.meta.url);
+// A clean build: a module moved or removed in src/ must not linger in dist/ for a bench or a
+// test to import.
+rmSync(fileURLToPath(new URL('dist/', root)), { recursive: true, force: true });
 const tsc = require.resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('tsconfig.build.json', root))], {
   stdio: 'inherit',

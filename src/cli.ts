@@ -4,7 +4,7 @@
 import module from 'node:module';
 import os from 'node:os';
 import { osErrorWords } from './diagnostics/os-errors.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from './core/version.js';
 
 // Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node
 // 20 has no such cache and ignores this. Set NODE_DISABLE_COMPILE_CACHE=1 to turn it off.
@@ -32,7 +32,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 async function main(): Promise<number> {
-  const { buildProgram } = await import('./program.js');
+  const { buildProgram } = await import('./program/index.js');
   const abort = new AbortController();
   // Creates from their pending record to their recorded answer: the only work an interrupt waits
   // for. Anything else (reading files, planning, a prompt, the emulator) ends at once.
@@ -97,7 +97,7 @@ async function readStdin(maxBytes: number): Promise<string> {
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
-      const { UserError } = await import('./errors.js');
+      const { UserError } = await import('./core/errors.js');
       throw new UserError(
         `Standard input holds more than ${maxBytes} bytes; that is not what was asked for.`,
       );
@@ -142,7 +142,7 @@ function watchOutputStreams(): { closed(stream: NodeJS.WriteStream): boolean } {
 }
 
 async function reportFatal(error: unknown): Promise<number> {
-  const { formatFatal } = await import('./report-error.js');
+  const { formatFatal } = await import('./program/report-error.js');
   const { message, exitCode } = formatFatal(error, verbose);
   if (!outputSink.closed(process.stderr)) process.stderr.write(message);
   return exitCode;

@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandIO } from './app/io.js';
+import type { CommandIO } from './application/io.js';
 import { generateContacts } from './emulator/contact-generator.js';
 import { startEmulator } from './emulator/server.js';
-import { buildProgram } from './program.js';
+import { buildProgram } from './program/index.js';
 
 const projectRoot = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;

@@ -1,7 +1,7 @@
 // The outcome of one apply as plain, versioned data (schemas/apply-result.schema.json).
-import { ExitCode } from '../errors.js';
-import type { SegmentResult } from '../model.js';
-import type { ApplyReport, ApplyStop, ConcurrencyUsed } from './run.js';
+import { ExitCode } from '../core/errors.js';
+import type { SegmentResult } from '../core/model.js';
+import type { ApplyReport, ApplyStop, ConcurrencyUsed } from './runner/create-runner.js';
 
 export const APPLY_RESULT_FORMAT_VERSION = 1;
 

@@ -1,10 +1,10 @@
 // segsync apply: the options and the confirmation dialogue; the use case (plan under the lock,
-// create, record, report) is src/app/apply.ts.
-import { applyDefinitions } from '../app/apply.js';
-import type { ApplyOptions } from '../app/apply.js';
-import type { CommandIO } from '../app/io.js';
-import { UserError } from '../errors.js';
-import type { Plan } from '../model.js';
+// create, record, report) is src/apply/apply-definitions.ts.
+import { applyDefinitions } from '../apply/apply-definitions.js';
+import type { ApplyOptions } from '../apply/apply-definitions.js';
+import type { CommandIO } from '../application/io.js';
+import { UserError } from '../core/errors.js';
+import type { Plan } from '../core/model.js';
 import { terminalText } from '../render/sinks/terminal.js';
 
 export interface ApplyCommandOptions extends ApplyOptions {

@@ -2,13 +2,13 @@
 // per line. Completion runs on every TAB, so this never prints an error: a missing or broken
 // config or state file simply completes nothing.
 import { loadConfig } from '../config/load.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { FileKind } from '../files/read.js';
 import { readBoundedFileAsync } from '../files/read.js';
 import { journalPathOf } from '../state/wal.js';
-import type { CommandIO } from '../app/io.js';
-import type { CommonOptions } from '../app/settings.js';
-import { resolveSettings } from '../app/settings.js';
+import type { CommandIO } from '../application/io.js';
+import type { CommonOptions } from '../application/settings.js';
+import { resolveSettings } from '../application/settings.js';
 import { hasInvisible } from '../render/sinks/invisible.js';
 
 export async function runCompleteValues(

@@ -4,8 +4,8 @@
 // segsync for at completion time through the hidden `segsync __complete env|segments` command
 // (completion-values.ts).
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { ExitCode, UsageError } from '../errors.js';
-import type { CommandIO } from '../app/io.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import type { CommandIO } from '../application/io.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 

@@ -18,7 +18,7 @@ import { describeMatchRules } from '../emulator/matching.js';
 import type { Combination } from '../emulator/matching.js';
 import { DEFAULT_EMULATOR_TOKEN, startEmulator } from '../emulator/server.js';
 import type { V3Contact } from '../emulator/server.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { terminalText } from '../render/sinks/terminal.js';
 import { EVALUATE_PATH } from '../wati/evaluate-fields.js';
 

@@ -3,7 +3,7 @@
 // through yaml's Document so every comment, blank line and quote style of the template survives.
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface EnvironmentScaffold {
   name: string;

@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
-import { errorCode, UserError } from '../errors.js';
+import { errorCode, UserError } from '../core/errors.js';
 
 export const MERGE_DRIVER_CONFIG_COMMAND =
   "git config merge.segsync.driver 'npx --no segsync state merge-driver %O %A %B'";

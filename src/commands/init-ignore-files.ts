@@ -12,7 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
-import { errorCode, UserError } from '../errors.js';
+import { errorCode, UserError } from '../core/errors.js';
 
 export interface IgnoreFile {
   target: string;

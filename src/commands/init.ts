@@ -7,7 +7,7 @@ import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
 import { readBoundedFileAsync, readTextFileOrThrowAsync } from '../files/read.js';
 import { terminalText } from '../render/sinks/terminal.js';
-import { errorCode, ExitCode, UserError } from '../errors.js';
+import { errorCode, ExitCode, UserError } from '../core/errors.js';
 import type { EnvironmentScaffold } from './init-environments.js';
 import {
   customizeApplyWorkflow,
@@ -15,7 +15,7 @@ import {
   customizePlanWorkflow,
   describeEnvironments,
 } from './init-environments.js';
-import type { CommandIO } from '../app/io.js';
+import type { CommandIO } from '../application/io.js';
 import { addIgnorePatterns, IGNORE_FILES } from './init-ignore-files.js';
 import { ensureGitAttributes, MERGE_DRIVER_CONFIG_COMMAND } from './init-gitattributes.js';
 import { createStateFile } from '../state/session.js';

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode } from '../errors.js';
-import type { Plan } from '../model.js';
-import type { CommandIO } from '../app/io.js';
-import { planProject } from '../app/pipeline.js';
-import { chooseBase } from '../app/state-base.js';
-import type { CommonOptions } from '../app/settings.js';
-import { reportFallbackPath, resolveSettings, selectionFlags } from '../app/settings.js';
+import { ExitCode } from '../core/errors.js';
+import type { Plan } from '../core/model.js';
+import type { CommandIO } from '../application/io.js';
+import { planProject } from '../application/pipeline.js';
+import { chooseBase } from '../application/state-base.js';
+import type { CommonOptions } from '../application/settings.js';
+import { reportFallbackPath, resolveSettings, selectionFlags } from '../application/settings.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json' | 'github' | 'gitlab';
 
@@ -45,7 +45,7 @@ export async function runPlan(
   }
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
-    const { appendStepSummary } = await import('../app/step-summary.js');
+    const { appendStepSummary } = await import('../application/step-summary.js');
     const { renderPlanMarkdown } = await import('../render/markdown.js');
     await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }), (text) =>
       io.stderr(text),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ExitCode, UsageError } from '../errors.js';
-import type { CommandIO } from '../app/io.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import type { CommandIO } from '../application/io.js';
 
 const schemaNames = ['segment', 'config', 'state', 'plan', 'apply-result'] as const;
 

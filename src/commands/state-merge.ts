@@ -3,21 +3,21 @@
 // driver for the state file (`.gitattributes`: `segsync.state.json merge=segsync`).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, UserError } from '../core/errors.js';
 import {
   describeReadProblem,
   readBoundedFileAsync,
   readTextFileOrThrowAsync,
 } from '../files/read.js';
-import type { State } from '../model.js';
+import type { State } from '../core/model.js';
 import type { MergeResult } from '../state/merge.js';
 import { describeConflict, mergeStates } from '../state/merge.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import { emptyState, parseState, readState, serializeState } from '../state/file.js';
 import { StateSession } from '../state/session.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
-import type { CommandIO } from '../app/io.js';
-import { resolveSettings } from '../app/settings.js';
+import type { CommandIO } from '../application/io.js';
+import { resolveSettings } from '../application/settings.js';
 import type { StateCommandOptions } from './state.js';
 
 /**

@@ -1,9 +1,9 @@
 // segsync state …: the ways a user reconciles the state file by hand, since the Wati API cannot
 // list segments. Edits go through a state session, exactly like apply's records.
 import path from 'node:path';
-import { ExitCode, StateLockedError, UsageError, UserError } from '../errors.js';
+import { ExitCode, StateLockedError, UsageError, UserError } from '../core/errors.js';
 import { displayPath } from '../diagnostics/display-path.js';
-import type { SegmentDefinition } from '../model.js';
+import type { SegmentDefinition } from '../core/model.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 import type { LockInfo } from '../state/lock.js';
@@ -17,13 +17,13 @@ import {
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
-import { checkSegmentId } from '../segment-id.js';
+import { checkSegmentId } from '../core/segment-id.js';
 import { readState } from '../state/file.js';
 import { createStateFile, editStateFile } from '../state/session.js';
-import type { CommandIO } from '../app/io.js';
+import type { CommandIO } from '../application/io.js';
 import { FILE_KINDS, readTextFileOrThrowAsync } from '../files/read.js';
-import type { CommonOptions, Settings } from '../app/settings.js';
-import { resolveSettings } from '../app/settings.js';
+import type { CommonOptions, Settings } from '../application/settings.js';
+import { resolveSettings } from '../application/settings.js';
 
 export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
 
@@ -297,7 +297,7 @@ async function definitionToAdopt(
   cwd: string,
 ): Promise<SegmentDefinition> {
   // Loaded on demand: the other state commands never parse YAML, and start faster without it.
-  const { loadAndValidate } = await import('../app/validate-definitions.js');
+  const { loadAndValidate } = await import('../application/validate-definitions.js');
   const { segments, diagnostics } = await loadAndValidate(settings, cwd);
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0) {
@@ -382,7 +382,7 @@ async function whereDefined(
   cwd: string,
   force: boolean,
 ): Promise<string | undefined> {
-  const { loadAndValidate } = await import('../app/validate-definitions.js');
+  const { loadAndValidate } = await import('../application/validate-definitions.js');
   const { segments, diagnostics } = await loadAndValidate(settings, cwd);
   const definition = segments.find((segment) => segment.name === name);
   if (definition) return `${definition.source.file}:${definition.source.line}`;

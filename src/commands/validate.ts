@@ -1,9 +1,9 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../core/errors.js';
 import { countBySeverity } from '../render/diagnostics.js';
-import type { CommandIO } from '../app/io.js';
-import { checkDefinitions } from '../app/validate-definitions.js';
-import type { CommonOptions } from '../app/settings.js';
-import { reportFallbackPath, resolveSettings } from '../app/settings.js';
+import type { CommandIO } from '../application/io.js';
+import { checkDefinitions } from '../application/validate-definitions.js';
+import type { CommonOptions } from '../application/settings.js';
+import { reportFallbackPath, resolveSettings } from '../application/settings.js';
 
 export interface ValidateCommandOptions extends CommonOptions {
   format: 'text' | 'json' | 'github' | 'gitlab';

@@ -1,7 +1,7 @@
 // The configuration's shape and the settings used without a configuration file: shared by the
 // lookup (load.ts) and the parser (parse.ts), so neither imports the other's module for them.
 import path from 'node:path';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 
 export interface EnvironmentConfig {
   /** Name of the environment variable holding the Wati API endpoint. */

@@ -4,7 +4,7 @@
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import type { ConfigResult } from './defaults.js';
 import { DEFAULT_CONFIG_FILES, defaults } from './defaults.js';
 

@@ -2,11 +2,11 @@
 // definition file (same reader, same locating, same wording), against schemas/config.schema.json.
 // Loaded by config/load.ts only when a configuration file exists (it needs yaml and ajv).
 
-import { appendAll } from '../append-all.js';
+import { appendAll } from '../core/append-all.js';
 import path from 'node:path';
 import { displayPath } from '../diagnostics/display-path.js';
 import { sortDiagnostics } from '../diagnostics/sort.js';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import { locate, locateDocumentStart } from '../yaml/locate.js';
 import { CONFINEMENT_RULE, confine, describeConfinementProblem } from '../files/confine.js';
 import type { LoadedDocument } from '../yaml/read.js';

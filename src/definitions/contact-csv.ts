@@ -4,7 +4,7 @@
 // from a spreadsheet fails in ways a YAML list does not: blank rows, repeats, and ids the
 // spreadsheet turned into numbers (911234567890 → 9.11235E+11) that no longer name a contact.
 import { parse } from 'csv-parse/sync';
-import type { Diagnostic, SourceLocation } from '../model.js';
+import type { Diagnostic, SourceLocation } from '../core/model.js';
 import { describeReadProblem, readBoundedFile } from '../files/read.js';
 
 export interface ContactIdsFromFile {

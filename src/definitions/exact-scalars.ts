@@ -17,7 +17,7 @@
 
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, Node, Scalar } from 'yaml';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import type { LocatableDocument } from '../yaml/locate.js';
 import { findPair, isUnwrittenScalar, locate } from '../yaml/locate.js';
 import { capitalise, phraseFor } from '../yaml/schema-errors.js';

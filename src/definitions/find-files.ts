@@ -8,7 +8,7 @@ import type picomatchModule from 'picomatch';
 import { displayPath } from '../diagnostics/display-path.js';
 import { describeFsError } from '../diagnostics/os-errors.js';
 import { compareCodePoints } from '../diagnostics/sort.js';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import {
   CONFINEMENT_RULE,
   confine,

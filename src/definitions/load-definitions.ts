@@ -3,9 +3,9 @@
 // Keeps no parsed document longer than it takes to validate it. On large repositories a worker
 // thread (load-worker.ts) takes a share of the files (work-sharing.ts).
 
-import { appendAll } from '../append-all.js';
+import { appendAll } from '../core/append-all.js';
 import { availableParallelism } from 'node:os';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import type { ParsedFile } from '../yaml/read.js';
 import { readYamlFile } from '../yaml/read.js';
 import { findDefinitionFiles } from './find-files.js';

@@ -4,7 +4,7 @@
 // contact ids, names shared between documents, and the empty set. The canonical payload and its
 // digest are built here too.
 
-import { appendAll } from '../append-all.js';
+import { appendAll } from '../core/append-all.js';
 import type {
   Condition,
   Diagnostic,
@@ -12,9 +12,9 @@ import type {
   SegmentDefinition,
   SourceLocation,
   WatiPayload,
-} from '../model.js';
+} from '../core/model.js';
 import path from 'node:path';
-import { digestOfSmall } from '../canonical-json.js';
+import { digestOfSmall } from '../core/canonical-json.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import type { ContactIdsFromFile } from './contact-csv.js';
 import { FORMULA_HINT, readContactIdsFile, spreadsheetFormulaProblem } from './contact-csv.js';

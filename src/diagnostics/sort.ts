@@ -1,5 +1,5 @@
 // The one order of diagnostics and of displayed paths, identical on every machine.
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 
 /** By file, line, column; diagnostics without a file (about the whole set) come first. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {

@@ -8,7 +8,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describeFsError } from '../diagnostics/os-errors.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { OWN_FIELDS } from './matching.js';
 import { checkContactRules, contactsFromJson, ProblemList } from './contacts.js';
 import type { V3Contact } from './contacts.js';

@@ -2,7 +2,7 @@
 // messages are undocumented; these messages are ours, worded the way the documentation states
 // each rule.
 
-import type { WatiPayload } from '../model.js';
+import type { WatiPayload } from '../core/model.js';
 
 export type CreateRequestCheck =
   { ok: true; payload: WatiPayload } | { ok: false; message: string };

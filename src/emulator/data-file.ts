@@ -4,7 +4,7 @@
 
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readTextFileOrThrow } from '../files/read.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { PersistedCounters } from './state.js';
 
 const FORMAT = 'segsync-emulator-data';

@@ -15,7 +15,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError, UserError } from '../errors.js';
+import { UsageError, UserError } from '../core/errors.js';
 import {
   EVALUATE_CONTACT_LIST_FIELD,
   EVALUATE_PAGE_FIELDS,

@@ -1,7 +1,7 @@
 // What the emulator remembers: the segments it created and the counters tests read to catch
 // segsync misbehaving (duplicate creates, too much concurrency). No HTTP and no I/O here.
 
-import type { WatiPayload } from '../model.js';
+import type { WatiPayload } from '../core/model.js';
 import type { PublicEmulatorConfig } from './config.js';
 
 export interface EmulatorSegment extends WatiPayload {

@@ -7,7 +7,7 @@
 
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { errorCode } from '../errors.js';
+import { errorCode } from '../core/errors.js';
 
 /** Linux gives up after 40 links in one lookup; so do we (a loop would otherwise never end). */
 const MAX_SYMLINK_HOPS = 40;

@@ -10,7 +10,7 @@ import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { describeFsError } from '../diagnostics/os-errors.js';
-import { errorCode, UserError } from '../errors.js';
+import { errorCode, UserError } from '../core/errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

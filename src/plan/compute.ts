@@ -16,9 +16,9 @@ import type {
   State,
   StateComparison,
   StateEntry,
-} from '../model.js';
-import { PLAN_FORMAT_VERSION } from '../model.js';
-import { digestOf } from '../canonical-json.js';
+} from '../core/model.js';
+import { PLAN_FORMAT_VERSION } from '../core/model.js';
+import { digestOf } from '../core/canonical-json.js';
 import { markRenames, renameSentence } from './rename.js';
 import type { StateChangeContext } from './state-changes.js';
 import { compareStates, stateChangeDiagnostics } from './state-changes.js';

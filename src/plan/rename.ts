@@ -1,8 +1,8 @@
 // Wati cannot rename a segment: a definition renamed in the repository creates a second segment,
 // and the old one stays active. Spotting the likely renames lets the plan say so next to the create.
 
-import type { PlanAction, WatiPayload } from '../model.js';
-import { digestOfSmall } from '../canonical-json.js';
+import type { PlanAction, WatiPayload } from '../core/model.js';
+import { digestOfSmall } from '../core/canonical-json.js';
 
 /**
  * A create whose payload equals a removed entry's recorded payload but for the name is almost

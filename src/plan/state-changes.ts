@@ -10,7 +10,7 @@ import type {
   StateComparison,
   StateEntry,
   StateEntrySummary,
-} from '../model.js';
+} from '../core/model.js';
 
 export function compareStates(
   base: State,

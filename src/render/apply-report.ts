@@ -1,6 +1,6 @@
 // Renders an apply's result: the per-segment report for people, and the Markdown step summary.
 import type { ApplyResult } from '../apply/result.js';
-import type { SegmentResult } from '../model.js';
+import type { SegmentResult } from '../core/model.js';
 import { plural } from './diagnostics.js';
 import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
 import { terminalText } from './sinks/terminal.js';

@@ -1,4 +1,4 @@
-import type { WatiPayload } from '../model.js';
+import type { WatiPayload } from '../core/model.js';
 import { plural } from './diagnostics.js';
 
 /** One short phrase saying what a segment selects, without revealing contact IDs. */

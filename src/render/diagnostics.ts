@@ -1,5 +1,5 @@
-import type { Diagnostic } from '../model.js';
-import { STATE_FILE_DIAGNOSTIC_CODES } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
+import { STATE_FILE_DIAGNOSTIC_CODES } from '../core/model.js';
 
 /** The diagnostics about the state file as a whole (shown first), and the others. */
 export function splitStateFileDiagnostics(diagnostics: readonly Diagnostic[]): {

@@ -4,7 +4,7 @@
 // `true`), with invisible characters as `\uXXXX` escapes (the JSON sink's inline form). Groups are numbered, never joined with "and"/"or": how Wati combines groups, or the
 // conditions of a group, is not documented.
 
-import type { Condition, WatiPayload } from '../model.js';
+import type { Condition, WatiPayload } from '../core/model.js';
 import { jsonInline } from './sinks/json.js';
 
 export interface FilterOptions {

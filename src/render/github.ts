@@ -1,7 +1,7 @@
 // GitHub Actions workflow commands: every diagnostic becomes an annotation on its file and line,
 // so problems show on the pull request's changed lines. Escaping is the sink's
 // (sinks/workflow-command.ts): untrusted text can neither end the command nor start another.
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import { formatWorkflowCommand, workflowCommandData } from './sinks/workflow-command.js';
 
 export function renderAnnotation(diagnostic: Diagnostic): string {

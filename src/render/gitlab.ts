@@ -3,8 +3,8 @@
 // the diff, the way annotations do on GitHub.
 // Shape (docs.gitlab.com, "Code Quality report format"): description, check_name, fingerprint,
 // severity (info | minor | major | critical | blocker), location.path, location.lines.begin.
-import { sha256 } from '../canonical-json.js';
-import type { Diagnostic } from '../model.js';
+import { sha256 } from '../core/canonical-json.js';
+import type { Diagnostic } from '../core/model.js';
 import { jsonText } from './sinks/json.js';
 
 export interface CodeQualityIssue {

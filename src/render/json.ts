@@ -1,4 +1,4 @@
-import type { Plan } from '../model.js';
+import type { Plan } from '../core/model.js';
 import { jsonText } from './sinks/json.js';
 import type { ValidationReport } from './validation-text.js';
 

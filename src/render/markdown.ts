@@ -7,7 +7,7 @@ import type {
   Plan,
   RemovedAction,
   UnchangedAction,
-} from '../model.js';
+} from '../core/model.js';
 import { renameSentence } from '../plan/rename.js';
 import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';

@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
-import { prettyCanonicalJson } from '../canonical-json.js';
-import type { WatiPayload } from '../model.js';
+import { prettyCanonicalJson } from '../core/canonical-json.js';
+import type { WatiPayload } from '../core/model.js';
 
 /**
  * Contact IDs are personal data: PR-facing output shows how many there are, never the values.

@@ -1,5 +1,5 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction, SettleAdvice, WatiPayload } from '../model.js';
+import type { Diagnostic, Plan, PlanAction, SettleAdvice, WatiPayload } from '../core/model.js';
 import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';

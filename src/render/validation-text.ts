@@ -1,6 +1,6 @@
 // Human-readable validation output (diagnostics and the verdict line) for a terminal or a CI log.
 // Apart from the plan's text (text.ts) so that `validate` does not load the payload diff.
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import { countBySeverity, formatLocation, plural } from './diagnostics.js';
 import { terminalText } from './sinks/terminal.js';
 import type { Style } from './style.js';

@@ -5,12 +5,12 @@
 
 import { access, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { prettyCanonicalJson } from '../canonical-json.js';
+import { prettyCanonicalJson } from '../core/canonical-json.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { readTextFileOrThrowAsync } from '../files/read.js';
-import type { State, StateEntry } from '../model.js';
-import { STATE_FORMAT_VERSION } from '../model.js';
+import type { State, StateEntry } from '../core/model.js';
+import { STATE_FORMAT_VERSION } from '../core/model.js';
 import { resolveStateFile } from './identity.js';
 import { lineColumnAt, locateJsonSyntaxError } from './json-syntax.js';
 import { entryProblems, schemaProblems } from './schema.js';

@@ -11,7 +11,7 @@
 
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { errorCode, UserError } from '../errors.js';
+import { errorCode, UserError } from '../core/errors.js';
 import { describeOsError } from '../diagnostics/os-errors.js';
 import { resolveRealPath } from '../files/confine.js';
 

@@ -2,7 +2,7 @@
 // that apply's pending entries as creates in flight, never as outcomes to resolve by hand.
 // Reads the lock through lock.ts (same path, same format); never takes or changes it.
 
-import type { LockHolder } from '../model.js';
+import type { LockHolder } from '../core/model.js';
 import { livenessOf, lockPathOf, readLockInfo } from './lock.js';
 
 /**

@@ -9,8 +9,8 @@
 // With a base (git's three-way merge), an entry that one side removed (`state forget`) while the
 // other side left it exactly as in the base stays removed; any other removal is ignored, because
 // keeping an entry never causes a duplicate and losing one does.
-import type { PendingEntry, State, StateEntry } from '../model.js';
-import { STATE_FORMAT_VERSION } from '../model.js';
+import type { PendingEntry, State, StateEntry } from '../core/model.js';
+import { STATE_FORMAT_VERSION } from '../core/model.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 
 export interface MergeConflict {

@@ -1,9 +1,9 @@
 // What `segsync state ...` does to the state: pure functions from State to a new State. The user
 // tells segsync what they saw in the Wati dashboard, because the API cannot be asked.
 
-import { UserError } from '../errors.js';
-import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../model.js';
-import { checkSegmentId } from '../segment-id.js';
+import { UserError } from '../core/errors.js';
+import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../core/model.js';
+import { checkSegmentId } from '../core/segment-id.js';
 
 export interface StateEntryRow {
   name: string;

@@ -2,9 +2,9 @@
 // module, src/yaml/schema-validator.ts) plus the rule a schema cannot express (an entry's payload
 // name equals its key), worded as "<json path>: <what is wrong>".
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import type { State, StateEntry } from '../model.js';
+import type { State, StateEntry } from '../core/model.js';
 import { getStateValidators } from '../yaml/schema-validator.js';
-import { segmentIdProblem } from '../segment-id.js';
+import { segmentIdProblem } from '../core/segment-id.js';
 
 /** Readable problems ("<json path>: <what is wrong>") of a parsed state file; empty when valid. */
 export function schemaProblems(data: unknown): string[] {

@@ -11,9 +11,9 @@
 // promise settles when an append that includes it is durable (or has failed). The state file
 // itself is rewritten atomically when the journal opens and closes (compaction).
 
-import { UserError } from '../errors.js';
-import type { CreatedEntry, PendingEntry, State, StateEntry } from '../model.js';
-import { STATE_FORMAT_VERSION } from '../model.js';
+import { UserError } from '../core/errors.js';
+import type { CreatedEntry, PendingEntry, State, StateEntry } from '../core/model.js';
+import { STATE_FORMAT_VERSION } from '../core/model.js';
 import type { StateLock } from './lock.js';
 import { resolveStateFile } from './identity.js';
 import { acquireStateLock } from './lock.js';

@@ -13,8 +13,8 @@ import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import { dirname } from 'node:path';
-import { errorCode, UserError } from '../errors.js';
-import type { State, StateEntry } from '../model.js';
+import { errorCode, UserError } from '../core/errors.js';
+import type { State, StateEntry } from '../core/model.js';
 
 export type JournalRecord =
   { op: 'set'; name: string; entry: StateEntry } | { op: 'delete'; name: string };

@@ -7,8 +7,8 @@
 // Safety rule: when an answer does not prove that the segment was NOT created, it is 'unknown'
 // (never retried), because a duplicate segment in the customer's account is the worst outcome.
 
-import { segmentIdProblem } from '../segment-id.js';
-import type { AccountStopReason } from '../model.js';
+import { segmentIdProblem } from '../core/segment-id.js';
+import type { AccountStopReason } from '../core/model.js';
 
 export type Classification =
   | { kind: 'created'; id: string }

@@ -3,7 +3,7 @@
 // may carry credentials.
 
 import { BlockList, isIP } from 'node:net';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 const WHERE_TO_FIND =
   'Copy the API endpoint from the Wati dashboard (API Docs), e.g. https://live-mt-server.wati.io/123456.';

@@ -4,7 +4,7 @@
 
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node, Pair } from 'yaml';
-import type { SourceLocation } from '../model.js';
+import type { SourceLocation } from '../core/model.js';
 
 /** The parts of a loaded document that locating needs. */
 export interface LocatableDocument {

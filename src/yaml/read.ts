@@ -3,12 +3,12 @@
 // definitions and the configuration. Hostile or broken input never throws: every problem becomes
 // a located diagnostic.
 
-import { appendAll } from '../append-all.js';
+import { appendAll } from '../core/append-all.js';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
 import type { FileKind, ReadProblem } from '../files/read.js';
 import { describeReadProblem, FILE_KINDS, readBoundedFile } from '../files/read.js';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { decodeUtf8 } from './utf8.js';

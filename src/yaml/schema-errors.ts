@@ -3,7 +3,7 @@
 // value...); this module keeps one diagnostic per problem.
 
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import type { LocatableDocument } from './locate.js';
 import { locate, locateKey, parseJsonPointer, scalarSourceAt } from './locate.js';
 import type { JsonSchema } from './schema-validator.js';

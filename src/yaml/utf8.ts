@@ -1,7 +1,7 @@
 // Decoding definition files as strict UTF-8. The fast path is the native fatal TextDecoder; only
 // when it rejects a file do we scan the bytes ourselves to say where the first bad byte is.
 
-import type { SourceLocation } from '../model.js';
+import type { SourceLocation } from '../core/model.js';
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const BOM_LENGTH = 3;

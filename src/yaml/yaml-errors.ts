@@ -4,7 +4,7 @@
 
 import { isPair, isScalar, isMap, visit } from 'yaml';
 import type { Document, LineCounter, YAMLError } from 'yaml';
-import type { Diagnostic } from '../model.js';
+import type { Diagnostic } from '../core/model.js';
 import { findPair, positionAt } from './locate.js';
 
 export interface YamlSource {

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../src/apply/result.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 import type { CliRun } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
 import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';

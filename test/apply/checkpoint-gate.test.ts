@@ -4,12 +4,12 @@
 // window size, the concurrency, the push latency and the push that fails.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CheckpointWindow } from '../../src/apply/checkpoint-gate.js';
-import { CheckpointGate } from '../../src/apply/checkpoint-gate.js';
-import type { CreateJournal, SegmentCreator } from '../../src/apply/run.js';
-import { applyCreates } from '../../src/apply/run.js';
-import type { CreateAction } from '../../src/model.js';
-import { digestOf } from '../../src/canonical-json.js';
+import type { CheckpointWindow } from '../../src/apply/runner/checkpoint-gate.js';
+import { CheckpointGate } from '../../src/apply/runner/checkpoint-gate.js';
+import type { CreateJournal, SegmentCreator } from '../../src/apply/runner/create-runner.js';
+import { applyCreates } from '../../src/apply/runner/create-runner.js';
+import type { CreateAction } from '../../src/core/model.js';
+import { digestOf } from '../../src/core/canonical-json.js';
 import { staticPayload } from '../helpers/builders.js';
 
 function createsOf(count: number): CreateAction[] {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 import { readState, serializeState } from '../../src/state/file.js';
 import { runCli } from '../helpers/cli.js';
 import type { GitRemote } from '../helpers/git-remote.js';

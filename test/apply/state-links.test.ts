@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const NAMES = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6'];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { Plan, State } from '../../src/model.js';
+import type { Plan, State } from '../../src/core/model.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;

@@ -3,9 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAndValidate } from '../../src/app/validate-definitions.js';
-import { resolveSettings } from '../../src/app/settings.js';
-import { UsageError } from '../../src/errors.js';
+import { loadAndValidate } from '../../src/application/validate-definitions.js';
+import { resolveSettings } from '../../src/application/settings.js';
+import { UsageError } from '../../src/core/errors.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderPlanText } from '../../src/render/text.js';
 import { renderValidationText } from '../../src/render/validation-text.js';

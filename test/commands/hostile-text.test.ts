@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
-import { segmentIdProblem } from '../../src/segment-id.js';
+import { segmentIdProblem } from '../../src/core/segment-id.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;

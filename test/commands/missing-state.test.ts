@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { Plan } from '../../src/model.js';
+import type { Plan } from '../../src/core/model.js';
 import { runCli } from '../helpers/cli.js';
 
 const exec = promisify(execFile);

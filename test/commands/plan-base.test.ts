@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Plan, State } from '../../src/model.js';
+import type { Plan, State } from '../../src/core/model.js';
 import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { runCli } from '../helpers/cli.js';

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { Plan } from '../../src/model.js';
+import type { Plan } from '../../src/core/model.js';
 import { runCli } from '../helpers/cli.js';
 import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { resolveSettings } from '../../src/app/settings.js';
+import { resolveSettings } from '../../src/application/settings.js';
 import { makeTempDir, removeDir } from '../state/fixtures.js';
 
 let dir: string;

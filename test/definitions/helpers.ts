@@ -13,7 +13,7 @@ import {
 } from '../../src/definitions/load-definitions.js';
 import type { ValidateOptions, ValidateResult } from '../../src/definitions/rules.js';
 import { SegmentCollector } from '../../src/definitions/rules.js';
-import type { Diagnostic } from '../../src/model.js';
+import type { Diagnostic } from '../../src/core/model.js';
 import type { LoadedDocument } from '../../src/yaml/read.js';
 import { parseYamlText } from '../../src/yaml/read.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAndValidateDefinitions } from '../../src/definitions/load-definitions.js';
 import { SegmentCollector } from '../../src/definitions/rules.js';
-import { digestOf } from '../../src/canonical-json.js';
+import { digestOf } from '../../src/core/canonical-json.js';
 import {
   check,
   checkText,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import type { Plan } from '../../src/model.js';
+import type { Plan } from '../../src/core/model.js';
 import { serializeState } from '../../src/state/file.js';
 import { EMPTY_STATE } from '../../bench/lib/workspace.mjs';
 import { created, staticPayload, stateOf } from '../helpers/builders.js';

@@ -6,7 +6,7 @@ import { runEmulatorCommand } from '../../src/commands/emulator.js';
 import type { EmulatorCommandOptions } from '../../src/commands/emulator.js';
 import { generateContacts } from '../../src/emulator/contact-generator.js';
 import { OPERATORS } from '../../src/emulator/matching.js';
-import { UsageError, UserError } from '../../src/errors.js';
+import { UsageError, UserError } from '../../src/core/errors.js';
 import { runCli } from '../helpers/cli.js';
 import { createSegment, evaluate, evaluateAll, staticSegment, waitUntil } from './support.js';
 

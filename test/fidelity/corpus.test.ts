@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/model.js';
+import type { Diagnostic } from '../../src/core/model.js';
 import { checkText } from '../definitions/helpers.js';
 
 /** Where a form can be placed; `@` marks the spot. */

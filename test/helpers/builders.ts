@@ -5,8 +5,8 @@ import type {
   SegmentDefinition,
   State,
   WatiPayload,
-} from '../../src/model.js';
-import { digestOf } from '../../src/canonical-json.js';
+} from '../../src/core/model.js';
+import { digestOf } from '../../src/core/canonical-json.js';
 
 export function definition(
   payload: WatiPayload,

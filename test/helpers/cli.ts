@@ -1,5 +1,5 @@
 // Runs the segsync program in-process, as the CLI would, capturing everything it prints.
-import { buildProgram } from '../../src/program.js';
+import { buildProgram } from '../../src/program/index.js';
 
 export interface CliRun {
   code: number;
@@ -40,7 +40,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<CliRu
     },
   }).catch(async (error: unknown) => {
     // Mirror the CLI's top-level handler so tests see what a user sees.
-    const { formatFatal } = await import('../../src/report-error.js');
+    const { formatFatal } = await import('../../src/program/report-error.js');
     const fatal = formatFatal(error, false);
     stderr += fatal.message;
     return fatal.exitCode;

@@ -9,7 +9,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createBareRemote, STATE_FILE } from '../../bench/lib/git-workspace.mjs';
 import { CLI } from '../../bench/lib/workspace.mjs';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 import { parseState } from '../../src/state/file.js';
 
 export { STATE_FILE };

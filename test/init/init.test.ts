@@ -7,9 +7,9 @@ import {
   describeEnvironments,
   parseEnvironmentList,
 } from '../../src/commands/init-environments.js';
-import { resolveSettings } from '../../src/app/settings.js';
-import { loadAndValidate } from '../../src/app/validate-definitions.js';
-import { UsageError, UserError } from '../../src/errors.js';
+import { resolveSettings } from '../../src/application/settings.js';
+import { loadAndValidate } from '../../src/application/validate-definitions.js';
+import { UsageError, UserError } from '../../src/core/errors.js';
 import { makeTempDir, recordingIO, removeDir, REPO_ROOT, SCAFFOLDED } from './support.js';
 
 let dir: string;

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CommandIO } from '../../src/app/io.js';
+import type { CommandIO } from '../../src/application/io.js';
 
 export interface RecordingIO extends CommandIO {
   out: string[];

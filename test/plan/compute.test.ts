@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/model.js';
+import type { Diagnostic } from '../../src/core/model.js';
 import { computePlan } from '../../src/plan/compute.js';
 import {
   created,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, digestOf, digestOfSmall } from '../../src/canonical-json.js';
+import { canonicalJson, digestOf, digestOfSmall } from '../../src/core/canonical-json.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

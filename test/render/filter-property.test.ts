@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import type { WatiPayload } from '../../src/model.js';
+import type { WatiPayload } from '../../src/core/model.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { describeCondition } from '../../src/render/filter.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/model.js';
+import type { Diagnostic } from '../../src/core/model.js';
 import { renderCodeQuality } from '../../src/render/gitlab.js';
 import { withTempDir } from '../definitions/helpers.js';
 import { REPO_ROOT } from '../init/support.js';

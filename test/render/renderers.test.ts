@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/model.js';
+import type { Plan } from '../../src/core/model.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderAnnotation, renderAnnotations } from '../../src/render/github.js';
 import { renderPlanJson } from '../../src/render/json.js';

@@ -4,10 +4,10 @@
 // its reader would read it: a terminal, the GitHub Actions runner, GitHub's Markdown.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProgressReporter } from '../../src/apply/progress.js';
+import { ProgressReporter } from '../../src/render/apply-progress.js';
 import { buildApplyResult } from '../../src/apply/result.js';
-import { UserError } from '../../src/errors.js';
-import type { Diagnostic, Plan, SegmentResult } from '../../src/model.js';
+import { UserError } from '../../src/core/errors.js';
+import type { Diagnostic, Plan, SegmentResult } from '../../src/core/model.js';
 import { computePlan } from '../../src/plan/compute.js';
 import { renderApplyMarkdown, renderApplyText } from '../../src/render/apply-report.js';
 import { renderAnnotations } from '../../src/render/github.js';
@@ -16,7 +16,7 @@ import { renderPlanJson, renderValidationJson } from '../../src/render/json.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
 import { renderPlanText } from '../../src/render/text.js';
 import { renderValidationText } from '../../src/render/validation-text.js';
-import { formatFatal } from '../../src/report-error.js';
+import { formatFatal } from '../../src/program/report-error.js';
 import { created, definition, pending, staticPayload, stateOf } from '../helpers/builders.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { State } from '../../src/model.js';
+import type { State } from '../../src/core/model.js';
 import { StateSession } from '../../src/state/session.js';
 import { forceUnlock } from '../../src/state/lock.js';
 import { readState } from '../../src/state/file.js';

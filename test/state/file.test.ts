@@ -1,8 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import type { State } from '../../src/model.js';
+import { UserError } from '../../src/core/errors.js';
+import type { State } from '../../src/core/model.js';
 import { locateJsonSyntaxError } from '../../src/state/json-syntax.js';
 import {
   emptyState,

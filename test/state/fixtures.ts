@@ -7,9 +7,9 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import type { CreatedEntry, PendingEntry, WatiPayload } from '../../src/model.js';
-import { digestOf } from '../../src/canonical-json.js';
-import type { State } from '../../src/model.js';
+import type { CreatedEntry, PendingEntry, WatiPayload } from '../../src/core/model.js';
+import { digestOf } from '../../src/core/canonical-json.js';
+import type { State } from '../../src/core/model.js';
 import { serializeState } from '../../src/state/file.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

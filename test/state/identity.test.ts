@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { link, lstat, mkdir, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateLockedError, UserError } from '../../src/errors.js';
+import { StateLockedError, UserError } from '../../src/core/errors.js';
 import { resolveStateFile } from '../../src/state/identity.js';
 import { StateSession } from '../../src/state/session.js';
 import { acquireStateLock, lockPathOf } from '../../src/state/lock.js';

@@ -2,7 +2,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StateLockedError } from '../../src/errors.js';
+import { StateLockedError } from '../../src/core/errors.js';
 import type { LockInfo } from '../../src/state/lock.js';
 import {
   acquireStateLock,

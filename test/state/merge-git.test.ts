@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { State, StateEntry } from '../../src/model.js';
+import type { State, StateEntry } from '../../src/core/model.js';
 import { readState, serializeState } from '../../src/state/file.js';
 import { runCli } from '../helpers/cli.js';
 import { createdFor, makeTempDir, pendingFor, removeDir, REPO_ROOT } from './fixtures.js';

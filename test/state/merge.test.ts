@@ -1,7 +1,7 @@
 // Merging state files by meaning: the rules, then the algebra (fast-check).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { State, StateEntry } from '../../src/model.js';
+import type { State, StateEntry } from '../../src/core/model.js';
 import { mergeStates } from '../../src/state/merge.js';
 import { createdFor, pendingFor } from './fixtures.js';
 

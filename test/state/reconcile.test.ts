@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
-import type { State } from '../../src/model.js';
-import type { SegmentDefinition } from '../../src/model.js';
-import { digestOf } from '../../src/canonical-json.js';
+import { UserError } from '../../src/core/errors.js';
+import type { State } from '../../src/core/model.js';
+import type { SegmentDefinition } from '../../src/core/model.js';
+import { digestOf } from '../../src/core/canonical-json.js';
 import {
   adoptSegment,
   forgetSegment,

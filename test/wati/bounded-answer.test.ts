@@ -3,7 +3,7 @@
 // read only up to 1 MiB (decoded), against real servers on 127.0.0.1 that misbehave on purpose.
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WatiPayload } from '../../src/model.js';
+import type { WatiPayload } from '../../src/core/model.js';
 import { MAX_ANSWER_BYTES, createWatiClient } from '../../src/wati/client.js';
 import type { WatiClient } from '../../src/wati/client.js';
 import { reply, startServer } from './local-server.js';

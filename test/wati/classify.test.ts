@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { segmentIdProblem } from '../../src/segment-id.js';
+import { segmentIdProblem } from '../../src/core/segment-id.js';
 import {
   classifyResponse,
   extractServerMessage,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WatiPayload } from '../../src/model.js';
+import type { WatiPayload } from '../../src/core/model.js';
 import { createWatiClient } from '../../src/wati/client.js';
 import type { WatiClient, WatiClientOptions } from '../../src/wati/client.js';
 import { closedPort, reply, startServer } from './local-server.js';

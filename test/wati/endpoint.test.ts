@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { isLoopbackHost, normalizeEndpoint, normalizeToken } from '../../src/wati/endpoint.js';
 
 function userErrorOf(action: () => unknown): UserError {

@@ -3,10 +3,10 @@
 // --env, or a branch that lost the file. So apply refuses to create without one unless told this
 // is a new state, and plan says loudly that it plans against none — both naming the path, and
 // whether git's history ever held it.
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import { stateFileExists } from '../state/file.js';
-import { lastCommitHolding } from '../state/git-history.js';
+import { lastCommitHolding } from '../git/history.js';
 import type { CommandIO } from './io.js';
 
 export interface MissingState {

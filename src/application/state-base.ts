@@ -2,10 +2,10 @@
 // did to the state file. In GitHub Actions on a pull request, the base branch is the default.
 import { readFile } from 'node:fs/promises';
 import { displayPath } from '../diagnostics/display-path.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { PlanBase } from '../plan/compute.js';
 import { stateFileLines } from '../state/file.js';
-import { readStateAtRevision } from '../state/git-history.js';
+import { readStateAtRevision } from '../git/history.js';
 import type { CommandIO } from './io.js';
 
 export interface BaseRequest {

@@ -1,30 +1,30 @@
 // The apply use case: plan exactly as `plan` does (from the state read under the lock), refuse
 // when blocked, ask the command to confirm, create with bounded concurrency, record every answer,
 // report. The command (src/commands/apply.ts) owns the options and the confirmation dialogue.
-import { buildApplyResult } from '../apply/result.js';
-import { ExitCode, UserError } from '../errors.js';
-import type { Plan } from '../model.js';
+import { buildApplyResult } from './result.js';
+import { ExitCode, UserError } from '../core/errors.js';
+import type { Plan } from '../core/model.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalText } from '../render/sinks/terminal.js';
 import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
-import { GitStatePusher } from '../state/git-push.js';
-import { resolveCheckpointEvery, setUpStatePush } from './apply-push.js';
+import { GitStatePusher } from '../git/state-pusher.js';
+import { resolveCheckpointEvery, setUpStatePush } from './state-push.js';
 import { StateSession } from '../state/session.js';
-import { readCredentials } from './credentials.js';
-import type { CommandIO } from './io.js';
-import { refuseMissingState } from './missing-state.js';
-import { planFrom } from './pipeline.js';
-import { loadAndValidate } from './validate-definitions.js';
+import { readCredentials } from '../application/credentials.js';
+import type { CommandIO } from '../application/io.js';
+import { refuseMissingState } from '../application/missing-state.js';
+import { planFrom } from '../application/pipeline.js';
+import { loadAndValidate } from '../application/validate-definitions.js';
 import {
   loadSavedPlan,
   looksLikeSavedPlan,
   refuseForeignPlan,
   refuseStalePlan,
 } from './saved-plan.js';
-import type { CommonOptions } from './settings.js';
-import { resolveSettings, selectionFlags } from './settings.js';
+import type { CommonOptions } from '../application/settings.js';
+import { resolveSettings, selectionFlags } from '../application/settings.js';
 
 export interface ApplyOptions extends CommonOptions {
   concurrency?: number;
@@ -119,7 +119,7 @@ export async function applyDefinitions(
     }
     await confirm(plan, credentials.endpoint);
 
-    const { executeApply } = await import('./apply-execute.js');
+    const { executeApply } = await import('./execute-creates.js');
     const push = pusher
       ? setUpStatePush({
           pusher,

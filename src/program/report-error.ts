@@ -1,8 +1,8 @@
 // One readable message per failure; a stack trace only with --verbose. Messages carry paths,
 // names and server text: everything goes through the terminal sink.
-import { osErrorWords } from './diagnostics/os-errors.js';
-import { ExitCode, UserError } from './errors.js';
-import { terminalLines, terminalText } from './render/sinks/terminal.js';
+import { osErrorWords } from '../diagnostics/os-errors.js';
+import { ExitCode, UserError } from '../core/errors.js';
+import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 
 export function formatFatal(
   error: unknown,

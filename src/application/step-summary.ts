@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { errorCode } from '../errors.js';
+import { errorCode } from '../core/errors.js';
 import { osErrorWords } from '../diagnostics/os-errors.js';
 import { terminalText } from '../render/sinks/terminal.js';
 

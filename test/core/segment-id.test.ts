@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import {
   checkSegmentId,
   MAX_SEGMENT_ID_LENGTH,
   SEGMENT_ID_PATTERN,
   segmentIdProblem,
-} from '../src/segment-id.js';
+} from '../../src/core/segment-id.js';
 
 /** Printable ASCII without the space: what Wati's ids are made of, and more. */
 const printableId = fc.string({
@@ -95,7 +95,7 @@ describe('checkSegmentId', () => {
 
 describe('one rule for every source', () => {
   const schema = JSON.parse(
-    readFileSync(new URL('../schemas/state.schema.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../schemas/state.schema.json', import.meta.url), 'utf8'),
   ) as {
     $defs: { createdEntry: { properties: { id: { pattern: string } } } };
   };

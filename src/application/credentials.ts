@@ -1,7 +1,7 @@
 // Endpoint and token come from environment variables (or a token file), never from a flag: a
 // flag shows in the process list and in shell history.
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import { normalizeEndpoint, normalizeToken } from '../wati/endpoint.js';
 import type { CommandIO } from './io.js';

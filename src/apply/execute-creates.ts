@@ -1,19 +1,19 @@
 // The sending half of apply, loaded only once the plan is accepted: the HTTP client (got) and
 // p-limit are not imported by plan-only runs.
-import { ProgressReporter } from '../apply/progress.js';
-import { buildApplyResult } from '../apply/result.js';
-import { applyCreates } from '../apply/run.js';
-import { ExitCode, UserError } from '../errors.js';
-import type { CreateAction, Plan } from '../model.js';
+import { ProgressReporter } from '../render/apply-progress.js';
+import { buildApplyResult } from './result.js';
+import { applyCreates } from './runner/create-runner.js';
+import { ExitCode, UserError } from '../core/errors.js';
+import type { CreateAction, Plan } from '../core/model.js';
 import { describeUnsettled, renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
-import type { Credentials } from './credentials.js';
-import type { StatePush } from './apply-push.js';
-import type { CommandIO } from './io.js';
-import { appendStepSummary } from './step-summary.js';
+import type { Credentials } from '../application/credentials.js';
+import type { StatePush } from './state-push.js';
+import type { CommandIO } from '../application/io.js';
+import { appendStepSummary } from '../application/step-summary.js';
 
 export interface ExecuteApplyInput {
   plan: Plan;

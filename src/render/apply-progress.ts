@@ -1,7 +1,7 @@
 // Live progress: a rewritten line on a terminal, one plain line per finished segment in CI.
-import type { SegmentResult } from '../model.js';
-import { terminalText } from '../render/sinks/terminal.js';
-import type { ApplyEvent } from './run.js';
+import type { SegmentResult } from '../core/model.js';
+import { terminalText } from './sinks/terminal.js';
+import type { ApplyEvent } from '../apply/runner/create-runner.js';
 
 export interface ProgressOutput {
   /** Writes raw text (no newline added). */

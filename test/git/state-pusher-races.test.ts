@@ -1,7 +1,7 @@
 // Which rejected pushes are a lost race (fetch, merge by meaning, push again) and which are a
 // refusal: read from the porcelain status lines git writes, never from what a server hook prints.
 import { describe, expect, it } from 'vitest';
-import { lostRaceForBranch } from '../../src/state/git-push.js';
+import { lostRaceForBranch } from '../../src/git/state-pusher.js';
 
 const status = (summary: string) => `To origin\n!\tHEAD:refs/heads/main\t${summary}\nDone\n`;
 

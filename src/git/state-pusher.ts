@@ -6,14 +6,14 @@
 // hold it: after git reports the push accepted, the branch is read back with `git ls-remote` (a
 // hook or mirror that resets the branch afterwards is invisible to the push's own report) and
 // must be the commit pushed, or a later one whose state file still holds every record pushed.
-import { UserError } from '../errors.js';
-import type { State } from '../model.js';
-import { gitOutputLines, redactUrlCredentials } from './git-output.js';
-import type { GitRun } from './git.js';
-import { gitEnvironment, locateInRepository, runGit } from './git.js';
-import type { MergeChanges } from './merge.js';
-import { describeConflict, mergeStates, missingRecords } from './merge.js';
-import { emptyState, parseState } from './file.js';
+import { UserError } from '../core/errors.js';
+import type { State } from '../core/model.js';
+import { gitOutputLines, redactUrlCredentials } from './output.js';
+import type { GitRun } from './run-git.js';
+import { gitEnvironment, locateInRepository, runGit } from './run-git.js';
+import type { MergeChanges } from '../state/merge.js';
+import { describeConflict, mergeStates, missingRecords } from '../state/merge.js';
+import { emptyState, parseState } from '../state/file.js';
 import { terminalQuoted } from '../render/sinks/terminal.js';
 
 /** Used when git has no user.name / user.email configured (a fresh CI runner). */

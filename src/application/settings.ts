@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { EnvironmentConfig, SegsyncConfig } from '../config/defaults.js';
 import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from '../files/confine.js';
-import { UsageError, UserError } from '../errors.js';
-import type { Diagnostic } from '../model.js';
+import { UsageError, UserError } from '../core/errors.js';
+import type { Diagnostic } from '../core/model.js';
 import { nearMisses } from '../state/reconcile.js';
 
 export interface CommonOptions {

@@ -1,10 +1,10 @@
 // apply --push-state: wires the checkpoint gate (apply/checkpoint-gate.ts) to the git pusher
-// (state/git-push.ts) over the state session. Neither the runner nor the session knows about git.
-import type { CheckpointWindow } from '../apply/checkpoint-gate.js';
-import { CheckpointGate } from '../apply/checkpoint-gate.js';
-import { UserError } from '../errors.js';
-import type { CreateAction } from '../model.js';
-import type { GitStatePusher, StateSaveHooks } from '../state/git-push.js';
+// (git/state-pusher.ts) over the state session. Neither the runner nor the session knows about git.
+import type { CheckpointWindow } from './runner/checkpoint-gate.js';
+import { CheckpointGate } from './runner/checkpoint-gate.js';
+import { UserError } from '../core/errors.js';
+import type { CreateAction } from '../core/model.js';
+import type { GitStatePusher, StateSaveHooks } from '../git/state-pusher.js';
 import { withoutWithdrawn } from '../state/merge.js';
 import type { StateSession } from '../state/session.js';
 

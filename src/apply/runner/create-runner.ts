@@ -15,7 +15,7 @@ import type {
   SegmentResult,
   StopReason,
   WatiPayload,
-} from '../model.js';
+} from '../../core/model.js';
 
 export interface ApplyStop {
   reason: StopReason;

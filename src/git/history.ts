@@ -1,10 +1,10 @@
 // What git's history knows about the state file: its content at a revision (`plan --base`) and
 // whether a path that does not exist now was ever committed (a missing or mistyped state path).
 // Read-only: nothing here changes the clone.
-import { UserError } from '../errors.js';
-import type { State } from '../model.js';
-import { emptyState, parseState } from './file.js';
-import { gitEnvironment, locateInRepository, runGit } from './git.js';
+import { UserError } from '../core/errors.js';
+import type { State } from '../core/model.js';
+import { emptyState, parseState } from '../state/file.js';
+import { gitEnvironment, locateInRepository, runGit } from './run-git.js';
 
 /** The last commit (on any ref) in which a path existed, as `git log` describes it. */
 export interface PathInHistory {

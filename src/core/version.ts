@@ -7,8 +7,8 @@ let cached: string | undefined;
 export function packageVersion(): string {
   if (cached === undefined) {
     cached = 'unknown';
-    // src/version.ts and dist/version.js sit one level below the package root, the bundled CLI
-    // (dist/bundle/) two: the nearest package.json above is segsync's own in every layout.
+    // src/core/version.ts, dist/core/version.js and the bundled CLI (dist/bundle/) all sit two
+    // levels below the package root; '../' first, should a layout ever put it one level below.
     for (const up of ['../', '../../']) {
       try {
         const manifest: unknown = JSON.parse(

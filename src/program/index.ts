@@ -8,9 +8,9 @@ import {
   InvalidArgumentError,
   Option,
 } from '@commander-js/extra-typings';
-import { ExitCode } from './errors.js';
-import type { CommandIO } from './app/io.js';
-import { terminalLines } from './render/sinks/terminal.js';
+import { ExitCode } from '../core/errors.js';
+import type { CommandIO } from '../application/io.js';
+import { terminalLines } from '../render/sinks/terminal.js';
 
 export interface ProgramContext {
   version: string;
@@ -47,7 +47,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .action(async (paths, options) => {
-      const { runValidate } = await import('./commands/validate.js');
+      const { runValidate } = await import('../commands/validate.js');
       exitCode = await runValidate(paths, options, io);
     });
 
@@ -75,7 +75,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .action(async (paths, options) => {
-      const { runPlan } = await import('./commands/plan.js');
+      const { runPlan } = await import('../commands/plan.js');
       exitCode = await runPlan(paths, options, io);
     });
 
@@ -111,7 +111,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .action(async (target, options) => {
-      const { runApply } = await import('./commands/apply.js');
+      const { runApply } = await import('../commands/apply.js');
       const pushState =
         options.pushState && pushStateTarget !== undefined ? pushStateTarget : options.pushState;
       exitCode = await runApply(target, { ...options, pushState }, io);
@@ -128,7 +128,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(stateOption())
     .addOption(formatOption().choices(['text', 'json'] as const))
     .action(async (options) => {
-      const { runStateList } = await import('./commands/state.js');
+      const { runStateList } = await import('../commands/state.js');
       exitCode = await runStateList(options, io);
     });
   state
@@ -139,7 +139,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(envOption())
     .addOption(stateOption())
     .action(async (name, options) => {
-      const { runStateShow } = await import('./commands/state.js');
+      const { runStateShow } = await import('../commands/state.js');
       exitCode = await runStateShow(name, options, io);
     });
   state
@@ -156,7 +156,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
       'settle the pending rows of `state list --format json` output (- for stdin); a row with an "id" exists with it',
     )
     .action(async (names, options) => {
-      const { runStateResolve } = await import('./commands/state.js');
+      const { runStateResolve } = await import('../commands/state.js');
       exitCode = await runStateResolve(names, options, io);
     });
   state
@@ -169,7 +169,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(stateOption())
     .option('--id <id>', "the segment's id in Wati")
     .action(async (name, paths, options) => {
-      const { runStateAdopt } = await import('./commands/state.js');
+      const { runStateAdopt } = await import('../commands/state.js');
       exitCode = await runStateAdopt(name, paths, options, io);
     });
   state
@@ -179,7 +179,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(envOption())
     .addOption(stateOption())
     .action(async (options) => {
-      const { runStateInit } = await import('./commands/state.js');
+      const { runStateInit } = await import('../commands/state.js');
       exitCode = await runStateInit(options, io);
     });
   state
@@ -192,7 +192,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(stateOption())
     .option('--force', 'forget it even while it is defined (the next apply creates it again)')
     .action(async (name, paths, options) => {
-      const { runStateForget } = await import('./commands/state.js');
+      const { runStateForget } = await import('../commands/state.js');
       exitCode = await runStateForget(name, paths, options, io);
     });
   state
@@ -203,7 +203,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(envOption())
     .addOption(stateOption())
     .action(async (other, options) => {
-      const { runStateMerge } = await import('./commands/state-merge.js');
+      const { runStateMerge } = await import('../commands/state-merge.js');
       exitCode = await runStateMerge(other, options, io);
     });
   state
@@ -215,7 +215,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .argument('<ours>', 'our version, replaced by the result (%A)')
     .argument('<theirs>', 'their version (%B)')
     .action(async (base, ours, theirs) => {
-      const { runStateMergeDriver } = await import('./commands/state-merge.js');
+      const { runStateMergeDriver } = await import('../commands/state-merge.js');
       exitCode = await runStateMergeDriver(base, ours, theirs, io);
     });
   state
@@ -226,7 +226,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(stateOption())
     .option('--force', 'also remove a lock whose holder still runs, or runs on another host')
     .action(async (options) => {
-      const { runStateUnlock } = await import('./commands/state.js');
+      const { runStateUnlock } = await import('../commands/state.js');
       exitCode = await runStateUnlock(options, io);
     });
 
@@ -236,8 +236,8 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .argument('[dir]', 'repository root (default: the current directory)')
     .option('--environments <names>', 'comma-separated environments, e.g. staging,production')
     .action(async (dir, options) => {
-      const { runInit } = await import('./commands/init.js');
-      const { parseEnvironmentList } = await import('./commands/init-environments.js');
+      const { runInit } = await import('../commands/init.js');
+      const { parseEnvironmentList } = await import('../commands/init-environments.js');
       exitCode = await runInit(
         dir,
         options.environments ? { environments: parseEnvironmentList(options.environments) } : {},
@@ -254,7 +254,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
         .default('segment' as const),
     )
     .action(async (name) => {
-      const { runSchema } = await import('./commands/schema.js');
+      const { runSchema } = await import('../commands/schema.js');
       exitCode = await runSchema(name, io);
     });
 
@@ -263,7 +263,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .description('print a shell completion script: source <(segsync completion bash)')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'] as const))
     .action(async (shell) => {
-      const { runCompletion } = await import('./commands/completion.js');
+      const { runCompletion } = await import('../commands/completion.js');
       exitCode = runCompletion(shell, program, io);
     });
 
@@ -275,7 +275,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .action(async (kind, options) => {
-      const { runCompleteValues } = await import('./commands/completion-values.js');
+      const { runCompleteValues } = await import('../commands/completion-values.js');
       exitCode = await runCompleteValues(kind, options, io);
     });
 
@@ -337,7 +337,7 @@ How a filter selects contacts is segsync's assumption, NOT documented by Wati:
   no groups select nobody (documented).`,
     )
     .action(async (options) => {
-      const { runEmulatorCommand } = await import('./commands/emulator.js');
+      const { runEmulatorCommand } = await import('../commands/emulator.js');
       exitCode = await runEmulatorCommand(options, io);
     });
 

@@ -1,6 +1,6 @@
 // The shared front half of plan and apply: load ─► validate ─► state ─► plan.
 import { displayPath } from '../diagnostics/display-path.js';
-import type { Plan, State } from '../model.js';
+import type { Plan, State } from '../core/model.js';
 import type { PlanOptions } from '../plan/compute.js';
 import { computePlan } from '../plan/compute.js';
 import { readState } from '../state/file.js';

@@ -1,7 +1,7 @@
 // The front half every command shares: load ─► validate, with the configuration's rules. Its own
 // module so that `validate` loads neither the plan nor the state code (start-up time).
 import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
-import type { Diagnostic, SegmentDefinition } from '../model.js';
+import type { Diagnostic, SegmentDefinition } from '../core/model.js';
 import type { Settings } from './settings.js';
 
 /** What `validate` reports: how many segments are valid, and every problem. */

@@ -16,8 +16,8 @@
 //
 // Once a checkpoint fails, the gate is closed: every window still waiting, and every later one,
 // fails the same way (nothing more is sent), and their pending records are withdrawn.
-import type { CreateAction, CreatedEntry, PendingEntry } from '../model.js';
-import type { CreateJournal } from './run.js';
+import type { CreateAction, CreatedEntry, PendingEntry } from '../../core/model.js';
+import type { CreateJournal } from './create-runner.js';
 
 export interface CheckpointWindow {
   /** 1 for the first window. */

@@ -8,12 +8,12 @@
 import { stat } from 'node:fs/promises';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Plan } from '../model.js';
-import { PLAN_FORMAT_VERSION } from '../model.js';
+import { UserError } from '../core/errors.js';
+import type { Plan } from '../core/model.js';
+import { PLAN_FORMAT_VERSION } from '../core/model.js';
 import { checksumPlan } from '../plan/compute.js';
 import { displayPath } from '../diagnostics/display-path.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../application/settings.js';
 
 export interface SavedPlan {
   file: string;

@@ -2,7 +2,7 @@
 // line a CI log would take for a workflow command.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gitOutputLines, redactUrlCredentials } from '../../src/state/git-output.js';
+import { gitOutputLines, redactUrlCredentials } from '../../src/git/output.js';
 
 describe('git output', () => {
   it('redacts the credentials of CI remote URLs', () => {
