@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from '../files/confine.js';
 import { UsageError, UserError } from '../core/errors.js';
 import type { Diagnostic } from '../core/model.js';
-import { nearMisses } from '../state/reconcile.js';
+import { nearMisses } from '../core/suggest.js';
 
 export interface CommonOptions {
   config?: string;
