@@ -27,6 +27,7 @@ export const FILE_KINDS = {
   stateRows: { label: 'list of state rows', maxBytes: 64 * MiB },
   token: { label: 'token file', maxBytes: 16 * KiB },
   emulatorData: { label: 'emulator data file', maxBytes: 64 * MiB },
+  emulatorContacts: { label: 'contacts file', maxBytes: 16 * MiB },
   projectFile: { label: 'file', maxBytes: 1 * MiB },
 } as const;
 
