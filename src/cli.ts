@@ -3,7 +3,7 @@
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import module from 'node:module';
 import os from 'node:os';
-import { osErrorWords } from './diagnostics/os-errors.js';
+import { osErrorWords } from './core/os-errors.js';
 import { packageVersion } from './core/version.js';
 
 // Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node

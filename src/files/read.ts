@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSyn
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { describeFsError } from '../diagnostics/os-errors.js';
+import { describeFsError } from '../core/os-errors.js';
 import { errorCode, UserError } from '../core/errors.js';
 
 const KiB = 1024;

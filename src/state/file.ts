@@ -6,7 +6,7 @@
 import { access, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prettyCanonicalJson } from '../core/canonical-json.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import { UserError } from '../core/errors.js';
 import { isRecord } from '../core/guards.js';
 import { readTextFileOrThrowAsync } from '../files/read.js';
