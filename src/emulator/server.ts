@@ -34,9 +34,9 @@ import { TokenBucket } from './rate-limit.js';
 import { EmulatorState } from './state.js';
 import type { EmulatorSnapshot, RequestKind } from './state.js';
 
-export { DEFAULT_EMULATOR_TOKEN, DEFAULT_SEGMENT_LIMIT } from './config.js';
-export type { EmulatorConfig, PublicEmulatorConfig } from './config.js';
-export type { EmulatorSegment, EmulatorSnapshot } from './state.js';
+export { DEFAULT_EMULATOR_TOKEN } from './config.js';
+export type { EmulatorConfig } from './config.js';
+export type { EmulatorSnapshot } from './state.js';
 export type { V3Contact } from './contacts.js';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
