@@ -77,7 +77,8 @@ const TABLE = {
     comment: 'one module per command (not config: through application; not wati)',
   },
   program: {
-    may: ['render/formats', 'render/sinks', 'core'],
+    // The formats registry (18c), whether one module or a folder.
+    may: ['render/formats.ts', 'render/formats', 'render/sinks', 'core'],
     type: ['application'],
     lazy: ['commands'],
     comment: 'the commander program: flags, and each command loaded when it runs',
