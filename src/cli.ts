@@ -3,7 +3,7 @@
 // calls process.exit. Command modules are imported lazily so each command loads only what it uses.
 import module from 'node:module';
 import os from 'node:os';
-import { osErrorWords } from './diagnostics/os-errors.js';
+import { osErrorWords } from './core/os-errors.js';
 import { packageVersion } from './core/version.js';
 
 // Node 22.1+ caches compiled code between runs (saves compiling the bundle at every start); Node
@@ -81,13 +81,23 @@ async function main(): Promise<number> {
       color: argv.includes('--color') || (stdoutIsTTY && !noColor && !argv.includes('--no-color')),
       signal: abort.signal,
       inFlight,
-      confirm: async (question) => {
-        const { askYesNo } = await import('./commands/confirm.js');
-        return askYesNo(question);
-      },
+      confirm: askYesNo,
       readStdin,
     },
   });
+}
+
+/** A yes/no question on the terminal (asked on stderr): no unless the answer is y or yes. */
+async function askYesNo(question: string): Promise<boolean> {
+  // Loaded when asked: only apply asks, and only on a terminal.
+  const { createInterface } = await import('node:readline/promises');
+  const readline = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await readline.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    readline.close();
+  }
 }
 
 /** Standard input to its end, refusing more than `maxBytes` (a pipe from the wrong command). */

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { findProjectRoot } from '../files/confine.js';
 import { UsageError, UserError } from '../core/errors.js';
 import type { Diagnostic } from '../core/model.js';
-import { nearMisses } from '../state/reconcile.js';
+import { nearMisses } from '../core/suggest.js';
 
 export interface CommonOptions {
   config?: string;
@@ -50,10 +50,7 @@ export async function resolveSettings(
   positionalPaths: readonly string[] = [],
   configErrors: ConfigErrors = 'refuse',
 ): Promise<Settings> {
-  const { config, diagnostics } = await loadConfig({
-    ...(options.config !== undefined ? { path: options.config } : {}),
-    cwd,
-  });
+  const { config, diagnostics } = await loadConfigFor(cwd, options);
   const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (errors.length > 0 && configErrors === 'refuse') throw unusableConfig(errors);
   // Its errors are what the command reports, not an environment the fallback does not define.
@@ -84,6 +81,19 @@ export async function resolveSettings(
     tokenVariable: environment?.tokenEnv ?? DEFAULT_TOKEN_VARIABLE,
     ...(pushState !== undefined ? { pushState } : {}),
   };
+}
+
+/**
+ * The names of the environments the configuration defines (shell completion): whatever else is
+ * wrong with it, and whichever `--env` was given.
+ */
+export async function environmentNames(cwd: string, options: CommonOptions): Promise<string[]> {
+  const { config } = await loadConfigFor(cwd, options);
+  return Object.keys(config.environments ?? {});
+}
+
+function loadConfigFor(cwd: string, options: CommonOptions) {
+  return loadConfig({ ...(options.config !== undefined ? { path: options.config } : {}), cwd });
 }
 
 function unusableConfig(errors: readonly Diagnostic[]): UserError {

@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { errorCode } from '../core/errors.js';
-import { osErrorWords } from '../diagnostics/os-errors.js';
+import { osErrorWords } from '../core/os-errors.js';
 import { terminalText } from '../render/sinks/terminal.js';
 
 /**

@@ -1,5 +1,6 @@
 // The front half every command shares: load ─► validate, with the configuration's rules. Its own
 // module so that `validate` loads neither the plan nor the state code (start-up time).
+import type { LoadDefinitionsOptions } from '../definitions/load-definitions.js';
 import { loadAndValidateDefinitions } from '../definitions/load-definitions.js';
 import type { Diagnostic, SegmentDefinition } from '../core/model.js';
 import type { Settings } from './settings.js';
@@ -17,9 +18,8 @@ export interface DefinitionsResult extends CheckedDefinitions {
   segments: SegmentDefinition[];
 }
 
-interface LoadOptions {
-  allowEmpty?: boolean;
-}
+/** What a command may ask of the load besides its settings. */
+type LoadOptions = Pick<LoadDefinitionsOptions, 'allowEmpty'>;
 
 /** Loads and validates the definitions, building each valid one's payload and digest. */
 export async function loadAndValidate(

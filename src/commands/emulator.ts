@@ -17,10 +17,9 @@ import { readContactsFile } from '../emulator/contacts-file.js';
 import { describeMatchRules } from '../emulator/matching.js';
 import type { Combination } from '../emulator/matching.js';
 import { DEFAULT_EMULATOR_TOKEN, startEmulator } from '../emulator/server.js';
-import type { V3Contact } from '../emulator/server.js';
+import type { EmulatorHandle, V3Contact } from '../emulator/server.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { terminalText } from '../render/sinks/terminal.js';
-import { EVALUATE_PATH } from '../wati/evaluate-fields.js';
 
 export interface EmulatorCommandOptions {
   host?: string;
@@ -86,7 +85,7 @@ export async function runEmulatorCommand(
     contacts,
   });
   try {
-    printBanner(emulator.url, opts, emulator.snapshot().config, contacts.length, io);
+    printBanner(emulator, opts, emulator.snapshot().config, contacts.length, io);
     await waitForAbort(io.signal);
   } finally {
     await emulator.close();
@@ -181,7 +180,7 @@ function describeContacts(opts: EmulatorCommandOptions, count: number): string {
 }
 
 function printBanner(
-  url: string,
+  { url, previewUrl }: Pick<EmulatorHandle, 'url' | 'previewUrl'>,
   opts: EmulatorCommandOptions,
   config: PublicEmulatorConfig,
   contacts: number,
@@ -197,7 +196,7 @@ function printBanner(
   io.stdout(
     `  WATI_API_ENDPOINT=${url} WATI_API_TOKEN=${token} segsync apply --state /tmp/segsync-try.state.json`,
   );
-  io.stdout(`Preview: POST ${url}${EVALUATE_PATH} (no tenant path: Wati's v3 calls have none)`);
+  io.stdout(`Preview: POST ${previewUrl} (no tenant path: Wati's v3 calls have none)`);
   io.stdout(`Account: ${describeAccount(config)}`);
   io.stdout(`Contacts: ${describeContacts(opts, contacts)}`);
   io.stdout(

@@ -12,7 +12,7 @@ import {
 import type { State } from '../core/model.js';
 import type { MergeResult } from '../state/merge.js';
 import { describeConflict, mergeStates } from '../state/merge.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import { emptyState, parseState, readState, serializeState } from '../state/file.js';
 import { StateSession } from '../state/session.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';

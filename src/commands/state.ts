@@ -12,12 +12,13 @@ import {
   adoptSegment,
   forgetSegment,
   listEntries,
-  nearMisses,
   requireEntry,
   resolveAsAbsent,
   resolveAsCreated,
 } from '../state/reconcile.js';
+import { isRecord } from '../core/guards.js';
 import { checkSegmentId } from '../core/segment-id.js';
+import { nearMisses } from '../core/suggest.js';
 import { readState } from '../state/file.js';
 import { createStateFile, editStateFile } from '../state/session.js';
 import type { CommandIO } from '../application/io.js';
@@ -187,7 +188,7 @@ async function settlementsFromList(options: ResolveOptions, io: CommandIO): Prom
   const settlements: Settlement[] = [];
   const withoutId: string[] = [];
   for (const row of rows as unknown[]) {
-    const record = typeof row === 'object' && row !== null ? (row as Record<string, unknown>) : {};
+    const record = isRecord(row) ? row : {};
     const { name, id, status } = record;
     if (typeof name !== 'string' || (id !== undefined && typeof id !== 'string')) {
       throw new UserError(

@@ -133,8 +133,6 @@ export interface RecordedPending {
   payload: WatiPayload;
 }
 
-export type Recorded = RecordedCreated | RecordedPending;
-
 /** What a definition contributes to an action: where it is and what it would send. */
 interface Defined {
   source: SourceLocation;
@@ -195,8 +193,6 @@ export interface UnknownAction extends Partial<Defined> {
 
 export type PlanAction =
   CreateAction | UnchangedAction | ChangedAction | RemovedAction | UnknownAction;
-
-export type PlanActionKind = PlanAction['action'];
 
 export interface PlanSummary {
   create: number;

@@ -6,7 +6,7 @@ import { readdirSync, realpathSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type picomatchModule from 'picomatch';
 import { displayPath } from '../diagnostics/display-path.js';
-import { describeFsError } from '../diagnostics/os-errors.js';
+import { describeFsError } from '../core/os-errors.js';
 import { compareCodePoints } from '../diagnostics/sort.js';
 import type { Diagnostic } from '../core/model.js';
 import {

@@ -14,11 +14,11 @@ import type { CollectedPart, ValidateOptions, ValidateResult } from './rules.js'
 import { SegmentCollector } from './rules.js';
 import { shareWork } from './work-sharing.js';
 
-export interface LoadOptions {
-  /** Paths are resolved, and displayed, relative to this directory (default: process.cwd()). */
-  cwd?: string;
+/** `cwd`: the paths are resolved, and displayed, relative to it (default: process.cwd()). */
+export interface LoadDefinitionsOptions extends ValidateOptions {
   /** The paths were typed on the command line (see FindOptions.given). */
   given?: boolean;
+  parallel?: ParallelOptions;
 }
 
 /**
@@ -51,7 +51,7 @@ export interface ParallelOptions {
  */
 export async function loadAndValidateDefinitions(
   paths: string[],
-  options: ValidateOptions & LoadOptions & { parallel?: ParallelOptions } = {},
+  options: LoadDefinitionsOptions = {},
 ): Promise<ValidateResult & { files: string[] }> {
   const cwd = options.cwd ?? process.cwd();
   const validateOptions: ValidateOptions = {

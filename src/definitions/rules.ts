@@ -15,6 +15,8 @@ import type {
 } from '../core/model.js';
 import path from 'node:path';
 import { digestOfSmall } from '../core/canonical-json.js';
+import { isRecord } from '../core/guards.js';
+import { closest } from '../core/suggest.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import type { ContactIdsFromFile } from './contact-csv.js';
 import { FORMULA_HINT, readContactIdsFile, spreadsheetFormulaProblem } from './contact-csv.js';
@@ -23,7 +25,7 @@ import { sortDiagnostics } from '../diagnostics/sort.js';
 import type { LoadedDocument } from '../yaml/read.js';
 import { documentToData } from '../yaml/read.js';
 import { locate, locateDocumentStart, locatePath } from '../yaml/locate.js';
-import { closest, explainSchemaErrors } from '../yaml/schema-errors.js';
+import { explainSchemaErrors } from '../yaml/schema-errors.js';
 import { getSegmentValidator } from '../yaml/schema-validator.js';
 import { checkExactScalars } from './exact-scalars.js';
 import {
@@ -516,10 +518,6 @@ function checkNames(names: readonly NameOccurrence[]): {
     });
   }
   return { diagnostics, firstSources };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function joinWords(words: readonly string[]): string {

@@ -1,23 +1,16 @@
 // `segsync emulator --contacts FILE`: a contact dataset from a JSON array of v3 contacts
 // (`*.json`) or a CSV with a header row (`*.csv`: columns id, wa_id, name, phone are the contact's
 // fields, every other column a custom param; an empty cell is a param the contact does not have).
-// The read is bounded (checked before reading and while reading, so a huge file or a device is
-// never loaded); every problem is one message naming the file and the place (file:line for CSV,
-// index and key for JSON).
+// The read is segsync's one bounded read (files/read.ts: a regular UTF-8 file of at most 16 MiB,
+// never a device or a FIFO); every problem is one message naming the file and the place
+// (file:line for CSV, index and key for JSON).
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { describeFsError } from '../diagnostics/os-errors.js';
 import { UserError } from '../core/errors.js';
+import { readTextFileOrThrow } from '../files/read.js';
 import { OWN_FIELDS } from './matching.js';
 import { checkContactRules, contactsFromJson, ProblemList } from './contacts.js';
 import type { V3Contact } from './contacts.js';
-
-/** Larger files are refused unread: a test or demo dataset is far smaller. */
-export const MAX_CONTACTS_FILE_BYTES = 16 * 1024 * 1024;
-
-// Fatal: a file in another encoding is refused, not read as replacement characters.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads and checks a contacts file; throws one UserError listing every problem found. */
 export function readContactsFile(path: string): V3Contact[] {
@@ -28,7 +21,20 @@ export function readContactsFile(path: string): V3Contact[] {
       'Name it *.json (an array of v3 contacts) or *.csv (a header row: id, wa_id, name, phone, then custom params).',
     );
   }
-  const text = readBoundedText(path);
+  // Larger files than the bound are refused unread: a test or demo dataset is far smaller.
+  const text = readTextFileOrThrow(
+    path,
+    'emulatorContacts',
+    path,
+    'Give --contacts a JSON or CSV file saved as UTF-8 ("CSV UTF-8" in a spreadsheet), or use ' +
+      '--generate-contacts N for a large made-up dataset.',
+  );
+  if (text === undefined) {
+    throw new UserError(
+      `The contacts file ${path} does not exist.`,
+      'Check the path given to --contacts.',
+    );
+  }
   const problems = new ProblemList();
   const contacts =
     format === 'json' ? parseJson(text, path, problems) : parseCsv(text, path, problems);
@@ -126,51 +132,4 @@ function parseCsv(text: string, path: string, problems: ProblemList): V3Contact[
     problems,
   );
   return contacts;
-}
-
-/** The file's text, read with a bound: never more than MAX_CONTACTS_FILE_BYTES + 1 bytes. */
-function readBoundedText(path: string): string {
-  const cannotRead = (why: string) =>
-    new UserError(
-      `Cannot read the contacts file ${path}: ${why}.`,
-      'Check the path given to --contacts and its permissions.',
-    );
-  const tooLarge = () =>
-    new UserError(
-      `The contacts file ${path} is over the ${MAX_CONTACTS_FILE_BYTES / (1024 * 1024)} MiB limit.`,
-      'Use a smaller dataset, or --generate-contacts N for a large made-up one.',
-    );
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO named contacts.json must not hang waiting for a writer.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw cannotRead(describeFsError(error));
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw cannotRead('it is not a regular file');
-    if (stats.size > MAX_CONTACTS_FILE_BYTES) throw tooLarge();
-    // Read in chunks and counted, so a file that grew past the limit after the check is
-    // refused too, without holding more than the limit in memory.
-    const chunks: Buffer[] = [];
-    const chunk = Buffer.allocUnsafe(1024 * 1024);
-    let length = 0;
-    for (let read; (read = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
-      length += read;
-      if (length > MAX_CONTACTS_FILE_BYTES) throw tooLarge();
-      chunks.push(Buffer.from(chunk.subarray(0, read)));
-    }
-    try {
-      // The BOM a spreadsheet writes is dropped by the decoder.
-      return strictUtf8.decode(Buffer.concat(chunks, length));
-    } catch {
-      throw cannotRead('it is not UTF-8 text (export it as "CSV UTF-8" or save it as UTF-8)');
-    }
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw cannotRead(describeFsError(error));
-  } finally {
-    closeSync(fd);
-  }
 }

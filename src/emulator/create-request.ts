@@ -2,6 +2,7 @@
 // messages are undocumented; these messages are ours, worded the way the documentation states
 // each rule.
 
+import { isRecord } from '../core/guards.js';
 import type { WatiPayload } from '../core/model.js';
 
 export type CreateRequestCheck =
@@ -15,12 +16,9 @@ export function checkCreateRequest(rawBody: string): CreateRequestCheck {
   } catch {
     return { ok: false, message: 'Request body is not valid JSON' };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, message: 'Request body must be a JSON object' };
-  }
-  const fields = body as Record<string, unknown>;
+  if (!isRecord(body)) return { ok: false, message: 'Request body must be a JSON object' };
 
-  const { name, refreshType, groups, contactIds, useUploadedContact } = fields;
+  const { name, refreshType, groups, contactIds, useUploadedContact } = body;
   if (name === undefined || name === null || name === '') {
     return { ok: false, message: 'name is required' };
   }

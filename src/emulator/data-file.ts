@@ -5,6 +5,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readTextFileOrThrow } from '../files/read.js';
 import { UserError } from '../core/errors.js';
+import { isRecord } from '../core/guards.js';
 import type { PersistedCounters } from './state.js';
 
 const FORMAT = 'segsync-emulator-data';
@@ -87,10 +88,5 @@ function findShapeProblem(content: unknown): string | undefined {
 }
 
 function isCountMap(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((count) => Number.isSafeInteger(count))
-  );
+  return isRecord(value) && Object.values(value).every((count) => Number.isSafeInteger(count));
 }

@@ -3,6 +3,7 @@
 // input are not documented. The emulator is strict on purpose: both paging fields are required,
 // so a client that misnames them is caught here rather than silently given a default.
 
+import { isRecord } from '../core/guards.js';
 import {
   EVALUATE_MAX_PAGE_SIZE,
   EVALUATE_MIN_PAGE_SIZE,
@@ -28,7 +29,7 @@ export function checkEvaluateRequest(rawBody: string): EvaluateRequestCheck {
   } catch {
     return invalid('Request body is not valid JSON');
   }
-  if (!isObject(body)) return invalid('Request body must be a JSON object');
+  if (!isRecord(body)) return invalid('Request body must be a JSON object');
 
   const pageNumber = body[EVALUATE_PAGE_FIELDS.number];
   if (!Number.isSafeInteger(pageNumber) || (pageNumber as number) < 1) {
@@ -51,7 +52,7 @@ export function checkEvaluateRequest(rawBody: string): EvaluateRequestCheck {
   const checked: MatchGroup[] = [];
   for (const [groupIndex, group] of groups.entries()) {
     const where = `groups[${groupIndex}]`;
-    if (!isObject(group) || !Array.isArray(group.conditions)) {
+    if (!isRecord(group) || !Array.isArray(group.conditions)) {
       return invalid(`${where} must be an object with a conditions array`);
     }
     if (group.conditions.length === 0) return invalid(`${where}.conditions is empty`);
@@ -75,7 +76,7 @@ export function checkEvaluateRequest(rawBody: string): EvaluateRequestCheck {
 
 /** The condition as the matcher takes it, or the problem with it. */
 function checkCondition(condition: unknown, where: string): MatchCondition | string {
-  if (!isObject(condition)) return `${where} must be an object { attribute, operator, value }`;
+  if (!isRecord(condition)) return `${where} must be an object { attribute, operator, value }`;
   const { attribute, operator, value } = condition;
   if (typeof attribute !== 'string' || attribute === '') {
     return `${where}.attribute must be a non-empty string`;
@@ -94,10 +95,6 @@ function checkCondition(condition: unknown, where: string): MatchCondition | str
 
 function invalid(message: string): EvaluateRequestCheck {
   return { ok: false, message };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isFiniteNumber(value: unknown): value is number {

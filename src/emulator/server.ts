@@ -34,9 +34,9 @@ import { TokenBucket } from './rate-limit.js';
 import { EmulatorState } from './state.js';
 import type { EmulatorSnapshot, RequestKind } from './state.js';
 
-export { DEFAULT_EMULATOR_TOKEN, DEFAULT_SEGMENT_LIMIT } from './config.js';
-export type { EmulatorConfig, PublicEmulatorConfig } from './config.js';
-export type { EmulatorSegment, EmulatorSnapshot } from './state.js';
+export { DEFAULT_EMULATOR_TOKEN } from './config.js';
+export type { EmulatorConfig } from './config.js';
+export type { EmulatorSnapshot } from './state.js';
 export type { V3Contact } from './contacts.js';
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -56,6 +56,8 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
 export interface EmulatorHandle {
   /** Base URL to use as WATI_API_ENDPOINT, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** Where the preview is answered (POST): at the host root, v3 calls have no tenant path. */
+  previewUrl: string;
   port: number;
   token: string;
   snapshot(): EmulatorSnapshot;
@@ -117,8 +119,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   );
   const boundPort = await emulator.listen(host, port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${boundPort}`;
   return {
-    url: `http://${urlHost}:${boundPort}`,
+    url,
+    previewUrl: `${url}${EVALUATE_PATH}`,
     port: boundPort,
     get token() {
       return emulator.token;

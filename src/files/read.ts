@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSyn
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { describeFsError } from '../diagnostics/os-errors.js';
+import { describeFsError } from '../core/os-errors.js';
 import { errorCode, UserError } from '../core/errors.js';
 
 const KiB = 1024;
@@ -27,6 +27,7 @@ export const FILE_KINDS = {
   stateRows: { label: 'list of state rows', maxBytes: 64 * MiB },
   token: { label: 'token file', maxBytes: 16 * KiB },
   emulatorData: { label: 'emulator data file', maxBytes: 64 * MiB },
+  emulatorContacts: { label: 'contacts file', maxBytes: 16 * MiB },
   projectFile: { label: 'file', maxBytes: 1 * MiB },
 } as const;
 

@@ -1,6 +1,6 @@
 // One readable message per failure; a stack trace only with --verbose. Messages carry paths,
 // names and server text: everything goes through the terminal sink.
-import { osErrorWords } from '../diagnostics/os-errors.js';
+import { osErrorWords } from '../core/os-errors.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 

@@ -6,8 +6,9 @@
 import { access, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { prettyCanonicalJson } from '../core/canonical-json.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import { UserError } from '../core/errors.js';
+import { isRecord } from '../core/guards.js';
 import { readTextFileOrThrowAsync } from '../files/read.js';
 import type { State, StateEntry } from '../core/model.js';
 import { STATE_FORMAT_VERSION } from '../core/model.js';
@@ -319,8 +320,4 @@ export async function removeLeftoverTempFiles(path: string): Promise<string[]> {
     }
   }
   return removed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorCode, UserError } from '../core/errors.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import { resolveRealPath } from '../files/confine.js';
 
 /**

@@ -11,7 +11,7 @@ import { mkdir, open, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { errorCode, StateLockedError, UserError } from '../core/errors.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import { refuseHardLinkedStateFile, resolveStateFile } from './identity.js';
 import { readFileOrThrow } from '../files/read.js';
 

@@ -9,6 +9,7 @@
 // With a base (git's three-way merge), an entry that one side removed (`state forget`) while the
 // other side left it exactly as in the base stays removed; any other removal is ignored, because
 // keeping an entry never causes a duplicate and losing one does.
+import { canonicalJson } from '../core/canonical-json.js';
 import type { PendingEntry, State, StateEntry } from '../core/model.js';
 import { STATE_FORMAT_VERSION } from '../core/model.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
@@ -109,23 +110,12 @@ export function mergeEntries(
  * the text, so the merge is commutative and the same on every machine.
  */
 function smallerCanonical(a: StateEntry, b: StateEntry): StateEntry {
-  return canonical(a) <= canonical(b) ? a : b;
-}
-
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .sort()
-    .filter((key) => record[key] !== undefined)
-    .map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`)
-    .join(',')}}`;
+  return canonicalJson(a) <= canonicalJson(b) ? a : b;
 }
 
 /** The side that still has the entry left it as the base had it, so the other side removed it. */
 function forgottenOnPurpose(inBase: StateEntry | undefined, present: StateEntry): boolean {
-  return inBase !== undefined && canonical(inBase) === canonical(present);
+  return inBase !== undefined && canonicalJson(inBase) === canonicalJson(present);
 }
 
 function entryOf(state: State, name: string): StateEntry | undefined {
@@ -159,7 +149,7 @@ export function withoutWithdrawn(
 ): State {
   const kept = Object.entries(theirs.segments).filter(([name, entry]) => {
     const own = withdrawn.get(name);
-    return own === undefined || canonical(own) !== canonical(entry);
+    return own === undefined || canonicalJson(own) !== canonicalJson(entry);
   });
   if (kept.length === Object.keys(theirs.segments).length) return theirs;
   return { ...theirs, segments: Object.fromEntries(kept) };

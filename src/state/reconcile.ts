@@ -4,6 +4,7 @@
 import { UserError } from '../core/errors.js';
 import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../core/model.js';
 import { checkSegmentId } from '../core/segment-id.js';
+import { nearMisses } from '../core/suggest.js';
 
 export interface StateEntryRow {
   name: string;
@@ -174,32 +175,6 @@ function notRecordedError(
     `${JSON.stringify(name)} is not recorded in the state file.`,
     hints.join(' '),
   );
-}
-
-/** Up to three names equal ignoring case or within a small edit distance, closest first. */
-export function nearMisses(name: string, candidates: string[]): string[] {
-  const wanted = name.toLowerCase();
-  const allowed = wanted.length <= 4 ? 1 : wanted.length <= 12 ? 2 : 3;
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(wanted, candidate.toLowerCase()) }))
-    .filter(({ distance }) => distance <= allowed)
-    .sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))
-    .slice(0, 3)
-    .map(({ candidate }) => candidate);
-}
-
-/** Levenshtein distance, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------

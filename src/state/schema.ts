@@ -3,6 +3,7 @@
 // name equals its key), worded as "<json path>: <what is wrong>".
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { State, StateEntry } from '../core/model.js';
+import { isRecord } from '../core/guards.js';
 import { getStateValidators } from '../yaml/schema-validator.js';
 import { segmentIdProblem } from '../core/segment-id.js';
 
@@ -117,8 +118,4 @@ function jsonPath(root: string, segments: (string | number)[]): string {
     else path += `[${JSON.stringify(segment)}]`;
   }
   return path;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -17,7 +17,7 @@ import { STATE_FORMAT_VERSION } from '../core/model.js';
 import type { StateLock } from './lock.js';
 import { resolveStateFile } from './identity.js';
 import { acquireStateLock } from './lock.js';
-import { describeOsError } from '../diagnostics/os-errors.js';
+import { describeOsError } from '../core/os-errors.js';
 import {
   readStateAndJournal,
   removeLeftoverTempFiles,

@@ -9,6 +9,7 @@
 
 import { segmentIdProblem } from '../core/segment-id.js';
 import type { AccountStopReason } from '../core/model.js';
+import { isRecord } from '../core/guards.js';
 
 export type Classification =
   | { kind: 'created'; id: string }
@@ -422,10 +423,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isTrue(value: unknown): boolean {

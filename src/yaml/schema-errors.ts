@@ -3,7 +3,9 @@
 // value...); this module keeps one diagnostic per problem.
 
 import type { ErrorObject } from 'ajv/dist/2020.js';
+import { isRecord } from '../core/guards.js';
 import type { Diagnostic } from '../core/model.js';
+import { closest } from '../core/suggest.js';
 import type { LocatableDocument } from './locate.js';
 import { locate, locateKey, parseJsonPointer, scalarSourceAt } from './locate.js';
 import type { JsonSchema } from './schema-validator.js';
@@ -375,46 +377,6 @@ export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The closest candidate to a probable typo, if one is close enough to suggest. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  for (const candidate of candidates) {
-    const distance =
-      candidate.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, candidate);
-    if (distance < bestDistance && distance <= limit && candidate !== word) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Optimal string alignment distance: typing slips, where swapping two letters counts once. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return Infinity;
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row: number[] = [i];
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row[j] = j;
-        continue;
-      }
-      const above = rows[i - 1] ?? [];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      }
-      row[j] = best;
-    }
-    rows.push(row);
-  }
-  return rows[a.length]?.[b.length] ?? Infinity;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Data and schema lookups (error path only). Schema objects come from ajv's `parentSchema`
 // (verbose errors), which stays right even where ajv compiled a `$ref` as a separate function
@@ -431,9 +393,7 @@ function valueAt(data: unknown, path: readonly string[]): unknown {
 }
 
 function asSchema(value: unknown): JsonSchema | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as JsonSchema)
-    : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 function propertiesOf(schema: unknown): Record<string, JsonSchema> {

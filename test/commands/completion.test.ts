@@ -6,13 +6,13 @@
 // file holding hostile names: offered as data, quoted, never expanded or run.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/server.js';
 import { serializeState } from '../../src/state/file.js';
-import { created, staticPayload, stateOf } from '../helpers/builders.js';
+import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { makeTempDir, removeDir, REPO_ROOT } from '../init/support.js';
 
 const run = promisify(execFile);
@@ -107,6 +107,16 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
+/** Journal lines as an apply killed mid-run leaves them: `name` pending, another set and deleted. */
+function journalOf(name: string): string {
+  const records = [
+    { op: 'set', name, entry: pending(staticPayload(name)) },
+    { op: 'set', name: 'Gone', entry: pending(staticPayload('Gone')) },
+    { op: 'delete', name: 'Gone' },
+  ];
+  return records.map((record) => `${JSON.stringify(record)}\n`).join('');
+}
+
 /** What the completion function offers for `words` (the last one being completed). */
 async function complete(...words: string[]): Promise<string[]> {
   const script = [
@@ -159,22 +169,44 @@ describe('segsync completion bash', () => {
 
   it('offers the pending names a killed apply left in the journal, for state resolve', async () => {
     const journal = path.join(dir, 'repo/segsync.production.state.json.journal');
-    await writeFile(
-      journal,
-      [
-        { op: 'set', name: 'Pending one', entry: { status: 'pending' } },
-        { op: 'set', name: 'Gone', entry: { status: 'pending' } },
-        { op: 'delete', name: 'Gone' },
-      ]
-        .map((record) => JSON.stringify(record))
-        .join('\n') + '\n{"op":"se',
-    );
+    await writeFile(journal, journalOf('Pending one') + '{"op":"se');
     try {
       expect(await complete('segsync', 'state', 'resolve', '--env', 'production', '')).toEqual([
         'Pending\\ one',
       ]);
     } finally {
       await rm(journal);
+    }
+  });
+
+  it('offers what `state list` lists through a symlinked state file, its journal included', async () => {
+    // The journal sits beside the real file, not beside the link: that is where apply writes it.
+    const store = path.join(dir, 'repo/store');
+    await mkdir(store);
+    await writeFile(
+      path.join(store, 'state.json'),
+      serializeState(stateOf(created(staticPayload('Linked created'), 'seg-9'))),
+    );
+    await writeFile(path.join(store, 'state.json.journal'), journalOf('Linked pending'));
+    await symlink('store/state.json', path.join(dir, 'repo/linked.state.json'));
+    try {
+      const selection = ['--env', 'production', '--state', 'linked.state.json'];
+      const { stdout } = await run(
+        process.execPath,
+        [CLI, 'state', 'list', '--format', 'json', ...selection],
+        {
+          cwd: path.join(dir, 'repo'),
+          env,
+        },
+      );
+      const listed = (JSON.parse(stdout) as { name: string }[]).map((row) => row.name);
+      expect(listed).toEqual(['Linked created', 'Linked pending']);
+      expect(await complete('segsync', 'state', 'resolve', ...selection, '')).toEqual(
+        listed.map((name) => name.replace(' ', '\\ ')),
+      );
+    } finally {
+      await rm(path.join(dir, 'repo/linked.state.json'));
+      await rm(store, { recursive: true });
     }
   });
 

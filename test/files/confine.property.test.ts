@@ -172,6 +172,7 @@ describe('the README', () => {
       stateRows: '`state resolve --from`',
       token: '`--token-file`',
       emulatorData: '`emulator --data`',
+      emulatorContacts: '`emulator --contacts`',
       projectFile: 'what `init` finds',
     };
     for (const [kind, { maxBytes }] of Object.entries(FILE_KINDS)) {

@@ -7,7 +7,6 @@ import {
   adoptSegment,
   forgetSegment,
   listEntries,
-  nearMisses,
   resolveAsAbsent,
   resolveAsCreated,
 } from '../../src/state/reconcile.js';
@@ -207,16 +206,6 @@ describe('listEntries', () => {
         source: 'segments/VIP Customers.yaml',
         recordedBy: 'apply',
       },
-    ]);
-  });
-});
-
-describe('nearMisses', () => {
-  it('ranks closer names first and keeps at most three', () => {
-    expect(nearMisses('promo', ['Promo', 'promo1', 'promo12', 'prom', 'unrelated'])).toEqual([
-      'Promo',
-      'prom',
-      'promo1',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // Operating-system error codes → words, the one table for every message that reports a failed
 // file operation (never the raw error, which may carry paths and stack traces a user does not
 // need).
-import { errorCode } from '../core/errors.js';
+import { errorCode } from './errors.js';
 
 const OS_ERROR_WORDS: Record<string, string> = {
   ENOENT: 'it does not exist',
