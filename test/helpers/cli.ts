@@ -1,5 +1,6 @@
 // Runs the segsync program in-process, as the CLI would, capturing everything it prints.
 import { buildProgram } from '../../src/program/index.js';
+import { fastServices } from './services.js';
 
 export interface CliRun {
   code: number;
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<CliRu
       signal: options.signal ?? new AbortController().signal,
       confirm: () => Promise.resolve(options.confirm ?? false),
       readStdin: () => Promise.resolve(options.stdin ?? ''),
+      services: fastServices(),
     },
   }).catch(async (error: unknown) => {
     // Mirror the CLI's top-level handler so tests see what a user sees.

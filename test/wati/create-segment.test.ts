@@ -1,23 +1,20 @@
-import { readFileSync } from 'node:fs';
+// The create operation (src/wati/create-segment.ts) over the real transport, against servers on
+// 127.0.0.1 that answer as each test decides: what an answer means, and when a create is sent
+// again (only when it certainly created nothing).
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatiPayload } from '../../src/core/model.js';
-import { createWatiClient } from '../../src/wati/client.js';
-import type { WatiClient, WatiClientOptions } from '../../src/wati/client.js';
+import { systemTiming } from '../../src/core/timing.js';
+import { createWatiApi } from '../../src/wati/api.js';
+import type { WatiApi, WatiApiOptions } from '../../src/wati/api.js';
 import { closedPort, reply, startServer } from './local-server.js';
 import type { Handler, LocalServer } from './local-server.js';
 
 const TOKEN = 'tok-CANARY-123';
 const PAYLOAD: WatiPayload = { name: 'VIP Customers', refreshType: 1, contactIds: ['12345'] };
 
-const PACKAGE_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
-
 const servers: LocalServer[] = [];
-const clients: WatiClient[] = [];
+const clients: WatiApi[] = [];
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
@@ -30,14 +27,14 @@ async function serve(handler: Handler): Promise<LocalServer> {
   return server;
 }
 
-function clientFor(endpoint: string, options: Partial<WatiClientOptions> = {}): WatiClient {
-  const client = createWatiClient({
+function clientFor(endpoint: string, options: Partial<WatiApiOptions> = {}): WatiApi {
+  const client = createWatiApi({
     endpoint,
     token: TOKEN,
     baseBackoffMs: 5,
     connectTimeoutMs: 2_000,
     responseTimeoutMs: 2_000,
-    random: () => 0.5,
+    timing: { ...systemTiming, random: () => 0.5 },
     ...options,
   });
   clients.push(client);
@@ -56,10 +53,8 @@ describe('createSegment: answers', () => {
     const [request] = server.requests;
     expect(request?.method).toBe('POST');
     expect(request?.path).toBe('/123456/api/v1/createCustomSegment');
+    // The headers every request carries are the transport's (transport.test.ts).
     expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.accept).toBe('application/json');
-    expect(request?.headers['user-agent']).toBe(`segsync/${PACKAGE_VERSION}`);
     expect(JSON.parse(request?.body ?? '')).toEqual(PAYLOAD);
   });
 
@@ -449,7 +444,11 @@ describe('token redaction', () => {
 
   it('never shows the token when the client is misconfigured', () => {
     const attempt = () =>
-      createWatiClient({ endpoint: 'http://127.0.0.1:1', token: ` Bearer ${TOKEN}` });
+      createWatiApi({
+        endpoint: 'http://127.0.0.1:1',
+        token: ` Bearer ${TOKEN}`,
+        timing: systemTiming,
+      });
     expect(attempt).toThrow(TypeError);
     try {
       attempt();
@@ -461,9 +460,14 @@ describe('token redaction', () => {
 
 describe('client lifecycle', () => {
   it('rejects an endpoint that was not normalised', () => {
-    expect(() => createWatiClient({ endpoint: 'live-mt-server.wati.io/1/', token: TOKEN })).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      createWatiApi({ endpoint: 'live-mt-server.wati.io/1/', token: TOKEN, timing: systemTiming }),
+    ).toThrow(TypeError);
+  });
+
+  it('refuses to create without a token (one that only previews has none)', async () => {
+    const client = clientFor('http://127.0.0.1:1', { token: undefined, previewToken: TOKEN });
+    await expect(client.createSegment(PAYLOAD)).rejects.toThrow(/token/);
   });
 
   it('refuses to create after close', async () => {
