@@ -75,7 +75,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     const report = await applyCreates(creates, wati, push ? push.gate : session, {
       concurrency: input.concurrency,
       signal: io.signal,
-      now: () => clock.now(),
+      now: clock.now,
       ...(io.inFlight ? { inFlight: io.inFlight } : {}),
       onEvent: progress.onEvent,
     });

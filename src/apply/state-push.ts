@@ -71,7 +71,7 @@ export function setUpStatePush(input: {
   };
   const gate = new CheckpointGate(session, creates, {
     windowSize: input.windowSize,
-    now: () => clock.now(),
+    now: clock.now,
     checkpoint: (windows) => save(`${label}: ${describeCheckpoint(windows)} [skip ci]`),
   });
   return {

@@ -4,11 +4,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 
+/** Functions, not methods: each may be passed on alone (`now: clock.now`). */
 export interface Clock {
   /** Wall-clock time: timestamps recorded or shown, and HTTP dates. */
-  now(): Date;
+  now: () => Date;
   /** Monotonic milliseconds (performance.now's scale): durations and deadlines. */
-  monotonic(): number;
+  monotonic: () => number;
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts (at once if it already has). */

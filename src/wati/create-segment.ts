@@ -23,7 +23,7 @@ import type { Classification } from './classify-create.js';
 import { MAX_ANSWER_BYTES } from './transport.js';
 import type { Exchange, Transport } from './transport.js';
 
-export const CREATE_PATH = '/api/v1/createCustomSegment';
+const CREATE_PATH = '/api/v1/createCustomSegment';
 
 export interface CreatePolicy {
   /** Attempts per create, the first included. */
@@ -80,6 +80,15 @@ interface RetryableAttempt {
   pauseOthers: boolean;
 }
 
+/** One run's creates: where they go, how, and the rate limit they share. */
+interface CreateRun {
+  transport: Transport;
+  url: string;
+  policy: CreatePolicy;
+  timing: Timing;
+  waits: RunWaits;
+}
+
 /** The create operation for one endpoint; every create it makes shares one run's rate limit. */
 export function segmentCreator(
   transport: Transport,
@@ -87,71 +96,83 @@ export function segmentCreator(
   policy: CreatePolicy,
   timing: Timing,
 ): CreateSegment {
-  const url = `${endpoint}${CREATE_PATH}`;
-  const waits = new RunWaits();
-  const { clock } = timing;
-  const { redact } = transport;
+  const run: CreateRun = {
+    transport,
+    url: `${endpoint}${CREATE_PATH}`,
+    policy,
+    timing,
+    waits: new RunWaits(),
+  };
+  return (payload, options) => createSegment(run, payload, options);
+}
 
-  /** After a retryable attempt: the final outcome, or when to send again. */
-  function nextStep(
-    name: string,
-    result: RetryableAttempt,
-    attempts: number,
-  ): { outcome: CreateOutcome } | { notBefore: number } {
-    if (result.retryAfterMs !== undefined && result.retryAfterMs > policy.maxRetryAfterMs) {
-      return { outcome: waitTooLong(result, policy.maxRetryAfterMs) };
-    }
-    if (attempts >= policy.maxAttempts) return { outcome: gaveUp(result, attempts, redact) };
+async function createSegment(
+  run: CreateRun,
+  payload: WatiPayload,
+  { signal, onSent }: CreateOptions = {},
+): Promise<CreateResult> {
+  const { transport, timing, waits } = run;
+  // Serialised once: every attempt sends the same bytes. A payload that cannot be serialised is
+  // a programmer error and throws here, before anything is sent.
+  const body = JSON.stringify(payload);
+  if (typeof body !== 'string') throw new TypeError('createSegment needs a JSON payload object');
 
-    const now = clock.monotonic();
-    const limits = { baseMs: policy.baseBackoffMs, capMs: policy.maxRetryAfterMs };
-    let delayMs = backoffDelay(attempts, limits, timing.random);
-    if (result.retryAfterMs !== undefined) {
-      delayMs = result.retryAfterMs;
-      // The rate limit is the account's, not this request's: hold every caller back.
-      if (result.pauseOthers) waits.pause(now + delayMs);
-    }
-    if (result.status === 429 || result.status === 503) {
-      const heldMs = waits.hold(now, Math.max(now + delayMs, waits.pausedUntil));
-      if (heldMs > policy.rateLimitBudgetMs) {
-        return { outcome: budgetSpent(heldMs, policy.rateLimitBudgetMs, result.status) };
-      }
-    }
-    const notBefore = now + delayMs;
-    policy.onRetry?.({
-      name,
-      attempt: attempts,
-      delayMs: Math.round(Math.max(notBefore, waits.pausedUntil) - now),
-      reason: result.reason,
-    });
-    return { notBefore };
+  let attempts = 0;
+  let ownNotBefore = 0;
+  for (;;) {
+    const allowed = await waitUntil(
+      () => Math.max(ownNotBefore, waits.pausedUntil),
+      timing,
+      signal,
+    );
+    if (!allowed) return { outcome: notSent(attempts), attempts };
+    onSent?.();
+    attempts += 1;
+    const exchange = await transport.exchange(run.url, body);
+    const result = meaningOf(exchange, transport.redact, timing.clock.now().getTime());
+    if (result.kind === 'final') return { outcome: result.outcome, attempts };
+    const next = nextStep(run, payload.name, result, attempts);
+    if ('outcome' in next) return { outcome: next.outcome, attempts };
+    ownNotBefore = next.notBefore;
+  }
+}
+
+/** After a retryable attempt: the final outcome, or when to send again. */
+function nextStep(
+  { transport, policy, timing, waits }: CreateRun,
+  name: string,
+  result: RetryableAttempt,
+  attempts: number,
+): { outcome: CreateOutcome } | { notBefore: number } {
+  if (result.retryAfterMs !== undefined && result.retryAfterMs > policy.maxRetryAfterMs) {
+    return { outcome: waitTooLong(result, policy.maxRetryAfterMs) };
+  }
+  if (attempts >= policy.maxAttempts) {
+    return { outcome: gaveUp(result, attempts, transport.redact) };
   }
 
-  return async function createSegment(payload, { signal, onSent } = {}) {
-    // Serialised once: every attempt sends the same bytes. A payload that cannot be serialised is
-    // a programmer error and throws here, before anything is sent.
-    const body = JSON.stringify(payload);
-    if (typeof body !== 'string') throw new TypeError('createSegment needs a JSON payload object');
-
-    let attempts = 0;
-    let ownNotBefore = 0;
-    for (;;) {
-      const allowed = await waitUntil(
-        () => Math.max(ownNotBefore, waits.pausedUntil),
-        timing,
-        signal,
-      );
-      if (!allowed) return { outcome: notSent(attempts), attempts };
-      onSent?.();
-      attempts += 1;
-      const exchange = await transport.exchange(url, body);
-      const result = meaningOf(exchange, redact, clock.now().getTime());
-      if (result.kind === 'final') return { outcome: result.outcome, attempts };
-      const next = nextStep(payload.name, result, attempts);
-      if ('outcome' in next) return { outcome: next.outcome, attempts };
-      ownNotBefore = next.notBefore;
+  const now = timing.clock.monotonic();
+  const limits = { baseMs: policy.baseBackoffMs, capMs: policy.maxRetryAfterMs };
+  let delayMs = backoffDelay(attempts, limits, timing.random);
+  if (result.retryAfterMs !== undefined) {
+    delayMs = result.retryAfterMs;
+    // The rate limit is the account's, not this request's: hold every caller back.
+    if (result.pauseOthers) waits.pause(now + delayMs);
+  }
+  if (result.status === 429 || result.status === 503) {
+    const heldMs = waits.hold(now, Math.max(now + delayMs, waits.pausedUntil));
+    if (heldMs > policy.rateLimitBudgetMs) {
+      return { outcome: budgetSpent(heldMs, policy.rateLimitBudgetMs, result.status) };
     }
-  };
+  }
+  const notBefore = now + delayMs;
+  policy.onRetry?.({
+    name,
+    attempt: attempts,
+    delayMs: Math.round(Math.max(notBefore, waits.pausedUntil) - now),
+    reason: result.reason,
+  });
+  return { notBefore };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 // read-only preview, which persists nothing.
 //
 // - A read is safe to send again: connect failures, lost answers, 5xx and 429 are asked again
-//   (honouring Retry-After; a 429's pause holds every preview of the run back) while the run's
-//   time budget for waiting lasts; the other failures end the count at once.
+//   (honouring Retry-After, which holds every preview of the run back) while the run's time
+//   budget for waiting lasts; the other failures end the count at once.
 // - The answer's body is not documented: pages of `contact_list` (evaluate-fields.ts) are read
 //   100 at a time until a short page or the page budget (default 10 pages = 1,000 contacts). Below
 //   the budget the count is exact; when the budget is spent it is "at least" the contacts counted,
@@ -39,7 +39,7 @@ import { MAX_ANSWER_BYTES } from './transport.js';
 import type { AnswerBody, Exchange, Transport } from './transport.js';
 
 /** Pages read at most per count: 10 pages of 100 = 1,000 contacts. */
-export const DEFAULT_PAGE_BUDGET = 10;
+const DEFAULT_PAGE_BUDGET = 10;
 const PAGE_SIZE = EVALUATE_MAX_PAGE_SIZE;
 const MAX_PAGE_BUDGET = 1_000;
 const MAX_SAMPLE = 100;
@@ -136,6 +136,17 @@ interface RetryablePage {
   pauseOthers: boolean;
 }
 
+/** One run's preview: where it asks, how, and what its calls share. */
+interface PreviewRun {
+  /** Undefined without a token: nothing is sent. */
+  transport: Transport | undefined;
+  url: string;
+  policy: PreviewPolicy;
+  timing: Timing;
+  waits: RunWaits;
+  cache: EvaluateCache;
+}
+
 /**
  * The preview operation at `previewBase` (a host root: v3 calls carry no tenant path). Without
  * a transport (no token), every count fails with 'no-token' and nothing is sent.
@@ -146,108 +157,126 @@ export function segmentEvaluator(
   policy: PreviewPolicy,
   timing: Timing,
 ): EvaluateSegment {
-  const url = `${previewBase}${EVALUATE_PATH}`;
-  const waits = new RunWaits();
-  const ownCache: EvaluateCache = new Map();
-  const { clock } = timing;
-
-  /** After a retryable answer: a failure, or when to ask again. */
-  function nextWait(page: RetryablePage, attempts: number): Failed | { notBefore: number } {
-    if (attempts >= policy.maxAttempts) {
-      return failed(page.reason, `${page.message} (gave up after ${attempts} attempts)`);
-    }
-    const now = clock.monotonic();
-    const limits = { baseMs: policy.baseBackoffMs, capMs: policy.retryBudgetMs };
-    const delayMs = page.retryAfterMs ?? backoffDelay(attempts, limits, timing.random);
-    const heldMs = waits.hold(now, Math.max(now + delayMs, waits.pausedUntil));
-    if (heldMs > policy.retryBudgetMs) {
-      return failed(
-        page.reason,
-        `the previews of this run would wait ${formatDuration(heldMs)} for Wati, more than the ${formatDuration(policy.retryBudgetMs)} segsync allows (last answer: ${page.message})`,
-      );
-    }
-    if (page.retryAfterMs !== undefined && page.pauseOthers) waits.pause(now + delayMs);
-    return { notBefore: now + delayMs };
-  }
-
-  async function fetchPage(
-    sender: Transport,
-    body: string,
-  ): Promise<{ answer: PageAnswer; requests: number }> {
-    for (let attempts = 1; ; attempts++) {
-      const exchange = await sender.exchange(url, body);
-      const answer = readPage(exchange, sender.redact, clock.now().getTime());
-      if (answer.kind !== 'retry') return { answer, requests: attempts };
-      const next = nextWait(answer, attempts);
-      if ('kind' in next) return { answer: next, requests: attempts };
-      await waitUntil(() => Math.max(next.notBefore, waits.pausedUntil), timing, undefined);
-    }
-  }
-
-  async function countAudience(
-    sender: Transport,
-    groups: readonly Group[] | undefined,
-    pageBudget: number,
-    sampleSize: number | undefined,
-  ): Promise<EvaluateResult> {
-    let requests = 0;
-    let counted = 0;
-    /** undefined before the first page; null once a page had none or disagreed. */
-    let total: number | null | undefined;
-    const sample: SampledContact[] = [];
-    const counts = (count: number, exact: boolean): AudienceCount => ({
-      ok: true,
-      count,
-      exact,
-      requests,
-      ...(sampleSize === undefined ? {} : { sample }),
-    });
-    for (let page = 1; page <= pageBudget; page++) {
-      const fetched = await fetchPage(sender, pageRequest(groups, page));
-      requests += fetched.requests;
-      const { answer } = fetched;
-      if (answer.kind === 'failed') return { ok: false, ...withoutKind(answer), requests };
-      const { contacts } = answer;
-      if (contacts.length > PAGE_SIZE) {
-        const message = `Wati's preview answered ${contacts.length} contacts for a page of ${PAGE_SIZE}: pages cannot be counted`;
-        return { ok: false, reason: 'unexpected-answer', message, requests };
-      }
-      counted += contacts.length;
-      total = consistentTotal(total, answer.total, counted);
-      if (sampleSize !== undefined) takeSample(sample, contacts, sampleSize);
-      if (contacts.length < PAGE_SIZE) return counts(counted, true);
-    }
-    // The budget is spent on full pages: there may be more.
-    return typeof total === 'number' ? counts(total, true) : counts(counted, false);
-  }
-
-  return async function evaluateSegment(groups, options = {}) {
-    const pageBudget = options.pageBudget ?? DEFAULT_PAGE_BUDGET;
-    checkWholeNumber('pageBudget', pageBudget, 1, MAX_PAGE_BUDGET);
-    if (options.sample !== undefined) checkWholeNumber('sample', options.sample, 1, MAX_SAMPLE);
-    if (transport === undefined) {
-      return {
-        ok: false,
-        reason: 'no-token',
-        message: 'no API token to ask Wati for the preview with',
-        requests: 0,
-      };
-    }
-    // Contacts stay out of the cache: a sampled count is computed for its one caller.
-    if (options.sample !== undefined) {
-      return countAudience(transport, groups, pageBudget, options.sample);
-    }
-    const cache = options.cache ?? ownCache;
-    const key = `${url} ${pageBudget} ${digestOfSmall(groups ?? [])}`;
-    const known = cache.get(key);
-    if (known !== undefined) return { ...(await known), requests: 0 };
-    const counting = countAudience(transport, groups, pageBudget, undefined);
-    cache.set(key, counting);
-    const result = await counting;
-    // A failure is not kept: a later call of the run may ask again.
-    if (!result.ok && cache.get(key) === counting) cache.delete(key);
-    return result;
+  const run: PreviewRun = {
+    transport,
+    url: `${previewBase}${EVALUATE_PATH}`,
+    policy,
+    timing,
+    waits: new RunWaits(),
+    cache: new Map(),
   };
+  return (groups, options) => evaluateSegment(run, groups, options);
+}
+
+async function evaluateSegment(
+  run: PreviewRun,
+  groups: readonly Group[] | undefined,
+  options: EvaluateOptions = {},
+): Promise<EvaluateResult> {
+  const pageBudget = options.pageBudget ?? DEFAULT_PAGE_BUDGET;
+  checkWholeNumber('pageBudget', pageBudget, 1, MAX_PAGE_BUDGET);
+  if (options.sample !== undefined) checkWholeNumber('sample', options.sample, 1, MAX_SAMPLE);
+  const { transport } = run;
+  if (transport === undefined) {
+    return {
+      ok: false,
+      reason: 'no-token',
+      message: 'no API token to ask Wati for the preview with',
+      requests: 0,
+    };
+  }
+  // Contacts stay out of the cache: a sampled count is computed for its one caller.
+  if (options.sample !== undefined) {
+    return countAudience(run, transport, groups, pageBudget, options.sample);
+  }
+  const cache = options.cache ?? run.cache;
+  const key = `${run.url} ${pageBudget} ${digestOfSmall(groups ?? [])}`;
+  const known = cache.get(key);
+  if (known !== undefined) return { ...(await known), requests: 0 };
+  const counting = countAudience(run, transport, groups, pageBudget, undefined);
+  cache.set(key, counting);
+  const result = await counting;
+  // A failure is not kept: a later call of the run may ask again.
+  if (!result.ok && cache.get(key) === counting) cache.delete(key);
+  return result;
+}
+
+async function countAudience(
+  run: PreviewRun,
+  transport: Transport,
+  groups: readonly Group[] | undefined,
+  pageBudget: number,
+  sampleSize: number | undefined,
+): Promise<EvaluateResult> {
+  let requests = 0;
+  let counted = 0;
+  /** undefined before the first page; null once a page had none or disagreed. */
+  let total: number | null | undefined;
+  const sample: SampledContact[] = [];
+  const counts = (count: number, exact: boolean): AudienceCount => ({
+    ok: true,
+    count,
+    exact,
+    requests,
+    ...(sampleSize === undefined ? {} : { sample }),
+  });
+  for (let page = 1; page <= pageBudget; page++) {
+    const fetched = await fetchPage(run, transport, pageRequest(groups, page));
+    requests += fetched.requests;
+    const { answer } = fetched;
+    if (answer.kind === 'failed') return { ok: false, ...withoutKind(answer), requests };
+    const { contacts } = answer;
+    if (contacts.length > PAGE_SIZE) {
+      const message = `Wati's preview answered ${contacts.length} contacts for a page of ${PAGE_SIZE}: pages cannot be counted`;
+      return { ok: false, reason: 'unexpected-answer', message, requests };
+    }
+    counted += contacts.length;
+    total = consistentTotal(total, answer.total, counted);
+    if (sampleSize !== undefined) takeSample(sample, contacts, sampleSize);
+    if (contacts.length < PAGE_SIZE) return counts(counted, true);
+  }
+  // The budget is spent on full pages: there may be more.
+  return typeof total === 'number' ? counts(total, true) : counts(counted, false);
+}
+
+/** One page, asked again while that is worth it. */
+async function fetchPage(
+  run: PreviewRun,
+  transport: Transport,
+  body: string,
+): Promise<{ answer: PageAnswer; requests: number }> {
+  const { timing, waits } = run;
+  for (let attempts = 1; ; attempts++) {
+    const exchange = await transport.exchange(run.url, body);
+    const answer = readPage(exchange, transport.redact, timing.clock.now().getTime());
+    if (answer.kind !== 'retry') return { answer, requests: attempts };
+    const next = nextWait(run, answer, attempts);
+    if ('kind' in next) return { answer: next, requests: attempts };
+    await waitUntil(() => Math.max(next.notBefore, waits.pausedUntil), timing, undefined);
+  }
+}
+
+/** After a retryable answer: a failure, or when to ask again. */
+function nextWait(
+  { policy, timing, waits }: PreviewRun,
+  page: RetryablePage,
+  attempts: number,
+): Failed | { notBefore: number } {
+  if (attempts >= policy.maxAttempts) {
+    return failed(page.reason, `${page.message} (gave up after ${attempts} attempts)`);
+  }
+  const now = timing.clock.monotonic();
+  const limits = { baseMs: policy.baseBackoffMs, capMs: policy.retryBudgetMs };
+  const delayMs = page.retryAfterMs ?? backoffDelay(attempts, limits, timing.random);
+  const heldMs = waits.hold(now, Math.max(now + delayMs, waits.pausedUntil));
+  if (heldMs > policy.retryBudgetMs) {
+    return failed(
+      page.reason,
+      `the previews of this run would wait ${formatDuration(heldMs)} for Wati, more than the ${formatDuration(policy.retryBudgetMs)} segsync allows (last answer: ${page.message})`,
+    );
+  }
+  if (page.retryAfterMs !== undefined && page.pauseOthers) waits.pause(now + delayMs);
+  return { notBefore: now + delayMs };
 }
 
 function pageRequest(groups: readonly Group[] | undefined, page: number): string {

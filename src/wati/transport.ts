@@ -75,7 +75,19 @@ const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 const USER_AGENT = `segsync/${packageVersion()}`;
 
 export function createTransport(options: TransportOptions): Transport {
-  const { token, connectTimeoutMs, responseTimeoutMs, maxSockets } = options;
+  const agents = createAgents(options.maxSockets);
+  const send = createSender(options, agents);
+  return {
+    exchange: (url, body) => exchange(send, url, body, options),
+    redact: createRedactor(options.token),
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+function createAgents(maxSockets: number): { http: http.Agent; https: https.Agent } {
   const agentOptions: http.AgentOptions = {
     keepAlive: true,
     maxSockets,
@@ -84,9 +96,14 @@ export function createTransport(options: TransportOptions): Transport {
     // The most recently used socket is the least likely to have been closed by the server.
     scheduling: 'lifo',
   };
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  return { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+}
 
-  const send: Got = got.extend({
+function createSender(
+  { token, connectTimeoutMs, responseTimeoutMs }: TransportOptions,
+  agents: { http: http.Agent; https: https.Agent },
+): Got {
+  return got.extend({
     method: 'POST',
     agent: agents,
     http2: false,
@@ -109,43 +126,37 @@ export function createTransport(options: TransportOptions): Transport {
       'user-agent': USER_AGENT,
     },
   });
-  const timeouts = { connectTimeoutMs, responseTimeoutMs };
+}
 
-  async function exchange(url: string, body: string): Promise<Exchange> {
-    // got's promise interface, not its stream one: on Node 24 the stream interface hands a failed
-    // TLS handshake over as a plain Error, which would turn "not sent" into "maybe sent". The
-    // promise reports progress as it reads (decoded bytes, after decompression), so an answer is
-    // cancelled as soon as it grows past the bound: memory stays small even for a gzip bomb.
-    const request = send(url, { body });
-    let tooLarge = false;
-    void request.on('downloadProgress', ({ transferred, total }) => {
-      if (tooLarge || (transferred <= MAX_ANSWER_BYTES && (total ?? 0) <= MAX_ANSWER_BYTES)) return;
-      tooLarge = true;
-      request.cancel();
-    });
-    try {
-      const response = await request;
-      return {
-        kind: 'answered',
-        status: response.statusCode,
-        headers: response.headers,
-        body: { read: 'whole', text: response.body },
-      };
-    } catch (error) {
-      const host = new URL(url).host;
-      if (tooLarge) return fromOversizedAnswer(error);
-      return fromRequestError(error, host, timeouts);
-    }
+async function exchange(
+  send: Got,
+  url: string,
+  body: string,
+  timeouts: Pick<TransportOptions, 'connectTimeoutMs' | 'responseTimeoutMs'>,
+): Promise<Exchange> {
+  // got's promise interface, not its stream one: on Node 24 the stream interface hands a failed
+  // TLS handshake over as a plain Error, which would turn "not sent" into "maybe sent". The
+  // promise reports progress as it reads (decoded bytes, after decompression), so an answer is
+  // cancelled as soon as it grows past the bound: memory stays small even for a gzip bomb.
+  const request = send(url, { body });
+  let tooLarge = false;
+  void request.on('downloadProgress', ({ transferred, total }) => {
+    if (tooLarge || (transferred <= MAX_ANSWER_BYTES && (total ?? 0) <= MAX_ANSWER_BYTES)) return;
+    tooLarge = true;
+    request.cancel();
+  });
+  try {
+    const response = await request;
+    return {
+      kind: 'answered',
+      status: response.statusCode,
+      headers: response.headers,
+      body: { read: 'whole', text: response.body },
+    };
+  } catch (error) {
+    if (tooLarge) return fromOversizedAnswer(error);
+    return fromRequestError(error, new URL(url).host, timeouts);
   }
-
-  return {
-    exchange,
-    redact: createRedactor(token),
-    close() {
-      agents.http.destroy();
-      agents.https.destroy();
-    },
-  };
 }
 
 function fromOversizedAnswer(error: unknown): Exchange {

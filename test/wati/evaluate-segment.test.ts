@@ -29,18 +29,15 @@ const apis: WatiApi[] = [];
 
 afterEach(async () => {
   for (const api of apis.splice(0)) api.close();
-  for (const server of servers) {
-    // A preview never creates: every request went to the evaluate path.
-    expect(server.requests.map((request) => request.path)).toEqual(
-      server.requests.map(() => EVALUATE_PATH),
-    );
-  }
-  for (const emulator of emulators) {
-    expect(emulator.snapshot().requests.total).toBe(0);
-    expect(emulator.snapshot().segments).toEqual([]);
-  }
+  // A preview never creates: every request went to the evaluate path, and no emulator saw one.
+  const paths = servers.flatMap((server) => server.requests.map((request) => request.path));
+  const creates = emulators.map((emulator) => emulator.snapshot().requests.total);
+  const segments = emulators.flatMap((emulator) => emulator.snapshot().segments);
   await Promise.all(servers.splice(0).map((server) => server.close()));
   await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
+  expect(paths.filter((path) => path !== EVALUATE_PATH)).toEqual([]);
+  expect(creates.filter((count) => count !== 0)).toEqual([]);
+  expect(segments).toEqual([]);
 });
 
 /** Zero backoff; a Retry-After is still waited for on the real clock. */
