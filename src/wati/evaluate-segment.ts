@@ -224,7 +224,9 @@ async function countAudience(
     const fetched = await fetchPage(run, transport, pageRequest(groups, page));
     requests += fetched.requests;
     const { answer } = fetched;
-    if (answer.kind === 'failed') return { ok: false, ...withoutKind(answer), requests };
+    if (answer.kind === 'failed') {
+      return { ok: false, reason: answer.reason, message: answer.message, requests };
+    }
     const { contacts } = answer;
     if (contacts.length > PAGE_SIZE) {
       const message = `Wati's preview answered ${contacts.length} contacts for a page of ${PAGE_SIZE}: pages cannot be counted`;
@@ -429,13 +431,6 @@ function hasErrorField(text: string): boolean {
 
 function failed(reason: PreviewFailureReason, message: string): Failed {
   return { kind: 'failed', reason, message };
-}
-
-function withoutKind({ reason, message }: Failed): {
-  reason: PreviewFailureReason;
-  message: string;
-} {
-  return { reason, message };
 }
 
 function checkWholeNumber(name: string, value: number, min: number, max: number): void {
