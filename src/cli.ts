@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The entry point: parses flags, picks a command, and is the only place that reads process.env or
-// calls process.exit. Command modules are imported lazily so each command loads only what it uses.
+// calls process.exit. Command modules are imported lazily so each command loads only what it uses;
+// the services commands receive (clock, backoff, Wati, git) come from the composition root.
 import module from 'node:module';
 import os from 'node:os';
 import { osErrorWords } from './core/os-errors.js';
@@ -32,7 +33,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 async function main(): Promise<number> {
-  const { buildProgram } = await import('./program/index.js');
+  const [{ buildProgram }, { createServices }] = await Promise.all([
+    import('./program/index.js'),
+    import('./composition-root.js'),
+  ]);
   const abort = new AbortController();
   // Creates from their pending record to their recorded answer: the only work an interrupt waits
   // for. Anything else (reading files, planning, a prompt, the emulator) ends at once.
@@ -83,6 +87,7 @@ async function main(): Promise<number> {
       inFlight,
       confirm: askYesNo,
       readStdin,
+      services: createServices(),
     },
   });
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from './application/io.js';
+import { createServices } from './composition-root.js';
 import { generateContacts } from './emulator/contact-generator.js';
 import { startEmulator } from './emulator/server.js';
 import { buildProgram } from './program/index.js';
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
     signal: abort.signal,
     confirm: () => Promise.resolve(false),
     readStdin: () => Promise.resolve(''),
+    services: createServices(),
   };
   const run = async (explanation: string, args: string[]) => {
     io.stdout(`\n${bold(`▶ ${explanation}`)}\n  $ segsync ${args.join(' ')}\n`);

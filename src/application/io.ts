@@ -1,5 +1,6 @@
 // What a command may touch of the outside world, handed in by the CLI (the only module that
 // reads process.env or calls process.exit).
+import type { Services } from './services.js';
 
 export interface CommandIO {
   cwd: string;
@@ -26,6 +27,8 @@ export interface CommandIO {
   confirm(question: string): Promise<boolean>;
   /** Reads standard input to its end, at most `maxBytes` (for `… --from -`). */
   readStdin(maxBytes: number): Promise<string>;
+  /** Clock, backoff, Wati and git, from the composition root. */
+  services: Services;
 }
 
 export interface InFlightCreates {

@@ -19,11 +19,11 @@ export interface MissingState {
 /** Undefined when there is a state file (or a killed first apply's journal) at `statePath`. */
 export async function findMissingState(
   statePath: string,
-  io: Pick<CommandIO, 'cwd' | 'env'>,
+  io: Pick<CommandIO, 'cwd' | 'env' | 'services'>,
 ): Promise<MissingState | undefined> {
   if (await stateFileExists(statePath)) return undefined;
   const path = displayPath(statePath, io.cwd);
-  const last = await lastCommitHolding(statePath, io.env);
+  const last = await lastCommitHolding(statePath, io.env, io.services.git);
   const history =
     last === undefined
       ? ''
@@ -38,7 +38,7 @@ export async function findMissingState(
 /** apply without `--new-state`: refuses to create when there is no state file. */
 export async function refuseMissingState(
   statePath: string,
-  io: Pick<CommandIO, 'cwd' | 'env'>,
+  io: Pick<CommandIO, 'cwd' | 'env' | 'services'>,
 ): Promise<void> {
   const missing = await findMissingState(statePath, io);
   if (!missing) return;

@@ -30,7 +30,7 @@ export interface PlannedProject {
 
 export async function planProject(
   settings: Settings,
-  io: Pick<CommandIO, 'cwd' | 'env'>,
+  io: Pick<CommandIO, 'cwd' | 'env' | 'services'>,
   request: PlanRequest = {},
 ): Promise<PlannedProject> {
   const { cwd } = io;

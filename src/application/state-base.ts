@@ -33,11 +33,13 @@ export function chooseBase(
 export async function readPlanBase(
   statePath: string,
   request: BaseRequest,
-  io: Pick<CommandIO, 'cwd' | 'env'>,
+  io: Pick<CommandIO, 'cwd' | 'env' | 'services'>,
 ): Promise<{ base: PlanBase } | { unavailable: string }> {
   try {
     const [atRevision, workingText] = await Promise.all([
-      readStateAtRevision(statePath, request.revision, io.env, { preferRemote: request.implicit }),
+      readStateAtRevision(statePath, request.revision, io.env, io.services.git, {
+        preferRemote: request.implicit,
+      }),
       readFile(statePath, 'utf8').catch(() => ''),
     ]);
     const { revision, commit, found, state } = atRevision;

@@ -77,6 +77,7 @@ export async function applyDefinitions(
           statePath: settings.statePath,
           target: pushState === true ? undefined : pushState,
           env: io.env,
+          git: io.services.git,
         });
   const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
   const stateFile = displayPath(settings.statePath, io.cwd);
@@ -102,7 +103,7 @@ export async function applyDefinitions(
     if (creates.length === 0) {
       report('Nothing to create.');
       if (unsettled.length > 0) report(terminalText(describeUnsettled(unsettled)));
-      const now = new Date();
+      const now = io.services.clock.now();
       const result = buildApplyResult({
         report: { results: [] },
         endpoint: credentials.endpoint,
@@ -126,6 +127,7 @@ export async function applyDefinitions(
           session,
           creates,
           windowSize: checkpointEvery,
+          clock: io.services.clock,
           ...(plan.environment !== undefined ? { environment: plan.environment } : {}),
         })
       : undefined;

@@ -1,5 +1,5 @@
-// The sending half of apply, loaded only once the plan is accepted: the HTTP client (got) and
-// p-limit are not imported by plan-only runs.
+// The sending half of apply, loaded only once the plan is accepted: the runner (p-limit) is not
+// imported by plan-only runs, and the Wati client (got) arrives through the services' factory.
 import { ProgressReporter } from '../render/apply-progress.js';
 import { buildApplyResult } from './result.js';
 import { applyCreates } from './runner/create-runner.js';
@@ -9,7 +9,6 @@ import { describeUnsettled, renderApplyMarkdown, renderApplyText } from '../rend
 import { jsonText } from '../render/sinks/json.js';
 import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
-import { createWatiClient } from '../wati/client.js';
 import type { Credentials } from '../application/credentials.js';
 import type { StatePush } from './state-push.js';
 import type { CommandIO } from '../application/io.js';
@@ -41,15 +40,17 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       ? { live: true, write: stderrLive }
       : { live: false, write: (text) => io.stderr(text.replace(/\n$/, '')) },
   );
-  const client = createWatiClient({
+  const { clock } = io.services;
+  const wati = await io.services.wati({
     endpoint: credentials.endpoint,
     token: credentials.token,
     // One owner for "how many creates at once": the socket pool follows --concurrency, otherwise
     // the agent's own limit would silently cap it.
-    maxSockets: input.concurrency,
+    concurrency: input.concurrency,
+    timing: io.services,
     onRetry: (retry) => progress.retrying(retry),
   });
-  const startedAt = new Date();
+  const startedAt = clock.now();
   progress.note(
     `Creating ${creates.length} segment(s) at ${terminalText(credentials.endpoint)}, ${input.concurrency} at a time…`,
   );
@@ -71,9 +72,10 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
         `State pushed to ${terminalText(push.pusher.describeTarget())} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
       );
     }
-    const report = await applyCreates(creates, client, push ? push.gate : session, {
+    const report = await applyCreates(creates, wati, push ? push.gate : session, {
       concurrency: input.concurrency,
       signal: io.signal,
+      now: clock.now,
       ...(io.inFlight ? { inFlight: io.inFlight } : {}),
       onEvent: progress.onEvent,
     });
@@ -86,7 +88,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
       stateFile: input.stateFile,
       unsettled: input.unsettled,
       startedAt,
-      finishedAt: new Date(),
+      finishedAt: clock.now(),
       stateWrites: {
         writes: session.stats.writes,
         bytes: session.stats.bytesWritten,
@@ -118,7 +120,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     );
     return Math.max(result.exitCode, ExitCode.partial);
   } finally {
-    client.close();
+    wati.close();
   }
 }
 

@@ -4,6 +4,7 @@ import type { CheckpointWindow } from './runner/checkpoint-gate.js';
 import { CheckpointGate } from './runner/checkpoint-gate.js';
 import { UserError } from '../core/errors.js';
 import type { CreateAction } from '../core/model.js';
+import type { Clock } from '../core/timing.js';
 import type { GitStatePusher, StateSaveHooks } from '../git/state-pusher.js';
 import { withoutWithdrawn } from '../state/merge.js';
 import type { StateSession } from '../state/session.js';
@@ -36,8 +37,9 @@ export function setUpStatePush(input: {
   creates: readonly CreateAction[];
   windowSize: number;
   environment?: string;
+  clock: Clock;
 }): StatePush {
-  const { pusher, session, creates } = input;
+  const { pusher, session, creates, clock } = input;
   const planned = new Set(creates.map((action) => action.name));
   const label = input.environment ? `segsync [${input.environment}]` : 'segsync';
   const durations: number[] = [];
@@ -63,12 +65,13 @@ export function setUpStatePush(input: {
     withdraw: (theirs) => withoutWithdrawn(theirs, gate.withdrawn),
   };
   const save = async (message: string) => {
-    const started = performance.now();
+    const started = clock.monotonic();
     await pusher.save(message, hooks);
-    durations.push(performance.now() - started);
+    durations.push(clock.monotonic() - started);
   };
   const gate = new CheckpointGate(session, creates, {
     windowSize: input.windowSize,
+    now: clock.now,
     checkpoint: (windows) => save(`${label}: ${describeCheckpoint(windows)} [skip ci]`),
   });
   return {

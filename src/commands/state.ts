@@ -100,7 +100,7 @@ export async function runStateResolve(
   const settlements = await settlementsFrom(names, options, io);
   const statePath = await statePathFor(options, io);
   await removeStaleLock(statePath, io);
-  const now = new Date().toISOString();
+  const now = io.services.clock.now().toISOString();
   await editStateFile(statePath, 'state resolve', (state) =>
     settlements.reduce(
       (next, { name, id }) =>
@@ -274,7 +274,7 @@ export async function runStateAdopt(
   const id = checkSegmentId(options.id, name);
   const settings = await resolveSettings(io.cwd, options, paths);
   const definition = await definitionToAdopt(name, settings, io.cwd);
-  const adoptedAt = new Date().toISOString();
+  const adoptedAt = io.services.clock.now().toISOString();
   await editStateFile(settings.statePath, 'state adopt', (state) =>
     adoptSegment(state, definition, id, adoptedAt),
   );

@@ -4,7 +4,8 @@
 import { UserError } from '../core/errors.js';
 import type { State } from '../core/model.js';
 import { emptyState, parseState } from '../state/file.js';
-import { gitEnvironment, locateInRepository, runGit } from './run-git.js';
+import type { GitRunner } from './run-git.js';
+import { gitEnvironment, locateInRepository } from './run-git.js';
 
 /** The last commit (on any ref) in which a path existed, as `git log` describes it. */
 export interface PathInHistory {
@@ -20,9 +21,10 @@ export interface PathInHistory {
 export async function lastCommitHolding(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
+  runGit: GitRunner,
 ): Promise<PathInHistory | null | undefined> {
   const gitEnv = gitEnvironment(env);
-  const located = await locateInRepository(file, gitEnv).catch(() => undefined);
+  const located = await locateInRepository(file, gitEnv, runGit).catch(() => undefined);
   if (!located) return undefined;
   // --diff-filter=AM: the last commit that wrote it, not the one that deleted it.
   const log = await runGit(
@@ -56,10 +58,11 @@ export async function readStateAtRevision(
   file: string,
   revision: string,
   env: Readonly<Record<string, string | undefined>>,
+  runGit: GitRunner,
   options: { preferRemote?: boolean } = {},
 ): Promise<StateAtRevision> {
   const gitEnv = gitEnvironment(env);
-  const located = await locateInRepository(file, gitEnv);
+  const located = await locateInRepository(file, gitEnv, runGit);
   if (!located) {
     throw new UserError(
       `--base ${revision}: the state file ${file} is not in a git clone, so there is no history to compare it with.`,

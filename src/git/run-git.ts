@@ -1,5 +1,6 @@
-// The one place segsync starts git (child_process execFile, never a shell): the state pusher
-// (git-push.ts) and the readers of the state file's history (git-history.ts) go through here.
+// The one place segsync starts git (child_process execFile, never a shell). The state pusher
+// (state-pusher.ts) and the readers of the state file's history (history.ts) receive runGit as a
+// GitRunner through the services (application/services.ts) instead of importing it.
 import { execFile } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,9 @@ export interface GitRun {
 
 /** git's own output is bounded: a state file, a list of refs, a porcelain report. */
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/** How git is started: runGit, handed to git's users through the services. */
+export type GitRunner = typeof runGit;
 
 /**
  * Runs git in `cwd`; resolves whatever it exits with. Rejects only when git cannot be started
@@ -56,11 +60,12 @@ export function gitEnvironment(
 export async function locateInRepository(
   file: string,
   env: NodeJS.ProcessEnv,
+  git: GitRunner,
 ): Promise<{ root: string; relative: string } | undefined> {
   const directory = path.dirname(file);
   const realDirectory = await realpath(directory).catch(() => undefined);
   if (realDirectory === undefined) return undefined;
-  const top = await runGit(['rev-parse', '--show-toplevel'], realDirectory, env).catch(
+  const top = await git(['rev-parse', '--show-toplevel'], realDirectory, env).catch(
     () => undefined,
   );
   if (!top || top.code !== 0) return undefined;

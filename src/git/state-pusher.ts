@@ -9,8 +9,8 @@
 import { UserError } from '../core/errors.js';
 import type { State } from '../core/model.js';
 import { gitOutputLines, redactUrlCredentials } from './output.js';
-import type { GitRun } from './run-git.js';
-import { gitEnvironment, locateInRepository, runGit } from './run-git.js';
+import type { GitRun, GitRunner } from './run-git.js';
+import { gitEnvironment, locateInRepository } from './run-git.js';
 import type { MergeChanges } from '../state/merge.js';
 import { describeConflict, mergeStates, missingRecords } from '../state/merge.js';
 import { emptyState, parseState } from '../state/file.js';
@@ -62,6 +62,7 @@ export class GitStatePusher {
     readonly target: PushTarget,
     private readonly identity: string[],
     private readonly env: NodeJS.ProcessEnv,
+    private readonly runGit: GitRunner,
   ) {}
 
   /**
@@ -72,9 +73,11 @@ export class GitStatePusher {
     statePath: string;
     target: string | undefined;
     env: NodeJS.ProcessEnv;
+    git: GitRunner;
   }): Promise<GitStatePusher> {
     const env = gitEnvironment(options.env);
-    const located = await locateInRepository(options.statePath, env);
+    const { git } = options;
+    const located = await locateInRepository(options.statePath, env, git);
     if (!located) {
       throw new UserError(
         `--push-state needs the state file in a git clone, but ${options.statePath} is not in one.`,
@@ -82,9 +85,9 @@ export class GitStatePusher {
       );
     }
     const { root, relative: file } = located;
-    const target = await resolveTarget(options.target, root, env);
-    const identity = await commitIdentity(root, env);
-    return new GitStatePusher(root, file, target, identity, env);
+    const target = await resolveTarget(options.target, root, env, git);
+    const identity = await commitIdentity(root, env, git);
+    return new GitStatePusher(root, file, target, identity, env, git);
   }
 
   describeTarget(): string {
@@ -315,7 +318,7 @@ export class GitStatePusher {
   }
 
   private git(args: string[], before: string[] = []): Promise<GitRun> {
-    return runGit([...before, ...args], this.root, this.env);
+    return this.runGit([...before, ...args], this.root, this.env);
   }
 }
 
@@ -323,6 +326,7 @@ async function resolveTarget(
   written: string | undefined,
   root: string,
   env: NodeJS.ProcessEnv,
+  runGit: GitRunner,
 ): Promise<PushTarget> {
   const remotes = (await runGit(['remote'], root, env)).stdout.split('\n').filter(Boolean);
   if (written !== undefined) {
@@ -357,7 +361,11 @@ async function resolveTarget(
 }
 
 /** `-c user.name=… -c user.email=…` when git has no identity configured, else nothing. */
-async function commitIdentity(root: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function commitIdentity(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  runGit: GitRunner,
+): Promise<string[]> {
   const name = await runGit(['config', 'user.name'], root, env);
   const email = await runGit(['config', 'user.email'], root, env);
   const flags: string[] = [];

@@ -115,3 +115,12 @@ export function normalizeToken(input: string): string {
   }
   return token;
 }
+
+/**
+ * Where Wati's v3 calls (the segment preview) live for an account: the create endpoint's host
+ * without its tenant path (`https://live-mt-server.wati.io/123456` → `https://live-mt-server.wati.io`).
+ * Takes a normalised endpoint.
+ */
+export function previewBaseOf(endpoint: string): string {
+  return new URL(endpoint).origin;
+}

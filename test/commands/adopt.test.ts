@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { Plan, State } from '../../src/core/model.js';
+import { systemClock } from '../../src/core/timing.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;
@@ -40,6 +41,26 @@ const adopt = (name: string, ...rest: string[]) => cli('state', 'adopt', name, .
 const stateText = () => readFile(statePath, 'utf8').catch(() => '(no state file)');
 
 describe('state adopt', () => {
+  it('stamps its record, and apply its creates, with the clock of the services', async () => {
+    const at = new Date('2031-02-03T04:05:06.000Z');
+    const clock = { now: () => at, monotonic: systemClock.monotonic };
+    const withClock = (...argv: string[]) =>
+      runCli(argv, {
+        cwd: dir,
+        env: { WATI_API_ENDPOINT: emulator.url, WATI_API_TOKEN: emulator.token },
+        services: { clock },
+      });
+    expect((await withClock('state', 'adopt', 'From dashboard', '--id', 'dash-7')).code).toBe(0);
+    const applied = await withClock('apply', '--yes', '--format', 'json');
+    expect(JSON.parse(applied.stdout)).toMatchObject({
+      startedAt: at.toISOString(),
+      finishedAt: at.toISOString(),
+    });
+    const state = JSON.parse(await stateText()) as State;
+    expect(state.segments['From dashboard']).toMatchObject({ createdAt: at.toISOString() });
+    expect(state.segments['New one']).toMatchObject({ createdAt: at.toISOString() });
+  });
+
   it('records the segment: plan shows it unchanged and apply sends nothing for it', async () => {
     const run = await adopt('From dashboard', '--id', 'dash-41');
     expect(run.code).toBe(0);

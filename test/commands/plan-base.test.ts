@@ -10,6 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan, State } from '../../src/core/model.js';
+import type { GitRunner } from '../../src/git/run-git.js';
+import { runGit } from '../../src/git/run-git.js';
 import { serializeState } from '../../src/state/file.js';
 import { created, pending, staticPayload, stateOf } from '../helpers/builders.js';
 import { runCli } from '../helpers/cli.js';
@@ -257,5 +259,43 @@ describe('plan --base with a revision that does not exist', () => {
       severity: 'warning',
       code: 'state-base-unavailable',
     });
+  });
+});
+
+describe('plan --base reads git through the services', () => {
+  beforeEach(async () => {
+    await writeState(repo, stateOf(alpha));
+    await commit(repo, 'resolve a conflict');
+  });
+
+  it('every git command goes through the git runner it is given', async () => {
+    const asked: string[] = [];
+    const recording: GitRunner = (args, ...rest) => {
+      asked.push(args[0] ?? '');
+      return runGit(args, ...rest);
+    };
+    const run = await runCli(['plan', '--base', 'main'], {
+      cwd: repo,
+      env: gitEnv(),
+      services: { git: recording },
+    });
+    expect(run.stdout).toContain('State file changes since main:');
+    expect(asked).toEqual(expect.arrayContaining(['rev-parse', 'show']));
+  });
+
+  it('a git that finds no revision: the plan says so, as it would for a real one', async () => {
+    const nothing: GitRunner = (args) =>
+      Promise.resolve(
+        args[0] === 'rev-parse' && args[1] === '--show-toplevel'
+          ? { code: 0, stdout: `${repo}\n`, stderr: '' }
+          : { code: 128, stdout: '', stderr: 'fatal: bad revision' },
+      );
+    const run = await runCli(['plan', '--base', 'main'], {
+      cwd: repo,
+      env: gitEnv(),
+      services: { git: nothing },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--base main: no such revision in this clone');
   });
 });

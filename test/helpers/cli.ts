@@ -1,5 +1,7 @@
 // Runs the segsync program in-process, as the CLI would, capturing everything it prints.
+import type { Services } from '../../src/application/services.js';
 import { buildProgram } from '../../src/program/index.js';
+import { fastServices } from './services.js';
 
 export interface CliRun {
   code: number;
@@ -15,6 +17,8 @@ export interface CliOptions {
   signal?: AbortSignal;
   /** What standard input holds (empty by default). */
   stdin?: string;
+  /** Replaces some of the services (default: the real ones without backoff). */
+  services?: Partial<Services>;
 }
 
 export async function runCli(argv: string[], options: CliOptions): Promise<CliRun> {
@@ -37,6 +41,7 @@ export async function runCli(argv: string[], options: CliOptions): Promise<CliRu
       signal: options.signal ?? new AbortController().signal,
       confirm: () => Promise.resolve(options.confirm ?? false),
       readStdin: () => Promise.resolve(options.stdin ?? ''),
+      services: { ...fastServices(), ...options.services },
     },
   }).catch(async (error: unknown) => {
     // Mirror the CLI's top-level handler so tests see what a user sees.

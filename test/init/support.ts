@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CommandIO } from '../../src/application/io.js';
+import { fastServices } from '../helpers/services.js';
 
 export interface RecordingIO extends CommandIO {
   out: string[];
@@ -24,6 +25,7 @@ export function recordingIO(cwd: string): RecordingIO {
     signal: new AbortController().signal,
     confirm: () => Promise.reject(new Error('init never asks')),
     readStdin: () => Promise.reject(new Error('init never reads stdin')),
+    services: fastServices(),
   };
 }
 

@@ -4,8 +4,10 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WatiPayload } from '../../src/core/model.js';
-import { MAX_ANSWER_BYTES, createWatiClient } from '../../src/wati/client.js';
-import type { WatiClient } from '../../src/wati/client.js';
+import { systemTiming } from '../../src/core/timing.js';
+import { createWatiApi } from '../../src/wati/api.js';
+import type { WatiApi } from '../../src/wati/api.js';
+import { MAX_ANSWER_BYTES } from '../../src/wati/transport.js';
 import { reply, startServer } from './local-server.js';
 import type { Handler, LocalServer } from './local-server.js';
 import { zeros } from './zeros.js';
@@ -14,7 +16,7 @@ const TOKEN = 'tok-CANARY-77';
 const PAYLOAD: WatiPayload = { name: 'VIP', refreshType: 1, contactIds: ['1'] };
 
 const servers: LocalServer[] = [];
-const clients: WatiClient[] = [];
+const clients: WatiApi[] = [];
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
@@ -24,11 +26,12 @@ afterEach(async () => {
 async function createAgainst(handler: Handler) {
   const server = await startServer(handler);
   servers.push(server);
-  const client = createWatiClient({
+  const client = createWatiApi({
     endpoint: server.origin,
     token: TOKEN,
     connectTimeoutMs: 5_000,
     responseTimeoutMs: 10_000,
+    timing: systemTiming,
   });
   clients.push(client);
   const result = await client.createSegment(PAYLOAD);

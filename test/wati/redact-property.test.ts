@@ -3,7 +3,7 @@
 // URL-encoded or base64 forms) reaches the message segsync prints.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyResponse } from '../../src/wati/classify.js';
+import { classifyResponse } from '../../src/wati/classify-create.js';
 import { MIN_PARTIAL_MATCH, createRedactor } from '../../src/wati/redact.js';
 import { tokenEchoes, secretForms } from './token-echoes.js';
 

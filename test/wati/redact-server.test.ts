@@ -2,19 +2,20 @@
 // placed so that the quoted message is cut at every offset of the token: nothing of the token, or
 // of its URL-encoded or base64 forms, reaches the outcome message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWatiClient } from '../../src/wati/client.js';
-import type { WatiClient } from '../../src/wati/client.js';
+import { systemTiming } from '../../src/core/timing.js';
+import { createWatiApi } from '../../src/wati/api.js';
+import type { WatiApi } from '../../src/wati/api.js';
 import { MIN_PARTIAL_MATCH } from '../../src/wati/redact.js';
 import { reply, startServer } from './local-server.js';
 import type { LocalServer } from './local-server.js';
 import { secretForms, tokenEchoes } from './token-echoes.js';
 
 const TOKEN = 'tok+CANARY/abc=def_ghi-123~xyz';
-/** Server messages are quoted up to this many characters (classify.ts MAX_MESSAGE_LENGTH). */
+/** Server messages are quoted up to this many characters (server-answer.ts MAX_MESSAGE_LENGTH). */
 const QUOTE_LIMIT = 300;
 
 let server: LocalServer;
-let client: WatiClient;
+let client: WatiApi;
 
 beforeAll(async () => {
   server = await startServer((request, response) => {
@@ -26,7 +27,7 @@ beforeAll(async () => {
       'content-type': echo.includes('JSON') ? 'application/json' : 'text/plain',
     });
   });
-  client = createWatiClient({ endpoint: server.origin, token: TOKEN });
+  client = createWatiApi({ endpoint: server.origin, token: TOKEN, timing: systemTiming });
 });
 
 afterAll(async () => {

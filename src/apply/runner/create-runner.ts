@@ -22,7 +22,7 @@ export interface ApplyStop {
   message: string;
 }
 
-/** What the runner needs from the Wati client (src/wati/client.ts). */
+/** What the runner needs from the Wati client (the WatiApi port, src/wati/api.ts). */
 export interface SegmentCreator {
   createSegment(
     payload: WatiPayload,
