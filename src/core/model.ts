@@ -10,11 +10,92 @@ export interface SourceLocation {
   column: number;
 }
 
+/**
+ * Every diagnostic code segsync emits, grouped by the step that finds it. A union, so that a
+ * table keyed by code (hints, the text plan's limits, the state-file group) is checked by the
+ * compiler: a misspelt code does not compile. The codes are public (JSON, annotation titles,
+ * GitLab check names): renaming one is a breaking change.
+ */
+export type DiagnosticCode =
+  // Reading files and finding the definitions (yaml/read.ts, definitions/find-files.ts).
+  | 'unreadable-file'
+  | 'not-a-regular-file'
+  | 'file-too-large'
+  | 'not-utf8'
+  | 'empty-file'
+  | 'outside-project'
+  | 'no-match'
+  | 'path-not-found'
+  | 'unreadable-directory'
+  // YAML syntax (yaml/yaml-errors.ts).
+  | 'yaml-syntax'
+  | 'yaml-directive'
+  | 'yaml-tag'
+  | 'duplicate-key'
+  | 'alias-limit'
+  // The JSON Schema (yaml/schema-errors.ts); the schema's own rules are named by their `$anchor`.
+  | 'unknown-key'
+  | 'missing-key'
+  | 'invalid-value'
+  | 'empty-value'
+  | 'too-long'
+  | 'empty-list'
+  | 'out-of-range'
+  | 'invalid-format'
+  | 'not-a-mapping'
+  | 'missing-value'
+  | 'wrong-type'
+  | SchemaRuleCode
+  // Cross-file rules and exact values (definitions/).
+  | 'no-definitions'
+  | 'operator-not-allowed'
+  | 'unknown-attribute'
+  | 'contact-ids-file'
+  | 'contact-ids-column-without-file'
+  | 'contact-ids-twice'
+  | 'contact-id-formula'
+  | 'contact-id-not-quoted'
+  | 'value-not-as-written'
+  | 'duplicate-contact-id'
+  | 'duplicate-name'
+  | 'similar-name'
+  | 'invisible-character'
+  // The config file (config/).
+  | 'config-not-found'
+  | 'ambiguous-config'
+  | 'config-multiple-documents'
+  // The plan (plan/compute.ts).
+  | 'changed'
+  | 'removed'
+  | 'possible-rename'
+  | 'unknown-outcome'
+  | 'create-in-progress'
+  | 'apply-in-progress'
+  | 'quota-exceeded'
+  | StateFileDiagnosticCode;
+
+/**
+ * The rules of the definition schema (an if/then in its `$defs`, named by `$anchor`), and
+ * `schema-rule` for one without a name.
+ */
+export type SchemaRuleCode =
+  'dynamic-needs-groups' | 'static-needs-contacts-or-groups' | 'schema-rule';
+
+/** Diagnostics about the state file as a whole (see STATE_FILE_DIAGNOSTIC_CODES). */
+export type StateFileDiagnosticCode =
+  | 'no-state-file'
+  | 'state-base-unavailable'
+  | 'state-endpoint-changed'
+  | 'state-entry-removed'
+  | 'state-entry-forgotten'
+  | 'state-entry-added'
+  | 'state-entry-changed';
+
 /** One problem found in the input, always located when a location is known. */
 export interface Diagnostic {
   severity: Severity;
   /** Stable machine-readable identifier, e.g. `yaml-syntax`, `unknown-key`, `duplicate-name`. */
-  code: string;
+  code: DiagnosticCode;
   /** A sentence a non-programmer understands. */
   message: string;
   file?: string;
@@ -259,15 +340,16 @@ export type StateChange =
  * Diagnostics about the state file as a whole (no state file; what this change did to it): every
  * format shows them before anything else, since they decide whether the rest can be trusted.
  */
-export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set([
-  'no-state-file',
-  'state-base-unavailable',
-  'state-endpoint-changed',
-  'state-entry-removed',
-  'state-entry-forgotten',
-  'state-entry-added',
-  'state-entry-changed',
-]);
+export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<DiagnosticCode> =
+  new Set<StateFileDiagnosticCode>([
+    'no-state-file',
+    'state-base-unavailable',
+    'state-endpoint-changed',
+    'state-entry-removed',
+    'state-entry-forgotten',
+    'state-entry-added',
+    'state-entry-changed',
+  ]);
 
 export interface StateComparison {
   /** The revision compared with, as found (`origin/main`, a sha, `HEAD~1`). */

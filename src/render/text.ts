@@ -1,5 +1,12 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction, SettleAdvice, WatiPayload } from '../core/model.js';
+import type {
+  Diagnostic,
+  DiagnosticCode,
+  Plan,
+  PlanAction,
+  SettleAdvice,
+  WatiPayload,
+} from '../core/model.js';
 import { renameSentence } from '../plan/rename.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
@@ -99,7 +106,7 @@ function listLimits(options: TextOptions): Record<PlanAction['action'], number> 
 }
 
 /** The plan's own warning per removed segment and error per unknown outcome follow the same limit. */
-const DIAGNOSTIC_KIND: Readonly<Record<string, 'removed' | 'unknown'>> = {
+const DIAGNOSTIC_KIND: Readonly<Partial<Record<DiagnosticCode, 'removed' | 'unknown'>>> = {
   removed: 'removed',
   'unknown-outcome': 'unknown',
 };
