@@ -5,7 +5,8 @@ import { buildApplyResult } from './result.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Plan } from '../core/model.js';
 import { displayPath } from '../diagnostics/display-path.js';
-import { jsonText } from '../render/sinks/json.js';
+import type { ApplyResultFormat } from '../render/formats.js';
+import { APPLY_RESULT_FORMATS, renderAs } from '../render/formats.js';
 import { terminalText } from '../render/sinks/terminal.js';
 import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
@@ -28,7 +29,7 @@ import { resolveSettings, selectionFlags } from '../application/settings.js';
 
 export interface ApplyOptions extends CommonOptions {
   concurrency?: number;
-  format: 'text' | 'json';
+  format: ApplyResultFormat;
   tokenFile?: string;
   allowChanged?: boolean;
   allowEmpty?: boolean;
@@ -78,7 +79,8 @@ export async function applyDefinitions(
           target: pushState === true ? undefined : pushState,
           env: io.env,
         });
-  const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+  // Notes share stdout with the text result only: another format's stdout is its document alone.
+  const report = (text: string) => (options.format === 'text' ? io.stdout(text) : io.stderr(text));
   const stateFile = displayPath(settings.statePath, io.cwd);
   report(`State file: ${terminalText(stateFile)}`);
 
@@ -113,8 +115,13 @@ export async function applyDefinitions(
         finishedAt: now,
         unsettled,
       });
-      // Scripts reading --format json always get a result document on stdout.
-      if (options.format === 'json') io.stdout(jsonText(result));
+      // Scripts reading --format json always get a result document on stdout; for people,
+      // "Nothing to create." says it all.
+      if (options.format !== 'text') {
+        io.stdout(
+          await renderAs(APPLY_RESULT_FORMATS, options.format, result, { color: io.color }),
+        );
+      }
       return result.exitCode;
     }
     await confirm(plan, credentials.endpoint);

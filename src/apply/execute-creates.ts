@@ -5,8 +5,9 @@ import { buildApplyResult } from './result.js';
 import { applyCreates } from './runner/create-runner.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { CreateAction, Plan } from '../core/model.js';
-import { describeUnsettled, renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
-import { jsonText } from '../render/sinks/json.js';
+import { describeUnsettled } from '../render/apply-report.js';
+import type { ApplyResultFormat } from '../render/formats.js';
+import { APPLY_RESULT_FORMATS, renderAs, STEP_SUMMARIES } from '../render/formats.js';
 import { terminalLines, terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
@@ -22,7 +23,7 @@ export interface ExecuteApplyInput {
   credentials: Credentials;
   concurrency: number;
   /** How the result is printed on stdout. */
-  format: 'text' | 'json';
+  format: ApplyResultFormat;
   /** The state file recorded into, as shown to the user. */
   stateFile: string;
   /** Unknown outcomes of earlier runs, not sent again: apply exits 3 while they remain. */
@@ -93,16 +94,16 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
         ms: Math.round(session.stats.writeMsTotal),
       },
     });
-    io.stdout(
-      input.format === 'json' ? jsonText(result) : renderApplyText(result, { color: io.color }),
-    );
-    // The text report says it itself; next to a JSON document, stderr does.
-    if (input.format === 'json' && result.unsettled) {
+    io.stdout(await renderAs(APPLY_RESULT_FORMATS, input.format, result, { color: io.color }));
+    // The text report says it itself; next to a document (JSON), stderr does.
+    if (input.format !== 'text' && result.unsettled) {
       io.stderr(terminalText(describeUnsettled(result.unsettled)));
     }
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile)
-      await appendStepSummary(summaryFile, renderApplyMarkdown(result), (text) => io.stderr(text));
+    if (summaryFile) {
+      const renderSummary = await STEP_SUMMARIES.apply();
+      await appendStepSummary(summaryFile, renderSummary(result), (text) => io.stderr(text));
+    }
     if (!push) return result.exitCode;
     const pushFailure = await push.finish();
     io.stderr(describePushes(push));

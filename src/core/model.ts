@@ -189,6 +189,21 @@ export interface State {
   segments: Record<string, StateEntry>;
 }
 
+/** One recorded segment as `state list` shows it (`--format json` prints these rows). */
+export interface StateEntryRow {
+  name: string;
+  status: StateEntry['status'];
+  /** Wati's id, for created entries. */
+  id?: string;
+  /** createdAt for created entries, startedAt for pending ones. */
+  at: string;
+  source: string;
+  /** Why a pending entry's outcome is unknown, when recorded. */
+  reason?: string;
+  /** How a created entry was recorded (`adopt`: a segment made in the dashboard). */
+  recordedBy?: CreatedEntry['recordedBy'];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plan: plain, versioned data computed purely from (definitions, state, options).
 

@@ -10,6 +10,13 @@ import {
 } from '@commander-js/extra-typings';
 import { ExitCode } from '../core/errors.js';
 import type { CommandIO } from '../application/io.js';
+import {
+  APPLY_RESULT_FORMATS,
+  formatNames,
+  PLAN_FORMATS,
+  STATE_LIST_FORMATS,
+  VALIDATION_FORMATS,
+} from '../render/formats.js';
 import { terminalLines } from '../render/sinks/terminal.js';
 
 export interface ProgramContext {
@@ -42,7 +49,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .command('validate')
     .description('check definitions against the schema and cross-file rules')
     .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
-    .addOption(formatOption().choices(['text', 'json', 'github', 'gitlab'] as const))
+    .addOption(formatOption(VALIDATION_FORMATS))
     .option('--allow-empty', 'succeed when there are no definitions')
     .addOption(configOption())
     .addOption(envOption())
@@ -55,7 +62,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .command('plan')
     .description('show what apply would create, compared with the state file')
     .argument('[paths...]', 'definition directories or files (default: from config, or segments/)')
-    .addOption(formatOption().choices(['text', 'markdown', 'json', 'github', 'gitlab'] as const))
+    .addOption(formatOption(PLAN_FORMATS))
     .addOption(stateOption())
     .option('--out <file>', 'also save the plan as JSON, for `segsync apply <file>`')
     .option(
@@ -87,7 +94,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .option('--concurrency <n>', 'creates in flight at once (default 4, max 64)', parseInteger)
     .addOption(stateOption())
     .option('--token-file <file>', 'read the API token from this file instead of WATI_API_TOKEN')
-    .addOption(formatOption().choices(['text', 'json'] as const))
+    .addOption(formatOption(APPLY_RESULT_FORMATS))
     .option(
       '--allow-changed',
       'apply even though some created segments changed (they stay as they are)',
@@ -126,7 +133,7 @@ export async function buildProgram(context: ProgramContext): Promise<number> {
     .addOption(configOption())
     .addOption(envOption())
     .addOption(stateOption())
-    .addOption(formatOption().choices(['text', 'json'] as const))
+    .addOption(formatOption(STATE_LIST_FORMATS))
     .action(async (options) => {
       const { runStateList } = await import('../commands/state.js');
       exitCode = await runStateList(options, io);
@@ -391,9 +398,14 @@ function stateOption() {
   return new Option('--state <file>', 'state file (default: segsync.state.json beside the config)');
 }
 
-/** Each command narrows it with `.choices([...] as const)`, which also types its value. */
-function formatOption() {
-  return new Option('-f, --format <format>', 'output format').default('text' as const);
+/**
+ * The choices are the names in the command's format registry (src/render/formats.ts), which also
+ * types the value: a format added there is offered here with no edit.
+ */
+function formatOption<Name extends string>(registry: Readonly<Record<Name | 'text', unknown>>) {
+  return new Option('-f, --format <format>', 'output format')
+    .default('text' as const)
+    .choices(formatNames(registry));
 }
 
 function parseInteger(value: string): number {

@@ -20,7 +20,7 @@ import {
 } from './diagnostics.js';
 import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
 import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
-import { describeInProgress, summarizePlan } from './text.js';
+import { describeInProgress, summarizePlan } from './plan-summary.js';
 
 /** Comment actions find the comment to update by this line. */
 export const PLAN_COMMENT_MARKER = '<!-- segsync:plan -->';

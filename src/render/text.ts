@@ -12,6 +12,7 @@ import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
 import { countBySeverity, plural, splitStateFileDiagnostics } from './diagnostics.js';
+import { describeInProgress, summarizePlan } from './plan-summary.js';
 import { terminalText } from './sinks/terminal.js';
 import { renderDiagnosticsText } from './validation-text.js';
 import type { Style } from './style.js';
@@ -30,15 +31,6 @@ export interface TextOptions {
   verdict?: boolean;
   /** List contact IDs in each create's filter (by default only their count). */
   showContactIds?: boolean;
-}
-
-export function summarizePlan(plan: Plan): string {
-  const { create, unchanged, changed, removed, unknown } = plan.summary;
-  const parts = [`${create} to create`, `${unchanged} unchanged`, `${changed} changed`];
-  parts.push(`${removed} removed`);
-  if (unknown > 0) parts.push(`${unknown} unknown`);
-  const env = plan.environment ? ` [${terminalText(plan.environment)}]` : '';
-  return `Plan${env}: ${parts.join(', ')}`;
 }
 
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
@@ -155,14 +147,6 @@ interface ActionContext {
   filter: FilterOptions;
   /** Another segsync holds the state lock: pending entries are creates in flight. */
   inProgress: boolean;
-}
-
-/** The first line of a plan made while another segsync holds the state lock. */
-export function describeInProgress(plan: Plan): string {
-  const holder = plan.inProgress;
-  if (!holder) return '';
-  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (${holder.command})`;
-  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
 }
 
 /** The unknown outcomes to settle, and the exact commands; names through the terminal sink. */
