@@ -8,6 +8,7 @@ import { displayPath } from '../diagnostics/display-path.js';
 import type { ApplyResultFormat } from '../render/formats.js';
 import { APPLY_RESULT_FORMATS, renderAs } from '../render/formats.js';
 import { terminalText } from '../render/sinks/terminal.js';
+import { NOTHING_TO_CREATE, stateFileNote } from '../render/apply-notes.js';
 import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../git/state-pusher.js';
@@ -82,7 +83,7 @@ export async function applyDefinitions(
   // Notes share stdout with the text result only: another format's stdout is its document alone.
   const report = (text: string) => (options.format === 'text' ? io.stdout(text) : io.stderr(text));
   const stateFile = displayPath(settings.statePath, io.cwd);
-  report(`State file: ${terminalText(stateFile)}`);
+  report(stateFileNote(stateFile));
 
   const session = await StateSession.open(settings.statePath, {
     command: 'apply',
@@ -102,7 +103,7 @@ export async function applyDefinitions(
     // Unknown outcomes block only themselves: the rest is created, and apply exits 3 meanwhile.
     const unsettled = plan.settle?.names ?? [];
     if (creates.length === 0) {
-      report('Nothing to create.');
+      report(NOTHING_TO_CREATE);
       if (unsettled.length > 0) report(terminalText(describeUnsettled(unsettled)));
       const now = new Date();
       const result = buildApplyResult({

@@ -8,7 +8,13 @@ import type { CreateAction, Plan } from '../core/model.js';
 import { describeUnsettled } from '../render/apply-report.js';
 import type { ApplyResultFormat } from '../render/formats.js';
 import { APPLY_RESULT_FORMATS, renderAs, STEP_SUMMARIES } from '../render/formats.js';
-import { terminalLines, terminalText } from '../render/sinks/terminal.js';
+import {
+  creatingNote,
+  describePushes,
+  firstPushNote,
+  lastPushFailedNote,
+} from '../render/apply-notes.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import { createWatiClient } from '../wati/client.js';
 import type { Credentials } from '../application/credentials.js';
@@ -51,9 +57,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     onRetry: (retry) => progress.retrying(retry),
   });
   const startedAt = new Date();
-  progress.note(
-    `Creating ${creates.length} segment(s) at ${terminalText(credentials.endpoint)}, ${input.concurrency} at a time…`,
-  );
+  progress.note(creatingNote(creates.length, credentials.endpoint, input.concurrency));
   const push = input.push;
   try {
     if (push) {
@@ -68,9 +72,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
           error.hint,
         );
       }
-      io.stderr(
-        `State pushed to ${terminalText(push.pusher.describeTarget())} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
-      );
+      io.stderr(firstPushNote(push.pusher.describeTarget(), push.gate.windowSize));
     }
     const report = await applyCreates(creates, client, push ? push.gate : session, {
       concurrency: input.concurrency,
@@ -106,27 +108,19 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     }
     if (!push) return result.exitCode;
     const pushFailure = await push.finish();
-    io.stderr(describePushes(push));
-    if (pushFailure === undefined) return result.exitCode;
-    // The failure quotes git's output and the remote's names, one line each: every line goes
-    // through the terminal sink, so a line of git's output can neither form a workflow command nor
-    // carry control characters (segment names in it are quoted, so none holds a line break).
+    const { pusher } = push;
     io.stderr(
-      `${terminalLines(pushFailure)}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
-        "unknown outcomes. Keep this run's state file (the workflow uploads it as an artifact), then in a clone " +
-        "of the branch run `segsync state merge <the artifact's state file>` and commit: its created entries " +
-        'settle the unknown ones. Until then the next apply refuses to create them again.',
+      describePushes({
+        target: pusher.describeTarget(),
+        pushes: pusher.pushes,
+        catchUps: pusher.catchUps,
+        durations: push.durations,
+      }),
     );
+    if (pushFailure === undefined) return result.exitCode;
+    io.stderr(lastPushFailedNote(pushFailure));
     return Math.max(result.exitCode, ExitCode.partial);
   } finally {
     client.close();
   }
-}
-
-function describePushes(push: StatePush): string {
-  const sorted = [...push.durations].sort((a, b) => a - b);
-  const median = sorted.length > 0 ? Math.round(sorted[Math.floor(sorted.length / 2)]!) : 0;
-  const merged =
-    push.pusher.catchUps > 0 ? `, ${push.pusher.catchUps} merge(s) with newer pushes` : '';
-  return `State pushes to ${terminalText(push.pusher.describeTarget())}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
 }

@@ -189,6 +189,15 @@ export interface State {
   segments: Record<string, StateEntry>;
 }
 
+/** One name two state files record in ways that cannot both be true (state/merge.ts). */
+export interface MergeConflict {
+  name: string;
+  ours: StateEntry;
+  theirs: StateEntry;
+  /** Why the two entries cannot both be true. */
+  reason: string;
+}
+
 /** One recorded segment as `state list` shows it (`--format json` prints these rows). */
 export interface StateEntryRow {
   name: string;
@@ -463,6 +472,10 @@ export interface SegmentResult {
   name: string;
   result: SegmentResultKind;
   id?: string;
+  /**
+   * What happened, in words. The runner leaves it out of a create it did not attempt because the
+   * run had stopped; the result document (apply/result.ts) says why, from the stop.
+   */
   message?: string;
   attempts?: number;
 }

@@ -7,7 +7,7 @@ import type {
   SettleAdvice,
   WatiPayload,
 } from '../core/model.js';
-import { renameSentence } from '../plan/rename.js';
+import { renameAdvice } from '../core/rename-advice.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
@@ -188,7 +188,7 @@ function renderAction(action: PlanAction, style: Style, context: ActionContext):
         ...renderFilter(action.payload, context.filter),
         ...(action.renameOf === undefined
           ? []
-          : [`      ${style.yellow(`⚠ ${terminalText(renameSentence(action.renameOf))}`)}`]),
+          : [`      ${style.yellow(`⚠ ${terminalText(renameAdvice(action.renameOf))}`)}`]),
       ];
     case 'unchanged':
       return [
