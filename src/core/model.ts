@@ -82,14 +82,7 @@ export type SchemaRuleCode =
   'dynamic-needs-groups' | 'static-needs-contacts-or-groups' | 'schema-rule';
 
 /** Diagnostics about the state file as a whole (see STATE_FILE_DIAGNOSTIC_CODES). */
-export type StateFileDiagnosticCode =
-  | 'no-state-file'
-  | 'state-base-unavailable'
-  | 'state-endpoint-changed'
-  | 'state-entry-removed'
-  | 'state-entry-forgotten'
-  | 'state-entry-added'
-  | 'state-entry-changed';
+export type StateFileDiagnosticCode = (typeof STATE_FILE_CODES)[number];
 
 /** One problem found in the input, always located when a location is known. */
 export interface Diagnostic {
@@ -364,16 +357,17 @@ export type StateChange =
  * Diagnostics about the state file as a whole (no state file; what this change did to it): every
  * format shows them before anything else, since they decide whether the rest can be trusted.
  */
-export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<DiagnosticCode> =
-  new Set<StateFileDiagnosticCode>([
-    'no-state-file',
-    'state-base-unavailable',
-    'state-endpoint-changed',
-    'state-entry-removed',
-    'state-entry-forgotten',
-    'state-entry-added',
-    'state-entry-changed',
-  ]);
+const STATE_FILE_CODES = [
+  'no-state-file',
+  'state-base-unavailable',
+  'state-endpoint-changed',
+  'state-entry-removed',
+  'state-entry-forgotten',
+  'state-entry-added',
+  'state-entry-changed',
+] as const;
+
+export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<DiagnosticCode> = new Set(STATE_FILE_CODES);
 
 export interface StateComparison {
   /** The revision compared with, as found (`origin/main`, a sha, `HEAD~1`). */
