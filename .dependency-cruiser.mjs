@@ -101,31 +101,9 @@ const TABLE = {
   },
 };
 
-/**
- * Edges that break the table today and that another part of issue 18 is removing: each is exempt
- * from its row's rule by name, for that one import only. The lead deletes an entry once the
- * branch that removes the edge is merged: while the importing module exists, an entry whose edge
- * is gone fails the lint (`required`), so none outlives its reason.
- */
-const KNOWN_VIOLATIONS = [
-  {
-    name: 'known-violation-18c-render-text-plan-rename',
-    from: 'src/render/text.ts',
-    to: 'src/plan/rename.ts',
-    comment: 'known violation, removed by 18c: the rename sentence is display wording (render/)',
-  },
-  {
-    name: 'known-violation-18c-render-markdown-plan-rename',
-    from: 'src/render/markdown.ts',
-    to: 'src/plan/rename.ts',
-    comment: 'known violation, removed by 18c: the rename sentence is display wording (render/)',
-  },
-];
-
 const TYPE_ONLY = ['type-only', 'type-import'];
 
 const escape = (path) => path.replace(/[.]/g, '\\.');
-const only = (file) => `^${escape(file)}$`;
 
 /** The path pattern of a table entry: a folder and everything below it, or one module. */
 function pattern(entry) {
@@ -178,37 +156,7 @@ function rulesFor(row, { may, type = [], lazy = [], comment }) {
       ),
     );
   }
-  return rules.flatMap(withKnownViolations);
-}
-
-/**
- * `rule`, and for each module with known violations a copy of it for that module alone that lets
- * exactly those imports through: everything else the module imports is checked as before.
- */
-function withKnownViolations(rule) {
-  const inRow = (file) =>
-    new RegExp(rule.from.path).test(file) &&
-    !(rule.from.pathNot ?? []).some((not) => new RegExp(not).test(file));
-  const files = [...new Set(KNOWN_VIOLATIONS.map((known) => known.from).filter(inRow))];
-  if (files.length === 0) return [rule];
-  return [
-    {
-      ...rule,
-      from: { ...rule.from, pathNot: [...(rule.from.pathNot ?? []), ...files.map(only)] },
-    },
-    ...files.map((file) => {
-      const known = KNOWN_VIOLATIONS.filter((entry) => entry.from === file);
-      return {
-        ...rule,
-        comment: `${rule.comment} Exempt: ${known.map((entry) => entry.name).join(', ')}.`,
-        from: { path: only(file) },
-        to: {
-          ...rule.to,
-          pathNot: [...(rule.to.pathNot ?? []), ...known.map((entry) => only(entry.to))],
-        },
-      };
-    }),
-  ];
+  return rules;
 }
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -237,13 +185,6 @@ export default {
       to: { circular: true },
     },
   ],
-  required: KNOWN_VIOLATIONS.map((known) => ({
-    name: `${known.name}-is-gone`,
-    severity: 'error',
-    comment: `${known.to} is no longer imported: delete the exception ${known.name}.`,
-    module: { path: only(known.from) },
-    to: { path: only(known.to) },
-  })),
   options: {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

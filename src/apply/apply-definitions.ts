@@ -5,8 +5,10 @@ import { buildApplyResult } from './result.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { Plan } from '../core/model.js';
 import { displayPath } from '../diagnostics/display-path.js';
-import { jsonText } from '../render/sinks/json.js';
+import type { ApplyResultFormat } from '../render/formats.js';
+import { APPLY_RESULT_FORMATS, renderAs } from '../render/formats.js';
 import { terminalText } from '../render/sinks/terminal.js';
+import { NOTHING_TO_CREATE, stateFileNote } from '../render/apply-notes.js';
 import { describeUnsettled } from '../render/apply-report.js';
 import { renderPlanText } from '../render/text.js';
 import { GitStatePusher } from '../git/state-pusher.js';
@@ -28,7 +30,7 @@ import { resolveSettings, selectionFlags } from '../application/settings.js';
 
 export interface ApplyOptions extends CommonOptions {
   concurrency?: number;
-  format: 'text' | 'json';
+  format: ApplyResultFormat;
   tokenFile?: string;
   allowChanged?: boolean;
   allowEmpty?: boolean;
@@ -79,9 +81,10 @@ export async function applyDefinitions(
           env: io.env,
           git: io.services.git,
         });
-  const report = (text: string) => (options.format === 'json' ? io.stderr(text) : io.stdout(text));
+  // Notes share stdout with the text result only: another format's stdout is its document alone.
+  const report = (text: string) => (options.format === 'text' ? io.stdout(text) : io.stderr(text));
   const stateFile = displayPath(settings.statePath, io.cwd);
-  report(`State file: ${terminalText(stateFile)}`);
+  report(stateFileNote(stateFile));
 
   const session = await StateSession.open(settings.statePath, {
     command: 'apply',
@@ -101,7 +104,7 @@ export async function applyDefinitions(
     // Unknown outcomes block only themselves: the rest is created, and apply exits 3 meanwhile.
     const unsettled = plan.settle?.names ?? [];
     if (creates.length === 0) {
-      report('Nothing to create.');
+      report(NOTHING_TO_CREATE);
       if (unsettled.length > 0) report(terminalText(describeUnsettled(unsettled)));
       const now = io.services.clock.now();
       const result = buildApplyResult({
@@ -114,8 +117,13 @@ export async function applyDefinitions(
         finishedAt: now,
         unsettled,
       });
-      // Scripts reading --format json always get a result document on stdout.
-      if (options.format === 'json') io.stdout(jsonText(result));
+      // Scripts reading --format json always get a result document on stdout; for people,
+      // "Nothing to create." says it all.
+      if (options.format !== 'text') {
+        io.stdout(
+          await renderAs(APPLY_RESULT_FORMATS, options.format, result, { color: io.color }),
+        );
+      }
       return result.exitCode;
     }
     await confirm(plan, credentials.endpoint);

@@ -5,9 +5,16 @@ import { buildApplyResult } from './result.js';
 import { applyCreates } from './runner/create-runner.js';
 import { ExitCode, UserError } from '../core/errors.js';
 import type { CreateAction, Plan } from '../core/model.js';
-import { describeUnsettled, renderApplyMarkdown, renderApplyText } from '../render/apply-report.js';
-import { jsonText } from '../render/sinks/json.js';
-import { terminalLines, terminalText } from '../render/sinks/terminal.js';
+import { describeUnsettled } from '../render/apply-report.js';
+import type { ApplyResultFormat } from '../render/formats.js';
+import { APPLY_RESULT_FORMATS, renderAs, STEP_SUMMARIES } from '../render/formats.js';
+import {
+  creatingNote,
+  describePushes,
+  firstPushNote,
+  lastPushFailedNote,
+} from '../render/apply-notes.js';
+import { terminalText } from '../render/sinks/terminal.js';
 import type { StateSession } from '../state/session.js';
 import type { Credentials } from '../application/credentials.js';
 import type { StatePush } from './state-push.js';
@@ -21,7 +28,7 @@ export interface ExecuteApplyInput {
   credentials: Credentials;
   concurrency: number;
   /** How the result is printed on stdout. */
-  format: 'text' | 'json';
+  format: ApplyResultFormat;
   /** The state file recorded into, as shown to the user. */
   stateFile: string;
   /** Unknown outcomes of earlier runs, not sent again: apply exits 3 while they remain. */
@@ -51,9 +58,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
     onRetry: (retry) => progress.retrying(retry),
   });
   const startedAt = clock.now();
-  progress.note(
-    `Creating ${creates.length} segment(s) at ${terminalText(credentials.endpoint)}, ${input.concurrency} at a time…`,
-  );
+  progress.note(creatingNote(creates.length, credentials.endpoint, input.concurrency));
   const push = input.push;
   try {
     if (push) {
@@ -68,9 +73,7 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
           error.hint,
         );
       }
-      io.stderr(
-        `State pushed to ${terminalText(push.pusher.describeTarget())} before the first create; checkpoints every ${push.gate.windowSize} creates.`,
-      );
+      io.stderr(firstPushNote(push.pusher.describeTarget(), push.gate.windowSize));
     }
     const report = await applyCreates(creates, wati, push ? push.gate : session, {
       concurrency: input.concurrency,
@@ -95,39 +98,31 @@ export async function executeApply(input: ExecuteApplyInput): Promise<number> {
         ms: Math.round(session.stats.writeMsTotal),
       },
     });
-    io.stdout(
-      input.format === 'json' ? jsonText(result) : renderApplyText(result, { color: io.color }),
-    );
-    // The text report says it itself; next to a JSON document, stderr does.
-    if (input.format === 'json' && result.unsettled) {
+    io.stdout(await renderAs(APPLY_RESULT_FORMATS, input.format, result, { color: io.color }));
+    // The text report says it itself; next to a document (JSON), stderr does.
+    if (input.format !== 'text' && result.unsettled) {
       io.stderr(terminalText(describeUnsettled(result.unsettled)));
     }
     const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (summaryFile)
-      await appendStepSummary(summaryFile, renderApplyMarkdown(result), (text) => io.stderr(text));
+    if (summaryFile) {
+      const renderSummary = await STEP_SUMMARIES.apply();
+      await appendStepSummary(summaryFile, renderSummary(result), (text) => io.stderr(text));
+    }
     if (!push) return result.exitCode;
     const pushFailure = await push.finish();
-    io.stderr(describePushes(push));
-    if (pushFailure === undefined) return result.exitCode;
-    // The failure quotes git's output and the remote's names, one line each: every line goes
-    // through the terminal sink, so a line of git's output can neither form a workflow command nor
-    // carry control characters (segment names in it are quoted, so none holds a line break).
+    const { pusher } = push;
     io.stderr(
-      `${terminalLines(pushFailure)}\nThe remote still records this run's last pushed checkpoint: creates after it show there as ` +
-        "unknown outcomes. Keep this run's state file (the workflow uploads it as an artifact), then in a clone " +
-        "of the branch run `segsync state merge <the artifact's state file>` and commit: its created entries " +
-        'settle the unknown ones. Until then the next apply refuses to create them again.',
+      describePushes({
+        target: pusher.describeTarget(),
+        pushes: pusher.pushes,
+        catchUps: pusher.catchUps,
+        durations: push.durations,
+      }),
     );
+    if (pushFailure === undefined) return result.exitCode;
+    io.stderr(lastPushFailedNote(pushFailure));
     return Math.max(result.exitCode, ExitCode.partial);
   } finally {
     wati.close();
   }
-}
-
-function describePushes(push: StatePush): string {
-  const sorted = [...push.durations].sort((a, b) => a - b);
-  const median = sorted.length > 0 ? Math.round(sorted[Math.floor(sorted.length / 2)]!) : 0;
-  const merged =
-    push.pusher.catchUps > 0 ? `, ${push.pusher.catchUps} merge(s) with newer pushes` : '';
-  return `State pushes to ${terminalText(push.pusher.describeTarget())}: ${push.pusher.pushes} (median ${median} ms per checkpoint${merged}).`;
 }

@@ -1,6 +1,7 @@
 // The outcome of one apply as plain, versioned data (schemas/apply-result.schema.json).
 import { ExitCode } from '../core/errors.js';
 import type { SegmentResult } from '../core/model.js';
+import { notAttemptedReason } from '../render/apply-notes.js';
 import type { ApplyReport, ApplyStop, ConcurrencyUsed } from './runner/create-runner.js';
 
 export const APPLY_RESULT_FORMAT_VERSION = 1;
@@ -100,7 +101,11 @@ export function buildApplyResult(input: {
     ...(input.report.concurrency ? { concurrency: input.report.concurrency } : {}),
     summary,
     ...(input.report.stop ? { stop: input.report.stop } : {}),
-    results: input.report.results,
+    results: input.report.results.map((result) =>
+      result.result === 'not-attempted' && result.message === undefined
+        ? { ...result, message: notAttemptedReason(input.report.stop?.reason) }
+        : result,
+    ),
     ...(unsettled.length > 0 ? { unsettled: [...unsettled] } : {}),
     // Nothing planned and nothing created is still "partial" while unknowns wait to be settled.
     exitCode: unsettled.length > 0 ? Math.max(exitCode, ExitCode.partial) : exitCode,

@@ -6,7 +6,9 @@ import { UserError } from '../core/errors.js';
 import type { CreateAction } from '../core/model.js';
 import type { Clock } from '../core/timing.js';
 import type { GitStatePusher, StateSaveHooks } from '../git/state-pusher.js';
-import { withoutWithdrawn } from '../state/merge.js';
+import type { MergeResult } from '../state/merge.js';
+import { mergeStates, withoutWithdrawn } from '../state/merge.js';
+import { describeConflicts } from '../render/merge-conflicts.js';
 import type { StateSession } from '../state/session.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 20;
@@ -45,8 +47,14 @@ export function setUpStatePush(input: {
   const durations: number[] = [];
   const hooks: StateSaveHooks = {
     fold: () => session.foldIntoStateFile(),
-    current: () => session.state,
-    adopt: (merged, changes) => {
+    merge: (remote) => {
+      // Saves start from the gate's checkpoints (or after them): the gate exists by then. The
+      // records it withdrew (never sent) are dropped from the remote's side first: a merge must
+      // not keep them as another run's.
+      const theirs = withoutWithdrawn(remote, gate.withdrawn);
+      const result = mergeStates(session.state, theirs);
+      if (!result.ok) throw remoteMergeRefused(result, pusher.describeTarget());
+      const { changes } = result;
       // Another apply recorded a segment this run plans to create: two applies ran at once.
       const clash = [...changes.added, ...changes.resolved].filter((name) => planned.has(name));
       if (clash.length > 0) {
@@ -59,10 +67,8 @@ export function setUpStatePush(input: {
           'Let one apply run at a time (a CI concurrency group), then run apply again: it plans from the merged state.',
         );
       }
-      return session.adoptMerged(merged);
+      return session.adoptMerged(result.state);
     },
-    // Saves start from the gate's checkpoints (or after them): the gate exists by then.
-    withdraw: (theirs) => withoutWithdrawn(theirs, gate.withdrawn),
   };
   const save = async (message: string) => {
     const started = clock.monotonic();
@@ -88,6 +94,20 @@ export function setUpStatePush(input: {
       }
     },
   };
+}
+
+/** The remote's state file records segments differently from this run (or another account). */
+function remoteMergeRefused(
+  result: Extract<MergeResult, { ok: false }>,
+  target: string,
+): UserError {
+  return new UserError(
+    result.endpointMismatch
+      ? `The state file on ${target} belongs to ${result.endpointMismatch.theirs}, this run to ${result.endpointMismatch.ours}.`
+      : `The state file on ${target} records segments differently from this run; nothing more was pushed:\n  ` +
+          describeConflicts(result.conflicts, ['this run', 'remote']),
+    'Settle the conflicting entries (check the Wati dashboard; `segsync state resolve`), then apply again.',
+  );
 }
 
 /** "checkpoint 3, 20 create(s) about to be sent"; windows that waited together share one. */

@@ -7,8 +7,8 @@ import { planProject } from '../application/pipeline.js';
 import { chooseBase } from '../application/state-base.js';
 import type { CommonOptions } from '../application/settings.js';
 import { reportFallbackPath, resolveSettings, selectionFlags } from '../application/settings.js';
-
-export type PlanFormat = 'text' | 'markdown' | 'json' | 'github' | 'gitlab';
+import type { PlanFormat } from '../render/formats.js';
+import { PLAN_FORMATS, renderAs, STEP_SUMMARIES } from '../render/formats.js';
 
 export interface PlanCommandOptions extends CommonOptions {
   format: PlanFormat;
@@ -38,18 +38,24 @@ export async function runPlan(
     ...(base ? { base } : {}),
     commandFlags: selectionFlags(options),
   });
-  io.stdout(await renderPlan(plan, options, io.color, reportFallbackPath(settings, io.cwd)));
+  const context = {
+    color: io.color,
+    showContactIds: options.showContactIds ?? false,
+    showUnchanged: options.showUnchanged ?? false,
+    showRemoved: options.showRemoved ?? false,
+    showUnknown: options.showUnknown ?? false,
+    fallbackPath: reportFallbackPath(settings, io.cwd),
+  };
+  io.stdout(await renderAs(PLAN_FORMATS, options.format, plan, context));
   if (options.out) {
-    const { renderPlanJson } = await import('../render/json.js');
-    await writeFile(path.resolve(io.cwd, options.out), `${renderPlanJson(plan)}\n`);
+    const saved = await renderAs(PLAN_FORMATS, 'json', plan, context);
+    await writeFile(path.resolve(io.cwd, options.out), `${saved}\n`);
   }
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
     const { appendStepSummary } = await import('../application/step-summary.js');
-    const { renderPlanMarkdown } = await import('../render/markdown.js');
-    await appendStepSummary(summaryFile, renderPlanMarkdown(plan, { maxLength: 20_000 }), (text) =>
-      io.stderr(text),
-    );
+    const renderSummary = await STEP_SUMMARIES.plan();
+    await appendStepSummary(summaryFile, renderSummary(plan), (text) => io.stderr(text));
   }
   return planExitCode(plan, options.detailedExitcode ?? false);
 }
@@ -58,41 +64,4 @@ export function planExitCode(plan: Plan, detailed: boolean): number {
   if (plan.blocked) return ExitCode.failure;
   if (detailed && plan.summary.create > 0) return ExitCode.changes;
   return ExitCode.ok;
-}
-
-async function renderPlan(
-  plan: Plan,
-  options: PlanCommandOptions,
-  color: boolean,
-  fallbackPath: string,
-): Promise<string> {
-  switch (options.format) {
-    case 'gitlab': {
-      const { renderCodeQuality } = await import('../render/gitlab.js');
-      return renderCodeQuality(plan.diagnostics, fallbackPath);
-    }
-    case 'markdown': {
-      const { renderPlanMarkdown } = await import('../render/markdown.js');
-      return renderPlanMarkdown(plan, { showContactIds: options.showContactIds ?? false });
-    }
-    case 'json': {
-      const { renderPlanJson } = await import('../render/json.js');
-      return renderPlanJson(plan);
-    }
-    case 'github': {
-      const { renderAnnotations } = await import('../render/github.js');
-      const { summarizePlan } = await import('../render/text.js');
-      return renderAnnotations(plan.diagnostics, summarizePlan(plan));
-    }
-    case 'text': {
-      const { renderPlanText } = await import('../render/text.js');
-      return renderPlanText(plan, {
-        color,
-        showUnchanged: options.showUnchanged ?? false,
-        showContactIds: options.showContactIds ?? false,
-        showRemoved: options.showRemoved ?? false,
-        showUnknown: options.showUnknown ?? false,
-      });
-    }
-  }
 }

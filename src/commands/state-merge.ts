@@ -11,7 +11,8 @@ import {
 } from '../files/read.js';
 import type { State } from '../core/model.js';
 import type { MergeResult } from '../state/merge.js';
-import { describeConflict, mergeStates } from '../state/merge.js';
+import { mergeStates } from '../state/merge.js';
+import { describeConflicts } from '../render/merge-conflicts.js';
 import { describeOsError } from '../core/os-errors.js';
 import { emptyState, parseState, readState, serializeState } from '../state/file.js';
 import { StateSession } from '../state/session.js';
@@ -151,9 +152,7 @@ function mergeRefused(
   }
   return new UserError(
     `Cannot merge ${theirs} into ${ours}: ${result.conflicts.length} segment(s) are recorded ` +
-      `differently on the two sides; nothing was written.\n  ${result.conflicts
-        .map((conflict) => describeConflict(conflict, [ours, theirs]))
-        .join('\n  ')}`,
+      `differently on the two sides; nothing was written.\n  ${describeConflicts(result.conflicts, [ours, theirs])}`,
     'Both records cannot be true. Check in the Wati dashboard which segment exists (and delete a ' +
       'duplicate there), then record the right one with `segsync state resolve NAME --id ID` on ' +
       'each side and merge again.',

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { ExitCode, StateLockedError, UsageError, UserError } from '../core/errors.js';
 import { displayPath } from '../diagnostics/display-path.js';
 import type { SegmentDefinition } from '../core/model.js';
+import type { StateListFormat } from '../render/formats.js';
+import { renderAs, STATE_LIST_FORMATS } from '../render/formats.js';
 import { jsonText } from '../render/sinks/json.js';
 import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
 import type { LockInfo } from '../state/lock.js';
@@ -26,7 +28,7 @@ import { FILE_KINDS, readTextFileOrThrowAsync } from '../files/read.js';
 import type { CommonOptions, Settings } from '../application/settings.js';
 import { resolveSettings } from '../application/settings.js';
 
-export type StateCommandOptions = CommonOptions & { format?: 'text' | 'json' };
+export type StateCommandOptions = CommonOptions & { format?: StateListFormat };
 
 async function statePathFor(options: StateCommandOptions, io: CommandIO): Promise<string> {
   return (await resolveSettings(io.cwd, options)).statePath;
@@ -35,30 +37,9 @@ async function statePathFor(options: StateCommandOptions, io: CommandIO): Promis
 export async function runStateList(options: StateCommandOptions, io: CommandIO): Promise<number> {
   const state = await readState(await statePathFor(options, io));
   const rows = listEntries(state);
-  if (options.format === 'json') {
-    io.stdout(jsonText(rows));
-    return ExitCode.ok;
-  }
-  if (rows.length === 0) {
-    io.stdout('The state file records no segments yet.');
-    return ExitCode.ok;
-  }
-  // Names start the line: the terminal sink quotes one that would form a workflow command.
-  const names = rows.map((row) => terminalText(row.name));
-  const width = Math.min(
-    48,
-    names.reduce((max, name) => Math.max(max, name.length), 0),
+  io.stdout(
+    await renderAs(STATE_LIST_FORMATS, options.format ?? 'text', rows, { color: io.color }),
   );
-  const lines = rows.map((row, index) => {
-    const status =
-      row.status === 'created'
-        ? `created  id ${terminalText(row.id ?? '?')}${row.recordedBy === 'adopt' ? ' (adopted)' : ''}`
-        : 'UNKNOWN  (pending: run `segsync state resolve`)';
-    return `${(names[index] ?? '').padEnd(width)}  ${status}  ${terminalText(row.at)}  ${terminalText(row.source)}`;
-  });
-  io.stdout(lines.join('\n'));
-  const pending = rows.filter((r) => r.status === 'pending').length;
-  io.stdout(`\n${rows.length} recorded, ${pending} with an unknown outcome.`);
   return ExitCode.ok;
 }
 

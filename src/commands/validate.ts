@@ -4,9 +4,11 @@ import type { CommandIO } from '../application/io.js';
 import { checkDefinitions } from '../application/validate-definitions.js';
 import type { CommonOptions } from '../application/settings.js';
 import { reportFallbackPath, resolveSettings } from '../application/settings.js';
+import type { ValidationFormat } from '../render/formats.js';
+import { renderAs, VALIDATION_FORMATS } from '../render/formats.js';
 
 export interface ValidateCommandOptions extends CommonOptions {
-  format: 'text' | 'json' | 'github' | 'gitlab';
+  format: ValidationFormat;
   allowEmpty?: boolean;
 }
 
@@ -23,24 +25,7 @@ export async function runValidate(
     files: result.files.length,
     diagnostics: result.diagnostics,
   };
-  if (options.format === 'json') {
-    const { renderValidationJson } = await import('../render/json.js');
-    io.stdout(renderValidationJson(report));
-  } else if (options.format === 'gitlab') {
-    const { renderCodeQuality } = await import('../render/gitlab.js');
-    io.stdout(renderCodeQuality(report.diagnostics, reportFallbackPath(settings, io.cwd)));
-  } else if (options.format === 'github') {
-    const { renderAnnotations } = await import('../render/github.js');
-    const { errors, warnings } = countBySeverity(report.diagnostics);
-    io.stdout(
-      renderAnnotations(
-        report.diagnostics,
-        `segsync validate: ${report.segments} segments in ${report.files} files, ${errors} errors, ${warnings} warnings`,
-      ),
-    );
-  } else {
-    const { renderValidationText } = await import('../render/validation-text.js');
-    io.stdout(renderValidationText(report, { color: io.color }));
-  }
+  const context = { color: io.color, fallbackPath: reportFallbackPath(settings, io.cwd) };
+  io.stdout(await renderAs(VALIDATION_FORMATS, options.format, report, context));
   return countBySeverity(report.diagnostics).errors > 0 ? ExitCode.failure : ExitCode.ok;
 }

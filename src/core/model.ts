@@ -10,11 +10,85 @@ export interface SourceLocation {
   column: number;
 }
 
+/**
+ * Every diagnostic code segsync emits, grouped by the step that finds it. A union, so that a
+ * table keyed by code (hints, the text plan's limits, the state-file group) is checked by the
+ * compiler: a misspelt code does not compile. The codes are public (JSON, annotation titles,
+ * GitLab check names): renaming one is a breaking change.
+ */
+export type DiagnosticCode =
+  // Reading files and finding the definitions (yaml/read.ts, definitions/find-files.ts).
+  | 'unreadable-file'
+  | 'not-a-regular-file'
+  | 'file-too-large'
+  | 'not-utf8'
+  | 'empty-file'
+  | 'outside-project'
+  | 'no-match'
+  | 'path-not-found'
+  | 'unreadable-directory'
+  // YAML syntax (yaml/yaml-errors.ts).
+  | 'yaml-syntax'
+  | 'yaml-directive'
+  | 'yaml-tag'
+  | 'duplicate-key'
+  | 'alias-limit'
+  // The JSON Schema (yaml/schema-errors.ts); the schema's own rules are named by their `$anchor`.
+  | 'unknown-key'
+  | 'missing-key'
+  | 'invalid-value'
+  | 'empty-value'
+  | 'too-long'
+  | 'empty-list'
+  | 'out-of-range'
+  | 'invalid-format'
+  | 'not-a-mapping'
+  | 'missing-value'
+  | 'wrong-type'
+  | SchemaRuleCode
+  // Cross-file rules and exact values (definitions/).
+  | 'no-definitions'
+  | 'operator-not-allowed'
+  | 'unknown-attribute'
+  | 'contact-ids-file'
+  | 'contact-ids-column-without-file'
+  | 'contact-ids-twice'
+  | 'contact-id-formula'
+  | 'contact-id-not-quoted'
+  | 'value-not-as-written'
+  | 'duplicate-contact-id'
+  | 'duplicate-name'
+  | 'similar-name'
+  | 'invisible-character'
+  // The config file (config/).
+  | 'config-not-found'
+  | 'ambiguous-config'
+  | 'config-multiple-documents'
+  // The plan (plan/compute.ts).
+  | 'changed'
+  | 'removed'
+  | 'possible-rename'
+  | 'unknown-outcome'
+  | 'create-in-progress'
+  | 'apply-in-progress'
+  | 'quota-exceeded'
+  | StateFileDiagnosticCode;
+
+/**
+ * The rules of the definition schema (an if/then in its `$defs`, named by `$anchor`), and
+ * `schema-rule` for one without a name.
+ */
+export type SchemaRuleCode =
+  'dynamic-needs-groups' | 'static-needs-contacts-or-groups' | 'schema-rule';
+
+/** Diagnostics about the state file as a whole (see STATE_FILE_DIAGNOSTIC_CODES). */
+export type StateFileDiagnosticCode = (typeof STATE_FILE_CODES)[number];
+
 /** One problem found in the input, always located when a location is known. */
 export interface Diagnostic {
   severity: Severity;
   /** Stable machine-readable identifier, e.g. `yaml-syntax`, `unknown-key`, `duplicate-name`. */
-  code: string;
+  code: DiagnosticCode;
   /** A sentence a non-programmer understands. */
   message: string;
   file?: string;
@@ -106,6 +180,30 @@ export interface State {
   endpoint?: string;
   /** Keyed by segment name. */
   segments: Record<string, StateEntry>;
+}
+
+/** One name two state files record in ways that cannot both be true (state/merge.ts). */
+export interface MergeConflict {
+  name: string;
+  ours: StateEntry;
+  theirs: StateEntry;
+  /** Why the two entries cannot both be true. */
+  reason: string;
+}
+
+/** One recorded segment as `state list` shows it (`--format json` prints these rows). */
+export interface StateEntryRow {
+  name: string;
+  status: StateEntry['status'];
+  /** Wati's id, for created entries. */
+  id?: string;
+  /** createdAt for created entries, startedAt for pending ones. */
+  at: string;
+  source: string;
+  /** Why a pending entry's outcome is unknown, when recorded. */
+  reason?: string;
+  /** How a created entry was recorded (`adopt`: a segment made in the dashboard). */
+  recordedBy?: CreatedEntry['recordedBy'];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +353,7 @@ export type StateChange =
  * Diagnostics about the state file as a whole (no state file; what this change did to it): every
  * format shows them before anything else, since they decide whether the rest can be trusted.
  */
-export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set([
+const STATE_FILE_CODES = [
   'no-state-file',
   'state-base-unavailable',
   'state-endpoint-changed',
@@ -263,7 +361,9 @@ export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<string> = new Set([
   'state-entry-forgotten',
   'state-entry-added',
   'state-entry-changed',
-]);
+] as const;
+
+export const STATE_FILE_DIAGNOSTIC_CODES: ReadonlySet<DiagnosticCode> = new Set(STATE_FILE_CODES);
 
 export interface StateComparison {
   /** The revision compared with, as found (`origin/main`, a sha, `HEAD~1`). */
@@ -362,6 +462,10 @@ export interface SegmentResult {
   name: string;
   result: SegmentResultKind;
   id?: string;
+  /**
+   * What happened, in words. The runner leaves it out of a create it did not attempt because the
+   * run had stopped; the result document (apply/result.ts) says why, from the stop.
+   */
   message?: string;
   attempts?: number;
 }

@@ -1,6 +1,7 @@
 // `apply --push-state`: the state file committed and pushed to the git remote, so that what an
 // apply is about to create is known beyond the runner's disk. It knows nothing of checkpoint
-// windows (apply/checkpoint-gate.ts) and leaves the merge of two state files to state/merge.ts.
+// windows (apply/checkpoint-gate.ts) and leaves the merge by meaning of the remote's state file
+// with this run's records (and refusing it) to the state's owner (StateSaveHooks.merge).
 //
 // Saves run one at a time, in the order asked. A save counts only once the remote is seen to
 // hold it: after git reports the push accepted, the branch is read back with `git ls-remote` (a
@@ -11,8 +12,7 @@ import type { State } from '../core/model.js';
 import { gitOutputLines, redactUrlCredentials } from './output.js';
 import type { GitRun, GitRunner } from './run-git.js';
 import { gitEnvironment, locateInRepository } from './run-git.js';
-import type { MergeChanges } from '../state/merge.js';
-import { describeConflict, mergeStates, missingRecords } from '../state/merge.js';
+import { missingRecords } from '../state/merge.js';
 import { emptyState, parseState } from '../state/file.js';
 import { terminalQuoted } from '../render/sinks/terminal.js';
 
@@ -34,15 +34,11 @@ export interface PushTarget {
 export interface StateSaveHooks {
   /** Writes every record into the state file itself (the journal folded in). */
   fold(): Promise<void>;
-  /** The state as recorded so far. */
-  current(): State;
-  /** Takes in the merge of the remote's state file and ours; may refuse (then nothing is pushed). */
-  adopt(merged: State, changes: MergeChanges): Promise<void>;
   /**
-   * The remote's state file without the records this run wrote there and has withdrawn since
-   * (creates never sent): a merge must not keep them as another run's.
+   * Takes in the remote's state file, merged by meaning with the records so far; may refuse
+   * (throws: then nothing is pushed).
    */
-  withdraw(theirs: State): State;
+  merge(theirs: State): Promise<void>;
 }
 
 export class GitStatePusher {
@@ -208,20 +204,7 @@ export class GitStatePusher {
     const { remote, branch } = this.target;
     const fetch = await this.git(['fetch', '-q', remote, `refs/heads/${branch}`]);
     if (fetch.code !== 0) throw this.pushFailed(fetch, 'fetch');
-    const theirs = hooks.withdraw(await this.stateAt('FETCH_HEAD'));
-    const result = mergeStates(hooks.current(), theirs);
-    if (!result.ok) {
-      throw new UserError(
-        result.endpointMismatch
-          ? `The state file on ${this.describeTarget()} belongs to ${result.endpointMismatch.theirs}, this run to ${result.endpointMismatch.ours}.`
-          : `The state file on ${this.describeTarget()} records segments differently from this run; nothing more was pushed:\n  ` +
-              result.conflicts
-                .map((conflict) => describeConflict(conflict, ['this run', 'remote']))
-                .join('\n  '),
-        'Settle the conflicting entries (check the Wati dashboard; `segsync state resolve`), then apply again.',
-      );
-    }
-    await hooks.adopt(result.state, result.changes);
+    await hooks.merge(await this.stateAt('FETCH_HEAD'));
     // git merges everything else (someone may have merged a pull request meanwhile); the state
     // file's text is replaced below by the merge by meaning, whatever git made of it.
     await this.git(['merge', '--no-commit', '--no-ff', '-q', 'FETCH_HEAD'], this.identity);

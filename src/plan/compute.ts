@@ -19,7 +19,8 @@ import type {
 } from '../core/model.js';
 import { PLAN_FORMAT_VERSION } from '../core/model.js';
 import { digestOf } from '../core/canonical-json.js';
-import { markRenames, renameSentence } from './rename.js';
+import { renameAdvice } from '../core/rename-advice.js';
+import { markRenames } from './rename.js';
 import type { StateChangeContext } from './state-changes.js';
 import { compareStates, stateChangeDiagnostics } from './state-changes.js';
 
@@ -264,7 +265,7 @@ function diagnosticForAction(action: PlanAction, options: PlanOptions): Diagnost
       code: 'possible-rename',
       segment: action.name,
       ...where,
-      message: `Segment ${quoted} ${renameSentence(action.renameOf)}.`,
+      message: `Segment ${quoted} ${renameAdvice(action.renameOf)}.`,
       hint: `If that is not what you want, restore the name ${old} instead.`,
     };
   }

@@ -28,15 +28,3 @@ export function markRenames(actions: PlanAction[]): void {
 function shapeOf(payload: WatiPayload): string {
   return digestOfSmall({ ...payload, name: '' });
 }
-
-/**
- * What the plan says next to a create that looks like a rename (shared by every renderer, so the
- * advice reads the same everywhere). The name is JSON-quoted: renderers escape it for their sink.
- */
-export function renameSentence(oldName: string): string {
-  const old = JSON.stringify(oldName);
-  return (
-    `looks like a rename of ${old}: this creates a new segment and ${old} stays active in Wati; ` +
-    `delete ${old} in the dashboard, then \`segsync state forget ${old}\``
-  );
-}

@@ -8,7 +8,7 @@ import type {
   RemovedAction,
   UnchangedAction,
 } from '../core/model.js';
-import { renameSentence } from '../plan/rename.js';
+import { renameAdvice } from '../core/rename-advice.js';
 import { contactIdChanges, diffPayloads } from './payload-diff.js';
 import { describePayload } from './describe.js';
 import { describeFilter, LONG_FILTER_LINES } from './filter.js';
@@ -20,7 +20,7 @@ import {
 } from './diagnostics.js';
 import { breakRunnerCommands, showInvisible } from './sinks/invisible.js';
 import { markdownCell, markdownCode, markdownText } from './sinks/markdown.js';
-import { describeInProgress, summarizePlan } from './text.js';
+import { describeInProgress, summarizePlan } from './plan-summary.js';
 
 /** Comment actions find the comment to update by this line. */
 export const PLAN_COMMENT_MARKER = '<!-- segsync:plan -->';
@@ -114,7 +114,7 @@ function renderSelects(action: CreateAction, options: MarkdownOptions): string {
     (line) => `${line.depth === 1 ? '• ' : ''}${markdownCell(line.text)}`,
   );
   const rename =
-    action.renameOf === undefined ? '' : `<br>⚠️ ${markdownCell(renameSentence(action.renameOf))}`;
+    action.renameOf === undefined ? '' : `<br>⚠️ ${markdownCell(renameAdvice(action.renameOf))}`;
   if (filter.length > LONG_FILTER_LINES) {
     return `<details><summary>${summary}</summary>${filter.join('<br>')}</details>${rename}`;
   }

@@ -1,10 +1,18 @@
 // Human-readable output for a terminal or a CI log.
-import type { Diagnostic, Plan, PlanAction, SettleAdvice, WatiPayload } from '../core/model.js';
-import { renameSentence } from '../plan/rename.js';
+import type {
+  Diagnostic,
+  DiagnosticCode,
+  Plan,
+  PlanAction,
+  SettleAdvice,
+  WatiPayload,
+} from '../core/model.js';
+import { renameAdvice } from '../core/rename-advice.js';
 import { describePayload } from './describe.js';
 import type { FilterOptions } from './filter.js';
 import { describeFilter } from './filter.js';
 import { countBySeverity, plural, splitStateFileDiagnostics } from './diagnostics.js';
+import { describeInProgress, summarizePlan } from './plan-summary.js';
 import { terminalText } from './sinks/terminal.js';
 import { renderDiagnosticsText } from './validation-text.js';
 import type { Style } from './style.js';
@@ -23,15 +31,6 @@ export interface TextOptions {
   verdict?: boolean;
   /** List contact IDs in each create's filter (by default only their count). */
   showContactIds?: boolean;
-}
-
-export function summarizePlan(plan: Plan): string {
-  const { create, unchanged, changed, removed, unknown } = plan.summary;
-  const parts = [`${create} to create`, `${unchanged} unchanged`, `${changed} changed`];
-  parts.push(`${removed} removed`);
-  if (unknown > 0) parts.push(`${unknown} unknown`);
-  const env = plan.environment ? ` [${terminalText(plan.environment)}]` : '';
-  return `Plan${env}: ${parts.join(', ')}`;
 }
 
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
@@ -99,7 +98,7 @@ function listLimits(options: TextOptions): Record<PlanAction['action'], number> 
 }
 
 /** The plan's own warning per removed segment and error per unknown outcome follow the same limit. */
-const DIAGNOSTIC_KIND: Readonly<Record<string, 'removed' | 'unknown'>> = {
+const DIAGNOSTIC_KIND: Readonly<Partial<Record<DiagnosticCode, 'removed' | 'unknown'>>> = {
   removed: 'removed',
   'unknown-outcome': 'unknown',
 };
@@ -150,14 +149,6 @@ interface ActionContext {
   inProgress: boolean;
 }
 
-/** The first line of a plan made while another segsync holds the state lock. */
-export function describeInProgress(plan: Plan): string {
-  const holder = plan.inProgress;
-  if (!holder) return '';
-  const what = holder.command === 'apply' ? 'An apply' : `Another segsync (${holder.command})`;
-  return `${what} is in progress (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}): its pending creates are in flight; plan again when it has finished.`;
-}
-
 /** The unknown outcomes to settle, and the exact commands; names through the terminal sink. */
 function renderSettle(settle: SettleAdvice, listed: readonly PlanAction[], style: Style): string[] {
   const lines = [
@@ -197,7 +188,7 @@ function renderAction(action: PlanAction, style: Style, context: ActionContext):
         ...renderFilter(action.payload, context.filter),
         ...(action.renameOf === undefined
           ? []
-          : [`      ${style.yellow(`⚠ ${terminalText(renameSentence(action.renameOf))}`)}`]),
+          : [`      ${style.yellow(`⚠ ${terminalText(renameAdvice(action.renameOf))}`)}`]),
       ];
     case 'unchanged':
       return [

@@ -53,6 +53,12 @@ export function renderValidationText(
   return lines.join('\n');
 }
 
+/** The validation in one line: the notice that ends the annotations. */
+export function summarizeValidation(report: ValidationReport): string {
+  const { errors, warnings } = countBySeverity(report.diagnostics);
+  return `segsync validate: ${report.segments} segments in ${report.files} files, ${errors} errors, ${warnings} warnings`;
+}
+
 /** " in 1 file (4 checked)": the files that have errors, not all the files read. */
 function describeErrorFiles(report: ValidationReport): string {
   // Nothing read (a missing path, an empty directory): the error is about the set, not a file.

@@ -10,17 +10,8 @@
 // other side left it exactly as in the base stays removed; any other removal is ignored, because
 // keeping an entry never causes a duplicate and losing one does.
 import { canonicalJson } from '../core/canonical-json.js';
-import type { PendingEntry, State, StateEntry } from '../core/model.js';
+import type { MergeConflict, PendingEntry, State, StateEntry } from '../core/model.js';
 import { STATE_FORMAT_VERSION } from '../core/model.js';
-import { terminalQuoted, terminalText } from '../render/sinks/terminal.js';
-
-export interface MergeConflict {
-  name: string;
-  ours: StateEntry;
-  theirs: StateEntry;
-  /** Why the two entries cannot both be true. */
-  reason: string;
-}
 
 export type MergeResult =
   | { ok: true; state: State; changes: MergeChanges }
@@ -153,21 +144,4 @@ export function withoutWithdrawn(
   });
   if (kept.length === Object.keys(theirs.segments).length) return theirs;
   return { ...theirs, segments: Object.fromEntries(kept) };
-}
-
-/**
- * "ours" / "theirs" lines for a message: what each side says about the name. The lines are joined
- * with line breaks of segsync's own, so the names and ids (from state files someone else wrote)
- * are escaped here: none of them can break a line or carry a control character.
- */
-export function describeConflict(conflict: MergeConflict, labels = ['ours', 'theirs']): string {
-  const side = (entry: StateEntry) =>
-    entry.status === 'created'
-      ? `created, id ${terminalText(entry.id)}, ${terminalText(entry.digest.slice(0, 19))}…`
-      : `pending (unknown outcome), ${terminalText(entry.digest.slice(0, 19))}…`;
-  return (
-    `${terminalQuoted(conflict.name)}: ${terminalText(conflict.reason)}\n` +
-    `    ${labels[0]}: ${side(conflict.ours)}\n` +
-    `    ${labels[1]}: ${side(conflict.theirs)}`
-  );
 }

@@ -2,23 +2,15 @@
 // tells segsync what they saw in the Wati dashboard, because the API cannot be asked.
 
 import { UserError } from '../core/errors.js';
-import type { CreatedEntry, SegmentDefinition, State, StateEntry } from '../core/model.js';
+import type {
+  CreatedEntry,
+  SegmentDefinition,
+  State,
+  StateEntry,
+  StateEntryRow,
+} from '../core/model.js';
 import { checkSegmentId } from '../core/segment-id.js';
 import { nearMisses } from '../core/suggest.js';
-
-export interface StateEntryRow {
-  name: string;
-  status: StateEntry['status'];
-  /** Wati's id, for created entries. */
-  id?: string;
-  /** createdAt for created entries, startedAt for pending ones. */
-  at: string;
-  source: string;
-  /** Why a pending entry's outcome is unknown, when recorded. */
-  reason?: string;
-  /** How a created entry was recorded (`adopt`: a segment made in the dashboard). */
-  recordedBy?: CreatedEntry['recordedBy'];
-}
 
 /** The user found the segment in Wati: the unknown outcome becomes a created entry with that id. */
 export function resolveAsCreated(state: State, name: string, id: string, now: string): State {

@@ -8,7 +8,7 @@ import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, EmptyStream } from 'yaml';
 import type { FileKind, ReadProblem } from '../files/read.js';
 import { describeReadProblem, FILE_KINDS, readBoundedFile } from '../files/read.js';
-import type { Diagnostic } from '../core/model.js';
+import type { Diagnostic, DiagnosticCode } from '../core/model.js';
 import { isUnwrittenScalar, positionAt } from './locate.js';
 import { describeYamlErrors, describeYamlWarnings } from './yaml-errors.js';
 import { decodeUtf8 } from './utf8.js';
@@ -68,7 +68,7 @@ export function readYamlFile(
 }
 
 function readDiagnostic(problem: ReadProblem, file: string, kind: FileKind): Diagnostic {
-  const diagnostic = (code: string, message: string, hint: string): Diagnostic => ({
+  const diagnostic = (code: DiagnosticCode, message: string, hint: string): Diagnostic => ({
     severity: 'error',
     code,
     message,

@@ -4,7 +4,7 @@
 
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { isRecord } from '../core/guards.js';
-import type { Diagnostic } from '../core/model.js';
+import type { Diagnostic, SchemaRuleCode } from '../core/model.js';
 import { closest } from '../core/suggest.js';
 import type { LocatableDocument } from './locate.js';
 import { locate, locateKey, parseJsonPointer, scalarSourceAt } from './locate.js';
@@ -25,8 +25,11 @@ export interface ExplainContext {
   echoValues: boolean;
 }
 
-/** What to suggest when a rule (an if/then in `$defs`) fails, keyed by the rule's name. */
-const RULE_HINTS: Record<string, string> = {
+/**
+ * What to suggest when a rule (an if/then in `$defs`) fails, keyed by the rule's name (its
+ * `$anchor`, which is also the diagnostic's code): every named rule has one.
+ */
+export const RULE_HINTS: Record<Exclude<SchemaRuleCode, 'schema-rule'>, string> = {
   'dynamic-needs-groups':
     'Add `groups:` with at least one condition, or make it a static segment (`refreshType: static`) with `contactIds:`.',
   'static-needs-contacts-or-groups':
@@ -284,15 +287,18 @@ function explainRule(error: ErrorObject, context: ExplainContext): Explained {
   const rule = error.parentSchema;
   // Rules name themselves with `$anchor` (`segment.schema.json#dynamic-needs-groups`).
   const name = typeof rule?.$anchor === 'string' ? rule.$anchor : 'schema-rule';
+  const code: SchemaRuleCode = Object.hasOwn(RULE_HINTS, name)
+    ? (name as keyof typeof RULE_HINTS)
+    : 'schema-rule';
   // Point at the property that makes the rule apply (refreshType), not at the whole document.
   const trigger = Object.keys(propertiesOf(asSchema(rule?.if)))[0];
   const location = trigger
     ? locate(context.loaded, `${error.instancePath}/${trigger}`)
     : locate(context.loaded, error.instancePath, 'mapping');
   const description = typeof rule?.description === 'string' ? rule.description : undefined;
-  const hint = RULE_HINTS[name];
+  const hint = code === 'schema-rule' ? undefined : RULE_HINTS[code];
   return {
-    code: name,
+    code,
     message: description ?? `This ${context.subject} breaks the rule "${name}".`,
     ...location,
     ...(hint ? { hint } : {}),

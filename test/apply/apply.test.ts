@@ -168,6 +168,11 @@ describe('apply against the emulator', () => {
     expect(snapshot.segments).toHaveLength(5);
     expect(result.summary.created).toBe(5);
     expect(result.summary.notAttempted).toBeGreaterThan(0);
+    // Each create left over says why, in the result document.
+    const leftOver = result.results.filter((r) => r.result === 'not-attempted');
+    for (const row of leftOver) {
+      expect(row.message).toBe("Not attempted: the account's active-segment limit was reached.");
+    }
     // Only requests already started when the limit answer came may follow it.
     expect(snapshot.requests.total).toBeLessThanOrEqual(5 + 4);
     const state = await readStateFile();

@@ -74,7 +74,7 @@ describe('validate summary', () => {
   it('counts the files that have errors, not every file read', () => {
     const error = (file: string) => ({
       severity: 'error' as const,
-      code: 'x',
+      code: 'wrong-type' as const,
       message: 'Broken.',
       file,
       line: 1,

@@ -10,7 +10,8 @@ import { computePlan } from '../../src/plan/compute.js';
 import { renderAnnotations } from '../../src/render/github.js';
 import { renderPlanJson } from '../../src/render/json.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
-import { renderPlanText, summarizePlan } from '../../src/render/text.js';
+import { summarizePlan } from '../../src/render/plan-summary.js';
+import { renderPlanText } from '../../src/render/text.js';
 import { created, definition, pending, stateOf } from '../helpers/builders.js';
 
 const SECRET_CONTACT = '4915112345678';

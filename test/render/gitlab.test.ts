@@ -64,7 +64,10 @@ describe('renderCodeQuality', () => {
   it('writes the documented fields, errors as major and warnings as minor', () => {
     const report = parse(
       renderCodeQuality(
-        [unknownKey(4), { severity: 'warning', code: 'segment-limit', message: 'Near the limit.' }],
+        [
+          unknownKey(4),
+          { severity: 'warning', code: 'quota-exceeded', message: 'Near the limit.' },
+        ],
         'segsync.config.yaml',
       ),
     );

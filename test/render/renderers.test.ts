@@ -73,7 +73,7 @@ describe('text renderer', () => {
       diagnostics: [
         {
           severity: 'error',
-          code: 'x',
+          code: 'wrong-type',
           message: 'Broken.',
           file: 'a.yaml',
           line: 2,

@@ -242,7 +242,7 @@ function hostilePlan(input: HostileInput): Plan {
       line: 3,
       column: 5,
     },
-    { severity: 'warning', code: 'server', message: input.hint },
+    { severity: 'warning', code: 'quota-exceeded', message: input.hint },
   ];
   return computePlan({
     segments: [
@@ -382,7 +382,9 @@ describe('text output (terminal, CI log)', () => {
           const text = renderValidationText({
             segments: 0,
             files: 1,
-            diagnostics: [{ severity: 'error', code: 'x', message: 'm', file, line: 3, column: 5 }],
+            diagnostics: [
+              { severity: 'error', code: 'wrong-type', message: 'm', file, line: 3, column: 5 },
+            ],
           });
           expect(lines(text)[0]).toMatch(/:3:5: error: m$/);
         },

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { JsonSchema, SchemaName } from '../../src/yaml/schema-validator.js';
 import { ajvOptions, getSchemaValidator, readSchemaText } from '../../src/yaml/schema-validator.js';
+import { RULE_HINTS } from '../../src/yaml/schema-errors.js';
 
 const names: SchemaName[] = ['segment', 'config'];
 
@@ -64,6 +65,15 @@ describe.each(names)('schemas/%s.schema.json', (name) => {
         expect(check?.(example), `${where} example ${JSON.stringify(example)}`).toBe(true);
       }
     }
+  });
+
+  it('names each of its rules with a diagnostic code that has a hint (DiagnosticCode)', () => {
+    // A rule's `$anchor` becomes its diagnostic's code; one the code does not know would be
+    // reported as the anonymous `schema-rule`, without a hint.
+    const anchors = [...readSchemaText(name).matchAll(/"\$anchor":\s*"([^"]+)"/g)].map(
+      (match) => match[1],
+    );
+    for (const anchor of anchors) expect(Object.keys(RULE_HINTS)).toContain(anchor);
   });
 });
 

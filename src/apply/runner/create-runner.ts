@@ -124,8 +124,8 @@ export async function applyCreates(
     results.set(result.name, result);
     emit({ type: 'finished', result });
   };
-  const notAttempted = (name: string) =>
-    finish({ name, result: 'not-attempted', message: notAttemptedReason(stop) });
+  // Not attempted because the run stopped: the result document words why, from the stop.
+  const notAttempted = (name: string) => finish({ name, result: 'not-attempted' });
 
   const createOne = async (action: CreateAction): Promise<void> => {
     if (stop) return notAttempted(action.name);
@@ -279,14 +279,7 @@ export async function applyCreates(
     }
   }
   return {
-    results: creates.map(
-      (a) =>
-        results.get(a.name) ?? {
-          name: a.name,
-          result: 'not-attempted',
-          message: notAttemptedReason(stop),
-        },
-    ),
+    results: creates.map((a) => results.get(a.name) ?? { name: a.name, result: 'not-attempted' }),
     ...(stop ? { stop } : {}),
     concurrency: { limit: concurrencyLimit, maxInFlight },
   };
@@ -315,32 +308,6 @@ async function waitWithGrace(
     await Promise.race([work, graceExpired]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function notAttemptedReason(stop: ApplyStop | undefined): string {
-  if (!stop) return 'Not attempted.';
-  switch (stop.reason) {
-    case 'limit-reached':
-      return "Not attempted: the account's active-segment limit was reached.";
-    case 'feature-unavailable':
-      return 'Not attempted: custom segments are not available for this account.';
-    case 'unauthorized':
-      return 'Not attempted: Wati rejected the token.';
-    case 'misconfigured':
-      return 'Not attempted: the endpoint does not answer like the Wati API.';
-    case 'rate-limited':
-      return "Not attempted: Wati's rate limit asked for a longer wait than segsync allows.";
-    case 'untrusted-certificate':
-      return "Not attempted: the endpoint's TLS certificate is not trusted.";
-    case 'interrupted':
-      return 'Not attempted: interrupted.';
-    case 'too-many-unknown':
-      return 'Not attempted: stopped after repeated unknown outcomes.';
-    case 'repeated-refusal':
-      return 'Not attempted: Wati refused the creates before it in the same way.';
-    case 'state-write-failed':
-      return 'Not attempted: the state file could not be written.';
   }
 }
 
