@@ -10,7 +10,7 @@
 /** @typedef {{ may: string[], type?: string[], lazy?: string[], comment: string }} Row */
 
 /** @type {Record<string, Row>} */
-const TABLE = {
+export const TABLE = {
   core: { may: [], comment: 'shared core: node built-ins only' },
   files: { may: ['core'], comment: 'the bounded read, the project root and confinement' },
   diagnostics: { may: ['core'], comment: 'sorting, the one displayPath' },
